@@ -1,0 +1,93 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { AppEnv } from './context';
+import { DatabaseUnavailableError } from './db/client';
+import { ApiError, errorEnvelope, type ErrorCode } from './errors';
+import { bindings } from './middleware/config';
+import { apiCors } from './middleware/cors';
+import { requestLog } from './middleware/request-log';
+import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
+import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
+import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
+import { listSubmissionsHandler, listSubmissionsRoute } from './routes/submissions/list-submissions';
+import { reviewSubmission, reviewSubmissionHandler } from './routes/submissions/review-submission';
+import { listTasks, listTasksHandler } from './routes/tasks/list-tasks';
+import { completeUpload, completeUploadHandler } from './routes/uploads/complete-upload';
+import { createUpload, createUploadHandler } from './routes/uploads/create-upload';
+import { ObjectStoreError } from './sign/objects';
+
+// Hono raises HTTPException for what it rejects itself (malformed JSON, wrong media type).
+const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
+  400: 'invalid_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Every error becomes an ApiError; anything unexpected is a generic 500, logged with its id. */
+function toApiError(error: unknown, requestId: string): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HTTPException) {
+    const code = httpExceptionCodes[error.status];
+    if (code) return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
+  }
+  if (error instanceof DatabaseUnavailableError || error instanceof ObjectStoreError) {
+    console.log(JSON.stringify({ level: 'error', msg: 'upstream unavailable', error: error.name, detail: error.message, requestId }));
+    return new ApiError('upstream_unavailable', 'a storage service is unavailable, try again shortly');
+  }
+  const { name, message } = error instanceof Error ? error : { name: 'non-error', message: String(error) };
+  console.log(JSON.stringify({ level: 'error', msg: 'unhandled error', error: name, detail: message, requestId }));
+  return new ApiError('internal', 'internal error');
+}
+
+export function buildApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    // Validation failures name the fields and what is wrong with them, in the one envelope.
+    defaultHook: (result) => {
+      if (!result.success) {
+        const details = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+        throw new ApiError('invalid_request', details.join('; '));
+      }
+    },
+  });
+
+  app.use('*', requestLog());
+  app.use('*', bindings());
+  app.use('*', apiCors());
+
+  app.openapi(getHealthz, getHealthzHandler);
+  app.openapi(listTasks, listTasksHandler);
+  app.openapi(createUpload, createUploadHandler);
+  app.openapi(completeUpload, completeUploadHandler);
+  app.openapi(listSubmissionsRoute, listSubmissionsHandler);
+  app.openapi(getSubmission, getSubmissionHandler);
+  app.openapi(createViewUrl, createViewUrlHandler);
+  app.openapi(reviewSubmission, reviewSubmissionHandler);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A Supabase access token',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'storage-manager', version: '0.1.0', description: 'Edge gateway for uploads, review and downloads' },
+  });
+
+  app.notFound(() => {
+    throw new ApiError('not_found', 'no such route');
+  });
+  app.onError((error, c) => {
+    const requestId = c.get('requestId') ?? crypto.randomUUID();
+    const apiError = toApiError(error, requestId);
+    const response = c.json(errorEnvelope(apiError, requestId), apiError.status as ContentfulStatusCode);
+    // RFC 6750 §3: a 401 for a bearer-protected resource names the scheme.
+    if (apiError.code === 'unauthorized') response.headers.set('WWW-Authenticate', 'Bearer realm="storage-manager"');
+    return response;
+  });
+  return app;
+}

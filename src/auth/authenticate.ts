@@ -1,0 +1,24 @@
+import { createMiddleware } from 'hono/factory';
+import type { AppEnv } from '../context';
+import { ApiError } from '../errors';
+import { TokenRejectedError, verifyAccessToken } from './verify-token';
+
+/**
+ * Requires `Authorization: Bearer <Supabase access token>` (RFC 6750 §2.1). Every failure gets the
+ * same message, so a caller cannot learn which check refused the token; the reason is logged.
+ */
+export function authenticate() {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(c.req.header('authorization') ?? '');
+    if (!match) throw new ApiError('unauthorized', 'missing or invalid access token');
+    const { supabaseUrl, authJwks } = c.var.config;
+    try {
+      c.set('token', await verifyAccessToken(match[1]!, { supabaseUrl, jwks: authJwks }));
+    } catch (error) {
+      if (!(error instanceof TokenRejectedError)) throw error;
+      console.log(JSON.stringify({ level: 'warn', msg: 'token rejected', reason: error.message, requestId: c.var.requestId }));
+      throw new ApiError('unauthorized', 'missing or invalid access token');
+    }
+    await next();
+  });
+}

@@ -1,0 +1,103 @@
+import type { JWK } from '@supabase/supabase-js';
+import { z } from 'zod';
+
+/** What wrangler binds to the Worker: vars and secrets as strings, Hyperdrive as a binding. */
+export interface Bindings {
+  HYPERDRIVE: Hyperdrive;
+  SUPABASE_URL: string;
+  AUTH_JWKS?: string;
+  S3_ENDPOINT: string;
+  S3_REGION: string;
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+  S3_FORCE_PATH_STYLE?: string;
+  BUCKET_RAW: string;
+  BUCKET_PROCESSED: string;
+  BUCKET_ASSETS: string;
+  CORS_ORIGINS?: string;
+  UPLOAD_URL_TTL_SECONDS?: string;
+  VIEW_URL_TTL_SECONDS?: string;
+}
+
+const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
+
+const configSchema = z.object({
+  supabaseUrl: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
+  // A fixed key set (local stack, tests); production leaves it unset and fetches Supabase's JWKS.
+  authJwks: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined || text === '') return undefined;
+      const parsed = z.object({ keys: z.array(jwkSchema).min(1) }).safeParse(safeJson(text));
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: 'AUTH_JWKS is not a JSON Web Key Set' });
+        return z.NEVER;
+      }
+      return { keys: parsed.data.keys.map((key) => ({ key_ops: ['verify'], ...key }) as JWK) };
+    }),
+  databaseUrl: z.string().min(1),
+  s3: z.object({
+    endpoint: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
+    region: z.string().min(1),
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+    forcePathStyle: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  }),
+  buckets: z.object({ raw: z.string().min(3), processed: z.string().min(3), assets: z.string().min(3) }),
+  corsOrigins: z
+    .string()
+    .default('https://*.xum-ai.app,http://localhost:*')
+    .transform((list) => list.split(',').map((pattern) => pattern.trim()).filter(Boolean)),
+  // Upload URLs live 15 minutes and view URLs at most 5 (DESIGN.md, Authorisation).
+  uploadUrlTtlSeconds: z.coerce.number().int().min(60).max(900).default(900),
+  viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const parsedConfigs = new WeakMap<object, Config>();
+
+/**
+ * Validates the bindings once per env object (workerd hands the same object to every request of
+ * an isolate) and returns typed config. Names the offending settings, never their values, since
+ * some are secrets.
+ */
+export function readConfig(env: Bindings): Config {
+  const cached = parsedConfigs.get(env);
+  if (cached) return cached;
+  const result = configSchema.safeParse({
+    supabaseUrl: env.SUPABASE_URL,
+    authJwks: env.AUTH_JWKS,
+    databaseUrl: env.HYPERDRIVE?.connectionString,
+    s3: {
+      endpoint: env.S3_ENDPOINT,
+      region: env.S3_REGION,
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE,
+    },
+    buckets: { raw: env.BUCKET_RAW, processed: env.BUCKET_PROCESSED, assets: env.BUCKET_ASSETS },
+    corsOrigins: env.CORS_ORIGINS,
+    uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
+    viewUrlTtlSeconds: env.VIEW_URL_TTL_SECONDS,
+  });
+  if (!result.success) {
+    const names = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];
+    throw new ConfigError(`invalid configuration: ${names.join(', ')}`);
+  }
+  parsedConfigs.set(env, result.data);
+  return result.data;
+}

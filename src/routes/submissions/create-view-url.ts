@@ -1,0 +1,50 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { logAccess } from '../../db/access-log';
+import { findSubmission } from '../../db/submissions';
+import { ApiError } from '../../errors';
+import { presignDownload } from '../../sign/presign';
+import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
+
+export const createViewUrl = createRoute({
+  method: 'post',
+  path: '/v1/submissions/{id}/view-url',
+  summary: 'A short-lived presigned GET to view or listen to a submission',
+  description: 'For validators, admins and the owner. Every call is written to the access log first.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: idParamsSchema },
+  responses: {
+    200: { description: 'View URL', content: { 'application/json': { schema: z.object({ url: z.url(), expiresAt: z.string() }).openapi('ViewUrl') } } },
+    ...errorResponses(400, 401, 403, 404, 409, 503),
+  },
+});
+
+export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const { config } = c.var;
+  // RLS already limits contributors to their own submissions and lets staff see all, which is
+  // exactly who may view.
+  const submission = await asPrincipal(c, ['contributor', 'validator', 'admin'], async (tx) => {
+    const found = await findSubmission(tx, id);
+    if (!found) throw new ApiError('not_found', 'submission not found');
+    if (found.status === 'pending' || found.status === 'aborted') throw new ApiError('conflict', 'submission has no uploaded object');
+    // The log row commits with this transaction, before the URL leaves the Worker; if it fails,
+    // no URL is handed out.
+    await logAccess(tx, {
+      action: 'submission.view',
+      submissionId: found.id,
+      ip: c.req.header('cf-connecting-ip') ?? null,
+      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+    });
+    return found;
+  });
+  const signed = await presignDownload(config.s3, {
+    bucket: config.buckets.raw,
+    key: submission.objectKey,
+    expiresInSeconds: config.viewUrlTtlSeconds,
+  });
+  return c.json({ url: signed.url, expiresAt: signed.expiresAt.toISOString() }, 200);
+};

@@ -1,0 +1,59 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { listSubmissions } from '../../db/submissions';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses, presentSubmission, submissionSchema, submissionStatusSchema } from '../schemas';
+
+const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+
+// The cursor is opaque to clients: base64url of the last row's sort key.
+function encodeCursor(position: z.infer<typeof cursorSchema>): string {
+  return btoa(JSON.stringify(position)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
+function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
+  try {
+    return cursorSchema.parse(JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))));
+  } catch {
+    throw new ApiError('invalid_request', 'cursor is not valid');
+  }
+}
+
+const listQuery = z.strictObject({
+  status: submissionStatusSchema.optional(),
+  taskId: z.uuid().optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional().openapi({ description: 'nextCursor from the previous page' }),
+});
+
+export const listSubmissionsRoute = createRoute({
+  method: 'get',
+  path: '/v1/submissions',
+  summary: 'Submissions the caller may see, newest first',
+  description: 'Contributors see their own; validators and admins see all.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { query: listQuery },
+  responses: {
+    200: {
+      description: 'A page of submissions',
+      content: { 'application/json': { schema: z.object({ submissions: z.array(submissionSchema), nextCursor: z.string().nullable() }) } },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
+
+export const listSubmissionsHandler: RouteHandler<typeof listSubmissionsRoute, AppEnv> = async (c) => {
+  const query = c.req.valid('query');
+  const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+  const page = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) =>
+    // One row more than asked tells whether another page exists.
+    listSubmissions(tx, { status: query.status, taskId: query.taskId, limit: query.limit + 1, after }),
+  );
+  const submissions = page.slice(0, query.limit);
+  const last = submissions.at(-1);
+  const nextCursor = page.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  return c.json({ submissions: submissions.map(presentSubmission), nextCursor }, 200);
+};

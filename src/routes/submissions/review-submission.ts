@@ -1,0 +1,42 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { findSubmission, recordReview } from '../../db/submissions';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
+
+const reviewBody = z
+  .strictObject({
+    decision: z.enum(['approve', 'reject']),
+    note: z.string().max(2000).optional(),
+  })
+  .openapi('ReviewRequest');
+
+export const reviewSubmission = createRoute({
+  method: 'post',
+  path: '/v1/submissions/{id}/review',
+  summary: 'Approve or reject an uploaded submission',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: idParamsSchema, body: { required: true, content: { 'application/json': { schema: reviewBody } } } },
+  responses: {
+    200: { description: 'Reviewed submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
+    ...errorResponses(400, 401, 403, 404, 409, 415, 503),
+  },
+});
+
+export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmission, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const review = c.req.valid('json');
+  const reviewed = await asPrincipal(c, ['validator', 'admin'], async (tx) => {
+    const found = await findSubmission(tx, id);
+    if (!found) throw new ApiError('not_found', 'submission not found');
+    if (found.status !== 'uploaded') throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
+    const updated = await recordReview(tx, id, { decision: review.decision, note: review.note ?? null });
+    // Null only if another reviewer decided in between.
+    if (!updated) throw new ApiError('conflict', 'submission was reviewed concurrently');
+    return updated;
+  });
+  return c.json({ submission: presentSubmission(reviewed) }, 200);
+};

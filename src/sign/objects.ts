@@ -1,0 +1,51 @@
+import { objectUrl, type ObjectStore } from './object-store';
+
+/** Typed failures of object operations; routes decide what a client sees. */
+export class ObjectStoreError extends Error {
+  override name = 'ObjectStoreError';
+  constructor(
+    readonly kind: 'not_found' | 'unavailable' | 'rejected',
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ObjectHead {
+  size: number;
+  contentType: string | null;
+  etag: string | null;
+}
+
+async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await store.client.fetch(url.toString(), init);
+  } catch (error) {
+    throw new ObjectStoreError('unavailable', `object store unreachable: ${(error as Error).message}`);
+  }
+  if (response.ok) return response;
+  // The body is S3's XML error; it is dropped here so it can never reach a client.
+  await response.body?.cancel();
+  if (response.status === 404) throw new ObjectStoreError('not_found', 'no such object', 404);
+  if (response.status >= 500) throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status);
+  throw new ObjectStoreError('rejected', `object store answered ${response.status}`, response.status);
+}
+
+/** HeadObject: size, type and ETag, without the body. */
+export async function headObject(store: ObjectStore, bucket: string, key: string): Promise<ObjectHead> {
+  const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'HEAD' });
+  return {
+    size: Number(response.headers.get('content-length')),
+    contentType: response.headers.get('content-type'),
+    etag: response.headers.get('etag'),
+  };
+}
+
+/** GetObject as a stream; the caller owns the body and must consume or cancel it. */
+export async function getObject(store: ObjectStore, bucket: string, key: string): Promise<ReadableStream<Uint8Array>> {
+  const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'GET' });
+  if (!response.body) throw new ObjectStoreError('unavailable', 'object store sent no body');
+  return response.body;
+}

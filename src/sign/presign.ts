@@ -1,0 +1,79 @@
+import { AwsV4Signer } from 'aws4fetch';
+import { objectUrl, type ObjectStoreSettings } from './object-store';
+
+export interface PresignedRequest {
+  url: string;
+  /** Headers the client must send exactly as given: they are part of the signature. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+interface PresignOptions {
+  bucket: string;
+  key: string;
+  expiresInSeconds: number;
+  /** Signing time; tests pin it to reproduce AWS's published examples. */
+  now?: Date;
+}
+
+function amzDate(date: Date): string {
+  return date.toISOString().replace(/[:-]|\.\d{3}/g, '');
+}
+
+async function presign(
+  settings: ObjectStoreSettings,
+  method: 'GET' | 'PUT',
+  options: PresignOptions & { query?: Record<string, string>; headers?: Record<string, string> },
+): Promise<PresignedRequest> {
+  const now = options.now ?? new Date();
+  const url = objectUrl(settings, options.bucket, options.key);
+  for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
+  // X-Amz-Expires belongs in the query before signing (S3 API: "Authenticating Requests: Using
+  // Query Parameters"); SigV4 caps it at 7 days.
+  url.searchParams.set('X-Amz-Expires', String(options.expiresInSeconds));
+  const headers = options.headers ?? {};
+  const signer = new AwsV4Signer({
+    method,
+    url: url.toString(),
+    headers,
+    accessKeyId: settings.accessKeyId,
+    secretAccessKey: settings.secretAccessKey,
+    service: 's3',
+    region: settings.region,
+    datetime: amzDate(now),
+    signQuery: true,
+    // Without allHeaders aws4fetch leaves Content-Type and Content-Length unsigned, and S3 would
+    // accept any type or size on the URL.
+    allHeaders: true,
+  });
+  const signed = await signer.sign();
+  return {
+    url: signed.url.toString(),
+    headers,
+    expiresAt: new Date(now.getTime() + options.expiresInSeconds * 1000),
+  };
+}
+
+/**
+ * A presigned PutObject that S3 accepts only with this exact Content-Type and Content-Length,
+ * since both are signed headers (SigV4: a signed header's value is part of the canonical request).
+ */
+export function presignUpload(
+  settings: ObjectStoreSettings,
+  options: PresignOptions & { contentType: string; contentLength: number },
+): Promise<PresignedRequest> {
+  return presign(settings, 'PUT', {
+    ...options,
+    headers: { 'content-length': String(options.contentLength), 'content-type': options.contentType },
+  });
+}
+
+/** A presigned GetObject; `responseContentDisposition` asks S3 to answer with that header. */
+export function presignDownload(
+  settings: ObjectStoreSettings,
+  options: PresignOptions & { responseContentDisposition?: string },
+): Promise<PresignedRequest> {
+  const query: Record<string, string> = {};
+  if (options.responseContentDisposition) query['response-content-disposition'] = options.responseContentDisposition;
+  return presign(settings, 'GET', { ...options, query });
+}
