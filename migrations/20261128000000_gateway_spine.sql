@@ -194,8 +194,9 @@ create policy "submissions: contributors open their own" on public.submissions f
     and exists (
       select 1 from public.tasks t
       join public.task_assignments a on a.task_id = t.id and a.user_id = auth.uid()
-      where t.id = task_id and t.status = 'open' and declared_size <= t.max_bytes
-        and gateway.content_type_allowed(t.allowed_content_types, content_type)
+      -- Qualified: unqualified, task_id would bind to task_assignments.task_id in this scope.
+      where t.id = submissions.task_id and t.status = 'open' and submissions.declared_size <= t.max_bytes
+        and gateway.content_type_allowed(t.allowed_content_types, submissions.content_type)
     )
   );
 

@@ -1,0 +1,12 @@
+import type { Bindings } from '../src/env';
+
+declare global {
+  namespace Cloudflare {
+    interface Env extends Bindings {
+      /** Superuser connection for assertions and fixtures; the Worker never sees it as config. */
+      TEST_DATABASE_URL: string;
+      TEST_SIGNING_KEY: string;
+      TEST_AUTH_SERVER: string;
+    }
+  }
+}
