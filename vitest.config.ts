@@ -1,36 +1,48 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
 
-// The Worker runs inside workerd; Postgres, S3 and the JWKS endpoint are real servers on loopback,
-// started by test/global-setup.ts and handed over through vitest's provide/inject.
 export default defineConfig({
-  plugins: [
-    cloudflareTest(({ inject }) => ({
-      main: './src/worker.ts',
-      wrangler: { configPath: './wrangler.toml' },
-      miniflare: {
-        hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
-        bindings: {
-          SUPABASE_URL: inject('supabaseUrl'),
-          S3_ENDPOINT: inject('s3Endpoint'),
-          S3_REGION: 'us-east-1',
-          S3_ACCESS_KEY_ID: 'S3RVER',
-          S3_SECRET_ACCESS_KEY: 'S3RVER',
-          S3_FORCE_PATH_STYLE: 'true',
-          TEST_DATABASE_URL: inject('databaseUrl'),
-          TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
-          TEST_AUTH_SERVER: inject('supabaseUrl'),
+  test: {
+    projects: [
+      {
+        // The Worker inside workerd; Postgres, S3 and the JWKS endpoint are real servers on
+        // loopback, started by test/global-setup.ts and handed over through provide/inject.
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './src/worker.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              hyperdrives: { HYPERDRIVE: inject('databaseUrl') },
+              bindings: {
+                SUPABASE_URL: inject('supabaseUrl'),
+                S3_ENDPOINT: inject('s3Endpoint'),
+                S3_REGION: 'us-east-1',
+                S3_ACCESS_KEY_ID: 'S3RVER',
+                S3_SECRET_ACCESS_KEY: 'S3RVER',
+                S3_FORCE_PATH_STYLE: 'true',
+                TEST_DATABASE_URL: inject('databaseUrl'),
+                TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
+                TEST_AUTH_SERVER: inject('supabaseUrl'),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts'],
+          globalSetup: ['./test/global-setup.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+          // Test files share one database; one after another keeps counts exact.
+          fileParallelism: false,
         },
       },
-    })),
-  ],
-  test: {
-    globalSetup: ['./test/global-setup.ts'],
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    // Test files share one database; running them one after another keeps counts exact.
-    fileParallelism: false,
+      {
+        // Pure modules (src/sign, src/zip) in Node, where they can be checked against outside
+        // readers (unzip, Python's zipfile) and published test vectors.
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
+      },
+    ],
     // postgres.js on workerd leaves exactly this rejection after every sql.end()
     // (porsager/postgres#1202; see isClosedSocketRejection). Only it is ignored.
     onUnhandledError(error) {
