@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers';
 import { defineConfig } from 'vitest/config';
+import { isPostgresSocketLeftover } from './src/db/socket-leftovers';
 
 export default defineConfig({
   test: {
@@ -43,11 +44,7 @@ export default defineConfig({
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
       },
     ],
-    // postgres.js on workerd leaves exactly this rejection after every sql.end()
-    // (porsager/postgres#1202; see isClosedSocketRejection). Only it is ignored.
-    onUnhandledError(error) {
-      const isClosedSocket = error.message === 'Stream was cancelled.' && /postgres[\\/]cf[\\/]polyfills/.test(error.stack ?? '');
-      return isClosedSocket ? false : undefined;
-    },
+    // Only the two rejections postgres.js's workerd socket leaves behind are ignored.
+    onUnhandledError: (error) => (isPostgresSocketLeftover(error) ? false : undefined),
   },
 });

@@ -1,11 +1,11 @@
 import { buildApp } from './app';
-import { isClosedSocketRejection } from './db/client';
+import { isPostgresSocketLeftover } from './db/socket-leftovers';
 import type { Bindings } from './env';
 
 const app = buildApp();
 
 addEventListener('unhandledrejection', (event) => {
-  if (isClosedSocketRejection(event.reason)) event.preventDefault();
+  if (isPostgresSocketLeftover(event.reason)) event.preventDefault();
 });
 
 export default {

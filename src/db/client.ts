@@ -29,16 +29,6 @@ export function translateDatabaseError(error: unknown): unknown {
   return isUnavailable(error) ? new DatabaseUnavailableError('database unavailable', { cause: error }) : error;
 }
 
-/**
- * postgres.js on workerd: after `end()` the connection drops its socket listeners while the
- * socket's read loop is still pending, so that loop's "Stream was cancelled." surfaces as an
- * unhandled rejection on every close (porsager/postgres#1202). Exactly that, and nothing else,
- * is recognised here so the Worker can ignore it.
- */
-export function isClosedSocketRejection(reason: unknown): boolean {
-  return reason instanceof Error && reason.message === 'Stream was cancelled.' && /postgres|polyfills/.test(reason.stack ?? '');
-}
-
 export interface Database {
   sql: Sql;
   close(): Promise<void>;
