@@ -43,6 +43,10 @@ export default defineConfig({
         // readers (unzip, Python's zipfile) and published test vectors.
         test: { name: 'unit', include: ['test/unit/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
       },
+      {
+        // The README's own commands: `npm start` and the token script, as a newcomer runs them.
+        test: { name: 'stack', include: ['test/stack/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
+      },
     ],
     // Only the two rejections postgres.js's workerd socket leaves behind are ignored.
     onUnhandledError: (error) => (isPostgresSocketLeftover(error) ? false : undefined),

@@ -42,6 +42,9 @@ export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://l
     ],
   });
   await server.run();
+  // Even if this process exits without stop(), the objects it stored do not outlive it.
+  const removeDirectory = () => rmSync(directory, { recursive: true, force: true });
+  process.once('exit', removeDirectory);
   return {
     kind: 's3rver',
     endpoint: `http://127.0.0.1:${port}`,
@@ -51,8 +54,9 @@ export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://l
     forcePathStyle: true,
     buckets: localBuckets,
     async stop() {
+      process.off('exit', removeDirectory);
       await server.close();
-      rmSync(directory, { recursive: true, force: true });
+      removeDirectory();
     },
   };
 }

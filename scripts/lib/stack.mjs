@@ -68,7 +68,7 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
         const database = await startPostgres();
         started(() => database.stop());
         databaseUrl = database.url;
-        log(`postgres ${database.kind} ${database.url}`);
+        log(`postgres ${database.kind} ${database.url} pid ${database.pid}`);
       }
       await migrate(databaseUrl);
 

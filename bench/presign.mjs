@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `npm run bench:presign`: in one run against the local stack,
+//  1. POST /v1/uploads under autocannon at concurrency 1 and 32 (requests/s, p50, p99);
+//  2. presigned PUT URLs per second from src/sign/ against @aws-sdk/s3-request-presigner signing
+//     the same URL in this same process, alternating rounds so machine noise hits both alike.
+import autocannon from 'autocannon';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
+import { importTypeScript } from './lib/load-typescript.mjs';
+
+const seconds = Number(process.env.BENCH_SECONDS ?? 10);
+const log = (line) => process.stderr.write(`${line}\n`);
+
+async function loadTest(url, token, connections) {
+  const result = await autocannon({
+    url: `${url}/v1/uploads`,
+    method: 'POST',
+    connections,
+    duration: seconds,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ taskId: demoTaskId, contentType: 'audio/webm', size: 48213 }),
+  });
+  const non2xx = result.non2xx + result.errors + result.timeouts;
+  return { connections, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: non2xx, total: result.requests.total };
+}
+
+async function compareSigners(s3) {
+  const { presignUpload } = await importTypeScript(`${projectRoot}/src/sign/presign.ts`);
+  const settings = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true };
+  const client = new S3Client({
+    endpoint: s3.endpoint,
+    region: s3.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
+  });
+  const key = (i) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
+  const ours = (i) => presignUpload(settings, { bucket: s3.buckets.raw, key: key(i), contentType: 'audio/webm', contentLength: 48213, expiresInSeconds: 900 });
+  const theirs = (i) =>
+    getSignedUrl(client, new PutObjectCommand({ Bucket: s3.buckets.raw, Key: key(i), ContentType: 'audio/webm', ContentLength: 48213 }), {
+      expiresIn: 900,
+      signableHeaders: new Set(['content-type', 'content-length']),
+    });
+  // Both sign the same canonical request: same host, path, expiry and signed headers.
+  const sample = [new URL((await ours(1)).url), new URL(await theirs(1))];
+  for (const url of sample) if (url.searchParams.get('X-Amz-SignedHeaders') !== 'content-length;content-type;host') throw new Error(`unexpected signed headers in ${url}`);
+
+  const perRound = 5000;
+  const rounds = 6;
+  const rates = { ours: [], theirs: [] };
+  for (let i = 0; i < 2000; i++) await ours(i), await theirs(i);
+  for (let round = 0; round < rounds; round++) {
+    for (const [name, sign] of round % 2 === 0 ? [['ours', ours], ['theirs', theirs]] : [['theirs', theirs], ['ours', ours]]) {
+      const started = process.hrtime.bigint();
+      for (let i = 0; i < perRound; i++) await sign(i);
+      rates[name].push(perRound / (Number(process.hrtime.bigint() - started) / 1e9));
+    }
+  }
+  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return { ours: median(rates.ours), theirs: median(rates.theirs) };
+}
+
+const port = await freePort();
+const stack = createStack({ port, log: (line) => log(`[stack] ${line}`) });
+try {
+  const { url, auth, s3 } = await stack.start();
+  const token = await signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 3600 }));
+  const warm = await fetch(`${url}/v1/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ taskId: demoTaskId, contentType: 'audio/webm', size: 48213 }),
+  });
+  if (warm.status !== 201) throw new Error(`POST /v1/uploads answered ${warm.status}: ${await warm.text()}`);
+
+  console.log(`POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + s3rver on loopback`);
+  console.log('connections  requests/s  p50 ms  p99 ms  non-2xx');
+  for (const connections of [1, 32]) {
+    const r = await loadTest(url, token, connections);
+    console.log(`${String(r.connections).padStart(11)}  ${r.requestsPerSecond.toFixed(0).padStart(10)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.failures).padStart(7)}`);
+  }
+
+  const signers = await compareSigners(s3);
+  console.log('\npresigned PUT URLs per second, same process, same URL and signed headers (median of 3 alternating rounds each)');
+  console.log(`src/sign (aws4fetch)            ${signers.ours.toFixed(0)}`);
+  console.log(`@aws-sdk/s3-request-presigner   ${signers.theirs.toFixed(0)}`);
+  console.log(`ratio ours / aws-sdk            ${(signers.ours / signers.theirs).toFixed(2)}×`);
+} finally {
+  await stack.stop();
+}
