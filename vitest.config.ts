@@ -48,6 +48,8 @@ export default defineConfig({
         test: { name: 'stack', include: ['test/stack/**/*.test.ts'], environment: 'node', testTimeout: 120_000 },
       },
     ],
+    // The Worker's request log lines are shown only for failing tests.
+    silent: 'passed-only',
     // Only the two rejections postgres.js's workerd socket leaves behind are ignored.
     onUnhandledError: (error) => (isPostgresSocketLeftover(error) ? false : undefined),
   },

@@ -79,6 +79,22 @@ describe('POST /v1/uploads → PUT → complete', () => {
     expect(second.json).toEqual(first.json);
   });
 
+  it('the raw bucket answers browser preflights for app origins only (production-like CORS)', async () => {
+    const created = await requestUpload(token, { contentType: 'audio/webm', size: 1 });
+    const preflight = (origin: string) =>
+      fetch(created.json.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+    const allowed = await preflight('https://app.xum-ai.app');
+    expect(allowed.status).toBe(200);
+    // s3rver answers a matched preflight with '*' where S3 echoes the origin; either admits it.
+    expect(['*', 'https://app.xum-ai.app']).toContain(allowed.headers.get('access-control-allow-origin'));
+    expect(allowed.headers.get('access-control-allow-methods')).toContain('PUT');
+    await allowed.text();
+    const refused = await preflight('https://evil.example');
+    expect(refused.status).toBe(403);
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
+    await refused.text();
+  });
+
   it('S3 refuses a PUT with another size or another type than was signed', async () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 11 });
     const longer = await fetch(created.json.url, { method: 'PUT', headers: { 'Content-Type': 'audio/webm' }, body: new TextEncoder().encode('hello world!') });
