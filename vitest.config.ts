@@ -23,7 +23,7 @@ export default defineConfig({
                 S3_FORCE_PATH_STYLE: 'true',
                 TEST_DATABASE_URL: inject('databaseUrl'),
                 TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
-                TEST_AUTH_SERVER: inject('supabaseUrl'),
+                TEST_CONTROL_SERVER: inject('supabaseUrl'),
               },
             },
           })),

@@ -7,6 +7,7 @@ import { ApiError, errorEnvelope, type ErrorCode } from './errors';
 import { bindings } from './middleware/config';
 import { apiCors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
+import { getAsset, serveAsset } from './routes/assets/get-asset';
 import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
 import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
@@ -24,6 +25,7 @@ const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
   404: 'not_found',
   405: 'method_not_allowed',
   413: 'payload_too_large',
+  416: 'range_not_satisfiable',
   415: 'unsupported_media_type',
 };
 
@@ -56,7 +58,11 @@ export function buildApp() {
 
   app.use('*', requestLog());
   app.use('*', bindings());
-  app.use('*', apiCors());
+  // Assets answer CORS themselves (any origin may read a public asset); the API only to its own.
+  for (const path of ['/healthz', '/openapi.json', '/v1/*']) app.use(path, apiCors());
+
+  app.all('/assets/*', serveAsset);
+  app.openAPIRegistry.registerPath(getAsset);
 
   app.openapi(getHealthz, getHealthzHandler);
   app.openapi(listTasks, listTasksHandler);

@@ -17,6 +17,10 @@ export interface Bindings {
   CORS_ORIGINS?: string;
   UPLOAD_URL_TTL_SECONDS?: string;
   VIEW_URL_TTL_SECONDS?: string;
+  ASSET_MAX_AGE_SECONDS?: string;
+  ASSET_MISSING_MAX_AGE_SECONDS?: string;
+  ASSET_IMMUTABLE_PREFIX?: string;
+  ASSET_ORIGIN_TIMEOUT_MS?: string;
 }
 
 const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
@@ -52,6 +56,14 @@ const configSchema = z.object({
   // Upload URLs live 15 minutes and view URLs at most 5 (DESIGN.md, Authorisation).
   uploadUrlTtlSeconds: z.coerce.number().int().min(60).max(900).default(900),
   viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),
+  assets: z.object({
+    maxAgeSeconds: z.coerce.number().int().min(0).default(86400),
+    // A missing icon is remembered briefly, so a storm of requests for it does not reach S3.
+    missingMaxAgeSeconds: z.coerce.number().int().min(0).default(60),
+    // Keys under this prefix carry a version and never change, so browsers may skip revalidation.
+    immutablePrefix: z.string().default('v/'),
+    originTimeoutMs: z.coerce.number().int().min(1).default(5000),
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -93,6 +105,12 @@ export function readConfig(env: Bindings): Config {
     corsOrigins: env.CORS_ORIGINS,
     uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
     viewUrlTtlSeconds: env.VIEW_URL_TTL_SECONDS,
+    assets: {
+      maxAgeSeconds: env.ASSET_MAX_AGE_SECONDS,
+      missingMaxAgeSeconds: env.ASSET_MISSING_MAX_AGE_SECONDS,
+      immutablePrefix: env.ASSET_IMMUTABLE_PREFIX,
+      originTimeoutMs: env.ASSET_ORIGIN_TIMEOUT_MS,
+    },
   });
   if (!result.success) {
     const names = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];

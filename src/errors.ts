@@ -14,7 +14,10 @@ export const errorStatus = {
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  range_not_satisfiable: 416,
+  bad_gateway: 502,
   upstream_unavailable: 503,
+  gateway_timeout: 504,
   internal: 500,
 } as const;
 

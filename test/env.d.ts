@@ -6,7 +6,7 @@ declare global {
       /** Superuser connection for assertions and fixtures; the Worker never sees it as config. */
       TEST_DATABASE_URL: string;
       TEST_SIGNING_KEY: string;
-      TEST_AUTH_SERVER: string;
+      TEST_CONTROL_SERVER: string;
     }
   }
 }

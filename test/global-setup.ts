@@ -16,24 +16,23 @@ declare module 'vitest' {
 }
 
 /**
- * Stands in for Supabase Auth's public endpoints: serves the JWKS the way
- * `/auth/v1/.well-known/jwks.json` does and counts every request, so tests can show which
- * tokens were refused without any network call. Anything else (getUser's `/auth/v1/user`)
- * answers 401, as Auth does for a token it did not issue.
+ * A loopback server for what the tests need besides Postgres and S3:
+ *  - Supabase Auth's public endpoints: the JWKS at `/auth/v1/.well-known/jwks.json`, and 401 for
+ *    anything else (as Auth answers getUser for a token it did not issue); every such request is
+ *    counted, so tests can show which tokens were refused without any network call;
+ *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server have been asked so far;
+ *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
  */
-async function startAuthServer(jwks: unknown): Promise<{ url: string; server: Server }> {
-  const requests: string[] = [];
+async function startControlServer(jwks: unknown, s3Requests: { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
+  const authRequests: string[] = [];
   const server = createServer((request, response) => {
-    if (request.url === '/__requests') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(requests));
-      return;
-    }
-    requests.push(`${request.method} ${request.url}`);
-    if (request.url === '/auth/v1/.well-known/jwks.json') {
-      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(jwks));
-      return;
-    }
-    response.writeHead(401, { 'content-type': 'application/json' }).end('{"code":401,"msg":"invalid JWT"}');
+    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    if (request.url === '/__requests') return json(200, authRequests);
+    if (request.url === '/__s3-requests') return json(200, s3Requests);
+    if (request.url?.startsWith('/hang-bucket/')) return;
+    authRequests.push(`${request.method} ${request.url}`);
+    if (request.url === '/auth/v1/.well-known/jwks.json') return json(200, jwks);
+    return json(401, { code: 401, msg: 'invalid JWT' });
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -42,14 +41,15 @@ async function startAuthServer(jwks: unknown): Promise<{ url: string; server: Se
 
 export default async function setup(project: TestProject) {
   const [database, s3, key] = await Promise.all([startPostgres(), startS3rver(), generateSigningKey()]);
-  const auth = await startAuthServer(key.jwks);
+  const control = await startControlServer(key.jwks, s3.requests);
   await migrate(database.url);
   project.provide('databaseUrl', database.url);
   project.provide('s3Endpoint', s3.endpoint);
-  project.provide('supabaseUrl', auth.url);
+  project.provide('supabaseUrl', control.url);
   project.provide('signingKey', key.privateJwk);
   return async () => {
-    await new Promise((resolve) => auth.server.close(resolve));
+    control.server.closeAllConnections();
+    await new Promise((resolve) => control.server.close(resolve));
     await Promise.all([database.stop(), s3.stop()]);
   };
 }

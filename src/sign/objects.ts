@@ -4,7 +4,7 @@ import { objectUrl, type ObjectStore } from './object-store';
 export class ObjectStoreError extends Error {
   override name = 'ObjectStoreError';
   constructor(
-    readonly kind: 'not_found' | 'unavailable' | 'rejected',
+    readonly kind: 'not_found' | 'unavailable' | 'rejected' | 'timeout',
     message: string,
     readonly status?: number,
   ) {
@@ -23,6 +23,8 @@ async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Re
   try {
     response = await store.client.fetch(url.toString(), init);
   } catch (error) {
+    const name = (error as Error).name;
+    if (name === 'TimeoutError' || name === 'AbortError') throw new ObjectStoreError('timeout', 'object store did not answer in time');
     throw new ObjectStoreError('unavailable', `object store unreachable: ${(error as Error).message}`);
   }
   if (response.ok) return response;
@@ -43,9 +45,23 @@ export async function headObject(store: ObjectStore, bucket: string, key: string
   };
 }
 
-/** GetObject as a stream; the caller owns the body and must consume or cancel it. */
-export async function getObject(store: ObjectStore, bucket: string, key: string): Promise<ReadableStream<Uint8Array>> {
-  const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'GET' });
+export interface StoredObject {
+  body: ReadableStream<Uint8Array>;
+  size: number;
+  contentType: string | null;
+  etag: string | null;
+  lastModified: string | null;
+}
+
+/** GetObject with its metadata; `signal` bounds the wait for headers (e.g. AbortSignal.timeout). */
+export async function fetchObject(store: ObjectStore, bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject> {
+  const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'GET', signal });
   if (!response.body) throw new ObjectStoreError('unavailable', 'object store sent no body');
-  return response.body;
+  return {
+    body: response.body,
+    size: Number(response.headers.get('content-length')),
+    contentType: response.headers.get('content-type'),
+    etag: response.headers.get('etag'),
+    lastModified: response.headers.get('last-modified'),
+  };
 }

@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { findSubmission, markUploaded, type Submission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { checksumStream } from '../../sign/checksum';
-import { getObject, headObject, ObjectStoreError } from '../../sign/objects';
+import { fetchObject, headObject, ObjectStoreError } from '../../sign/objects';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 import { mediaTypeEssence } from './content-type';
 
@@ -51,7 +51,7 @@ export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> 
     const head = await headObject(c.var.objectStore, bucket, submission.objectKey);
     const sameType = head.contentType !== null && mediaTypeEssence(head.contentType) === mediaTypeEssence(submission.contentType);
     if (head.size !== submission.declaredSize || !sameType) throw new ApiError('conflict', 'uploaded object does not match the declared size or type');
-    checksums = await checksumStream(await getObject(c.var.objectStore, bucket, submission.objectKey));
+    checksums = await checksumStream((await fetchObject(c.var.objectStore, bucket, submission.objectKey)).body);
   } catch (error) {
     if (error instanceof ObjectStoreError && error.kind === 'not_found') throw new ApiError('conflict', 'object has not been uploaded yet');
     throw error;
