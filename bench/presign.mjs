@@ -3,19 +3,19 @@
 //  1. POST /v1/uploads under autocannon at concurrency 1 and 32 (requests/s, p50, p99);
 //  2. presigned PUT URLs per second from src/sign/ against @aws-sdk/s3-request-presigner signing
 //     the same URL in this same process, alternating rounds so machine noise hits both alike.
-import autocannon from 'autocannon';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
 import { importTypeScript } from './lib/load-typescript.mjs';
+import { formatLoad, loadHeader, runLoad } from './lib/load.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const log = (line) => process.stderr.write(`${line}\n`);
 
-async function loadTest(url, token, connections) {
-  const result = await autocannon({
+function loadTest(url, token, connections) {
+  return runLoad({
     url: `${url}/v1/uploads`,
     method: 'POST',
     connections,
@@ -23,8 +23,6 @@ async function loadTest(url, token, connections) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ taskId: demoTaskId, contentType: 'audio/webm', size: 48213 }),
   });
-  const non2xx = result.non2xx + result.errors + result.timeouts;
-  return { connections, requestsPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, failures: non2xx, total: result.requests.total };
 }
 
 async function compareSigners(s3) {
@@ -75,11 +73,8 @@ try {
   if (warm.status !== 201) throw new Error(`POST /v1/uploads answered ${warm.status}: ${await warm.text()}`);
 
   console.log(`POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + s3rver on loopback`);
-  console.log('connections  requests/s  p50 ms  p99 ms  non-2xx');
-  for (const connections of [1, 32]) {
-    const r = await loadTest(url, token, connections);
-    console.log(`${String(r.connections).padStart(11)}  ${r.requestsPerSecond.toFixed(0).padStart(10)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.failures).padStart(7)}`);
-  }
+  console.log(loadHeader);
+  for (const connections of [1, 32]) console.log(formatLoad('POST /v1/uploads', await loadTest(url, token, connections)));
 
   const signers = await compareSigners(s3);
   console.log('\npresigned PUT URLs per second, same process, same URL and signed headers (median of 3 alternating rounds each)');
