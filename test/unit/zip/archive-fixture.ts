@@ -112,8 +112,8 @@ export function readWithPython(path: string, hashLimit = Number.MAX_SAFE_INTEGER
 }
 
 /** Info-ZIP `unzip -t`: reads every member, checks every CRC; exit status 0 means no errors. */
-export function testWithUnzip(path: string): { status: number | null; output: string } {
-  const result = spawnSync('/usr/bin/unzip', ['-t', path], { encoding: 'utf8', maxBuffer: 256 << 20 });
+export function testWithUnzip(path: string, quiet = false): { status: number | null; output: string } {
+  const result = spawnSync('/usr/bin/unzip', [quiet ? '-tq' : '-t', path], { encoding: 'utf8', maxBuffer: 256 << 20 });
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 

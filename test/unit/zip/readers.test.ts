@@ -129,4 +129,14 @@ describe('archives read back by independent readers', () => {
     expect(python.entries[0]?.compressedSize).toBe(manifest.compressed.length);
     expect(python.entries[0]?.versionNeeded).toBe(20);
   });
+
+  it('the readers do catch a wrong CRC (the checks above are not vacuous)', () => {
+    const body = utf8.encode('these bytes do not match the recorded CRC');
+    const wrong = { ...stored('wrong.txt', body), crc32: (zlibCrc32(body) ^ 1) >>> 0 };
+    const built = build('wrong-crc.zip', [wrong], [body]);
+    expect(readWithPython(built.path).testzip).toBe('wrong.txt');
+    const unzip = testWithUnzip(built.path);
+    expect(unzip.status).not.toBe(0);
+    expect(unzip.output).toMatch(/bad CRC/);
+  });
 });
