@@ -131,3 +131,31 @@ export function containsSignature(bytes: Uint8Array, signature: number): boolean
   needle.writeUInt32LE(signature);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).includes(needle);
 }
+
+export interface JavaEntry {
+  name: string;
+  size: number;
+  recordedCrc32: number;
+  readCrc32: number;
+}
+
+const javaChecker = fileURLToPath(new URL('./ZipCheck.java', import.meta.url));
+
+/**
+ * The JDK's ZipFile ('file': central directory) or ZipInputStream ('stream': local headers
+ * only), when java is installed; null when it is not. ZipInputStream refuses STORED entries with
+ * a data descriptor by design, so 'stream' suits only archives whose CRCs were all known.
+ */
+export function readWithJava(mode: 'file' | 'stream', path: string): { status: number | null; entries: JavaEntry[]; errors: string } | null {
+  const binary = ['/usr/bin/java', '/usr/local/bin/java'].find((candidate) => existsSync(candidate));
+  if (binary === undefined) return null;
+  const result = spawnSync(binary, [javaChecker, mode, path], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const entries = result.stdout
+    .split('\n')
+    .filter((line) => line.length > 0)
+    .map((line) => {
+      const [name = '', size = '', recorded = '', read = ''] = line.split('\t');
+      return { name, size: Number(size), recordedCrc32: Number(recorded), readCrc32: Number(read) };
+    });
+  return { status: result.status, entries, errors: result.stderr };
+}

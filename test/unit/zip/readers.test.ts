@@ -11,6 +11,7 @@ import {
   bodiesFromArrays,
   containsSignature,
   listWithBsdtar,
+  readWithJava,
   readWithPython,
   sha256Hex,
   testWithUnzip,
@@ -18,7 +19,7 @@ import {
 
 /**
  * Archives built from plans, checked by readers that share no code with the planner: Info-ZIP
- * unzip, Python's zipfile and (when installed) libarchive's bsdtar.
+ * unzip, Python's zipfile and, when installed, libarchive's bsdtar and the JDK's java.util.zip.
  */
 const directory = mkdtempSync(join(tmpdir(), 'zip-readers-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -62,6 +63,16 @@ function expectReadable(built: Built, expected: { name: string; body: Uint8Array
   if (bsdtar !== null) {
     expect(bsdtar.status).toBe(0);
     for (const member of expected) expect(bsdtar.output).toContain(member.name);
+  }
+
+  const hasDescriptors = python.entries.some((entry) => (entry.flags & 0x0008) !== 0);
+  for (const mode of hasDescriptors ? (['file'] as const) : (['file', 'stream'] as const)) {
+    const java = readWithJava(mode, built.path);
+    if (java === null) continue;
+    expect(java.errors).toBe('');
+    expect(java.status).toBe(0);
+    expect(java.entries.map((entry) => [entry.name, entry.size])).toEqual(expected.map((member) => [member.name, member.body.length]));
+    for (const entry of java.entries) expect(entry.readCrc32).toBe(entry.recordedCrc32);
   }
 }
 

@@ -1,4 +1,4 @@
-import { statfsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +8,7 @@ import {
   assembleArchive,
   containsSignature,
   listWithBsdtar,
+  readWithJava,
   readWithPython,
   syntheticBody,
   syntheticCrc32,
@@ -15,13 +16,12 @@ import {
   writeArchiveFile,
   type BodySource,
 } from './archive-fixture';
-import { writeFileSync } from 'node:fs';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /**
  * Zip64 for real: a member past 4 GiB written to disk through the same segment walk a writer
- * does (synthetic bodies, never held in memory), and 70,000 entries. Python's zipfile and
- * Info-ZIP unzip each read every byte and check every CRC.
+ * does (synthetic bodies, never held in memory), and 70,000 entries. Python's zipfile,
+ * Info-ZIP unzip and the JDK (when installed) each read every byte and check every CRC.
  */
 const directory = mkdtempSync(join(tmpdir(), 'zip64-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));
@@ -48,7 +48,28 @@ function mixedSource(small: Map<number, Uint8Array>): BodySource {
   };
 }
 
-async function writeAndRead(fileName: string, plan: ArchivePlan, source: BodySource, overrides?: Map<number, number>) {
+type JavaResult = ReturnType<typeof readWithJava>;
+
+/** Every Java mode that ran read every member in full and found the CRC it recorded. */
+function expectJavaAgrees(results: JavaResult[], members: ArchiveMember[]): void {
+  for (const java of results) {
+    if (java === null) continue;
+    expect(java.errors).toBe('');
+    expect(java.status).toBe(0);
+    expect(java.entries.map((entry) => [entry.name, entry.size])).toEqual(
+      members.map((member) => [member.name, 'body' in member ? member.size : member.uncompressedSize]),
+    );
+    for (const entry of java.entries) expect(entry.readCrc32).toBe(entry.recordedCrc32);
+  }
+}
+
+async function writeAndRead(
+  fileName: string,
+  plan: ArchivePlan,
+  source: BodySource,
+  overrides: Map<number, number> | undefined,
+  javaModes: ('file' | 'stream')[],
+) {
   const path = join(directory, fileName);
   const timings: string[] = [];
   let started = performance.now();
@@ -62,9 +83,15 @@ async function writeAndRead(fileName: string, plan: ArchivePlan, source: BodySou
   const unzip = testWithUnzip(path, true);
   timings.push(`unzip -t ${seconds(started)}`);
   const bsdtar = listWithBsdtar(path);
+  const java: JavaResult[] = [];
+  for (const mode of javaModes) {
+    started = performance.now();
+    java.push(readWithJava(mode, path));
+    timings.push(`java ${mode} ${seconds(started)}`);
+  }
   rmSync(path);
   console.info(`${fileName}: ${timings.join(', ')}`);
-  return { python, unzip, bsdtar };
+  return { python, unzip, bsdtar, java };
 }
 
 describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
@@ -72,47 +99,52 @@ describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
   const after = utf8.encode('after the 4 GiB boundary');
   const tail = utf8.encode('last');
 
-  it('known CRC, then members whose local headers start past 4 GiB (one with a data descriptor)', async () => {
+  it('known CRC, then members whose local headers start past 4 GiB', async () => {
     const members: ArchiveMember[] = [
-      { name: 'big/zeros-and-pattern.bin', size: fourGibPlusOne, crc32: bigCrc, modifiedAt, body: 'stored' },
-      { name: 'after/descriptor.txt', size: after.length, crc32: null, modifiedAt, body: 'stored' },
-      { name: 'after/known.txt', size: tail.length, crc32: zlibCrc32(tail) >>> 0, modifiedAt, body: 'stored' },
+      { name: 'big/pattern.bin', size: fourGibPlusOne, crc32: bigCrc, modifiedAt, body: 'stored' },
+      { name: 'after/first.txt', size: after.length, crc32: zlibCrc32(after) >>> 0, modifiedAt, body: 'stored' },
+      { name: 'after/last.txt', size: tail.length, crc32: zlibCrc32(tail) >>> 0, modifiedAt, body: 'stored' },
     ];
     const plan = planArchive(members);
     expect(plan.usesZip64EndRecords).toBe(true);
-    const overrides = new Map([[1, zlibCrc32(after) >>> 0]]);
-    const { python, unzip, bsdtar } = await writeAndRead('big-known.zip', plan, mixedSource(new Map([[1, after], [2, tail]])), overrides);
+    const { python, unzip, bsdtar, java } = await writeAndRead('big-known.zip', plan, mixedSource(new Map([[1, after], [2, tail]])), undefined, ['file', 'stream']);
 
     expect(python.testzip).toBeNull();
     expect(python.entries.map((entry) => [entry.name, entry.size, entry.crc32, entry.versionNeeded])).toEqual([
-      ['big/zeros-and-pattern.bin', fourGibPlusOne, bigCrc, 45],
-      ['after/descriptor.txt', after.length, overrides.get(1), 45],
-      ['after/known.txt', tail.length, zlibCrc32(tail) >>> 0, 45],
+      ['big/pattern.bin', fourGibPlusOne, bigCrc, 45],
+      ['after/first.txt', after.length, zlibCrc32(after) >>> 0, 45],
+      ['after/last.txt', tail.length, zlibCrc32(tail) >>> 0, 45],
     ]);
     expect(python.entries.map((entry) => entry.headerOffset)).toEqual(plan.entries.map((entry) => entry.localHeaderOffset));
     expect(python.entries[1]?.headerOffset).toBeGreaterThan(0xffffffff);
     expect(unzip.output).toContain('No errors detected');
     expect(unzip.status).toBe(0);
     if (bsdtar !== null) expect(bsdtar.status).toBe(0);
+    expectJavaAgrees(java, members);
   });
 
-  it('unknown CRC: Zip64 local extra with zeroed sizes and a 24-byte descriptor', async () => {
+  it('unknown CRCs: Zip64 local extra with zeroed sizes, 24-byte descriptor, and a descriptor past 4 GiB', async () => {
     const members: ArchiveMember[] = [
       { name: 'big/streamed.bin', size: fourGibPlusOne, crc32: null, modifiedAt, body: 'stored' },
+      { name: 'after/streamed.txt', size: after.length, crc32: null, modifiedAt, body: 'stored' },
       { name: 'after/known.txt', size: tail.length, crc32: zlibCrc32(tail) >>> 0, modifiedAt, body: 'stored' },
     ];
     const plan = planArchive(members);
-    expect(plan.entries[0]?.dataDescriptorLength).toBe(24);
+    expect(plan.entries.map((entry) => entry.dataDescriptorLength)).toEqual([24, 16, 0]);
     expect(plan.rangesSupported).toBe(false);
-    const { python, unzip } = await writeAndRead('big-unknown.zip', plan, mixedSource(new Map([[1, tail]])), new Map([[0, bigCrc]]));
+    const overrides = new Map([[0, bigCrc], [1, zlibCrc32(after) >>> 0]]);
+    const { python, unzip, bsdtar, java } = await writeAndRead('big-unknown.zip', plan, mixedSource(new Map([[1, after], [2, tail]])), overrides, ['file']);
 
     expect(python.testzip).toBeNull();
     expect(python.entries.map((entry) => [entry.name, entry.size, entry.crc32, entry.flags & 0x0008])).toEqual([
       ['big/streamed.bin', fourGibPlusOne, bigCrc, 8],
+      ['after/streamed.txt', after.length, zlibCrc32(after) >>> 0, 8],
       ['after/known.txt', tail.length, zlibCrc32(tail) >>> 0, 0],
     ]);
     expect(unzip.output).toContain('No errors detected');
     expect(unzip.status).toBe(0);
+    if (bsdtar !== null) expect(bsdtar.status).toBe(0);
+    expectJavaAgrees(java, members);
   });
 });
 
@@ -151,5 +183,10 @@ describe('70,000 entries', () => {
     expect(unzip.status).toBe(0);
     const bsdtar = listWithBsdtar(path);
     if (bsdtar !== null) expect(bsdtar.status).toBe(0);
+    const java = readWithJava('file', path);
+    if (java !== null) {
+      expect(java.status).toBe(0);
+      expect(java.entries).toHaveLength(count);
+    }
   });
 });
