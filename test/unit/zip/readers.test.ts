@@ -141,6 +141,13 @@ describe('archives read back by independent readers', () => {
     expect(python.entries[0]?.versionNeeded).toBe(20);
   });
 
+  it('an archive with no members is just the end record, and readers accept it', () => {
+    const built = build('empty.zip', [], []);
+    expect(built.bytes.length).toBe(22);
+    expect(readWithPython(built.path).entries).toEqual([]);
+    expect(readWithJava('file', built.path)?.status ?? 0).toBe(0);
+  });
+
   it('the readers do catch a wrong CRC (the checks above are not vacuous)', () => {
     const body = utf8.encode('these bytes do not match the recorded CRC');
     const wrong = { ...stored('wrong.txt', body), crc32: (zlibCrc32(body) ^ 1) >>> 0 };
