@@ -25,6 +25,5 @@ export { encodeCentralHeader, encodeDataDescriptor, encodeLocalHeader } from './
 export { planManifestMember } from './manifest';
 export { encodeMemberName } from './names';
 export { planArchive } from './plan';
-export { parseRangeHeader, type RangeRequest } from './range';
 export { sliceArchive, type ArchiveSegment } from './slice';
 export type * from './types';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRangeHeader } from '../../../src/zip/range';
+import { parseRangeHeader } from '../../../src/http/range';
 
 describe('parseRangeHeader (RFC 9110 §14.1.2)', () => {
   const total = 1000;
