@@ -21,6 +21,7 @@ export default defineConfig({
                 S3_ACCESS_KEY_ID: 'S3RVER',
                 S3_SECRET_ACCESS_KEY: 'S3RVER',
                 S3_FORCE_PATH_STYLE: 'true',
+                BUNDLE_SIGNING_SECRET: inject('bundleSigningSecret'),
                 TEST_DATABASE_URL: inject('databaseUrl'),
                 TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
                 TEST_CONTROL_SERVER: inject('supabaseUrl'),

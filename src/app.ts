@@ -8,6 +8,8 @@ import { bindings } from './middleware/config';
 import { apiCors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
 import { getAsset, serveAsset } from './routes/assets/get-asset';
+import { createBundle, createBundleHandler } from './routes/bundles/create-bundle';
+import { downloadBundle, downloadBundleHandler } from './routes/bundles/download-bundle';
 import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
 import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
@@ -72,6 +74,8 @@ export function buildApp() {
   app.openapi(getSubmission, getSubmissionHandler);
   app.openapi(createViewUrl, createViewUrlHandler);
   app.openapi(reviewSubmission, reviewSubmissionHandler);
+  app.openapi(createBundle, createBundleHandler);
+  app.openapi(downloadBundle, downloadBundleHandler);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -21,6 +21,9 @@ export interface Bindings {
   ASSET_MISSING_MAX_AGE_SECONDS?: string;
   ASSET_IMMUTABLE_PREFIX?: string;
   ASSET_ORIGIN_TIMEOUT_MS?: string;
+  BUNDLE_SIGNING_SECRET: string;
+  BUNDLE_LINK_TTL_SECONDS?: string;
+  BUNDLE_MEMBER_LIMIT?: string;
 }
 
 const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
@@ -63,6 +66,12 @@ const configSchema = z.object({
     // Keys under this prefix carry a version and never change, so browsers may skip revalidation.
     immutablePrefix: z.string().default('v/'),
     originTimeoutMs: z.coerce.number().int().min(1).default(5000),
+  }),
+  bundles: z.object({
+    // HMAC key for download links; 32+ characters so it cannot be guessed offline.
+    signingSecret: z.string().min(32),
+    linkTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    memberLimit: z.coerce.number().int().min(1).max(65_000).default(5000),
   }),
 });
 
@@ -110,6 +119,11 @@ export function readConfig(env: Bindings): Config {
       missingMaxAgeSeconds: env.ASSET_MISSING_MAX_AGE_SECONDS,
       immutablePrefix: env.ASSET_IMMUTABLE_PREFIX,
       originTimeoutMs: env.ASSET_ORIGIN_TIMEOUT_MS,
+    },
+    bundles: {
+      signingSecret: env.BUNDLE_SIGNING_SECRET,
+      linkTtlSeconds: env.BUNDLE_LINK_TTL_SECONDS,
+      memberLimit: env.BUNDLE_MEMBER_LIMIT,
     },
   });
   if (!result.success) {

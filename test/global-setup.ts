@@ -12,6 +12,7 @@ declare module 'vitest' {
     s3Endpoint: string;
     supabaseUrl: string;
     signingKey: Jwk;
+    bundleSigningSecret: string;
   }
 }
 
@@ -47,6 +48,7 @@ export default async function setup(project: TestProject) {
   project.provide('s3Endpoint', s3.endpoint);
   project.provide('supabaseUrl', control.url);
   project.provide('signingKey', key.privateJwk);
+  project.provide('bundleSigningSecret', `${crypto.randomUUID()}${crypto.randomUUID()}`);
   return async () => {
     control.server.closeAllConnections();
     await new Promise((resolve) => control.server.close(resolve));

@@ -12,11 +12,14 @@ export const projectRoot = new URL('../../', import.meta.url).pathname;
 export const localSupabaseUrl = 'http://127.0.0.1:54321';
 const localAuthFile = join(projectRoot, '.dev/local-auth.json');
 
-/** The local ES256 signing key, created once and kept in .dev/ (ignored by git). */
+/** The local ES256 signing key and bundle-link secret, created once and kept in .dev/ (ignored by git). */
 export async function loadLocalAuth() {
-  if (existsSync(localAuthFile)) return JSON.parse(readFileSync(localAuthFile, 'utf8'));
+  if (existsSync(localAuthFile)) {
+    const saved = JSON.parse(readFileSync(localAuthFile, 'utf8'));
+    if (saved.bundleSigningSecret) return saved;
+  }
   const { privateJwk, jwks } = await generateSigningKey();
-  const auth = { supabaseUrl: localSupabaseUrl, privateJwk, jwks };
+  const auth = { supabaseUrl: localSupabaseUrl, privateJwk, jwks, bundleSigningSecret: `${crypto.randomUUID()}${crypto.randomUUID()}` };
   mkdirSync(join(projectRoot, '.dev'), { recursive: true });
   writeFileSync(localAuthFile, JSON.stringify(auth, null, 2), { mode: 0o600 });
   return auth;
@@ -103,6 +106,7 @@ export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindi
       S3_ACCESS_KEY_ID: text(s3.accessKeyId),
       S3_SECRET_ACCESS_KEY: text(s3.secretAccessKey),
       S3_FORCE_PATH_STYLE: text(s3.forcePathStyle),
+      BUNDLE_SIGNING_SECRET: text(auth.bundleSigningSecret),
       ...Object.fromEntries(Object.entries(extraBindings).map(([name, value]) => [name, text(value)])),
     },
     // The inspector forwards one event per 4 KiB of every subrequest to Node; large transfers

@@ -70,3 +70,19 @@ export async function asUser<T>(database: Database, claims: Record<string, unkno
     throw translateDatabaseError(error);
   }
 }
+
+/**
+ * Runs `work` in one transaction as `anon`: for requests that carry no session but are
+ * authorised otherwise (a signed bundle link). `anon` sees nothing under RLS; it may only call
+ * the gateway functions granted to it.
+ */
+export async function asAnonymous<T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  try {
+    return (await database.sql.begin(async (tx) => {
+      await tx`select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true)`;
+      return work(tx);
+    })) as T;
+  } catch (error) {
+    throw translateDatabaseError(error);
+  }
+}

@@ -65,3 +65,31 @@ export async function fetchObject(store: ObjectStore, bucket: string, key: strin
     lastModified: response.headers.get('last-modified'),
   };
 }
+
+/**
+ * Bytes [start, end] (inclusive) of an object with a ranged GetObject (RFC 9110 §14.2). The
+ * answer must be exactly that many bytes: anything else would shift every later byte of whatever
+ * the caller is assembling, so it is refused here.
+ */
+export async function fetchObjectRange(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  start: number,
+  end: number,
+  signal?: AbortSignal,
+): Promise<ReadableStream<Uint8Array>> {
+  const response = await send(store, objectUrl(store.settings, bucket, key), {
+    method: 'GET',
+    headers: { range: `bytes=${start}-${end}` },
+    signal,
+  });
+  const length = Number(response.headers.get('content-length'));
+  const contentRange = response.headers.get('content-range');
+  const exact = response.status === 206 ? contentRange?.startsWith(`bytes ${start}-${end}/`) : start === 0;
+  if (!response.body || length !== end - start + 1 || !exact) {
+    await response.body?.cancel();
+    throw new ObjectStoreError('rejected', `object store answered ${response.status} with ${length} bytes for ${end - start + 1}`);
+  }
+  return response.body;
+}

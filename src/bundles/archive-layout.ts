@@ -1,0 +1,61 @@
+import { planArchive, planManifestMember, type ArchiveMember, type ArchivePlan } from '../zip';
+
+/** One approved submission as a bundle holds it (gateway.bundle_download). */
+export interface BundleMemberRecord {
+  submissionId: string;
+  taskId: string;
+  contributorPseudonym: string;
+  contentType: string;
+  size: number;
+  crc32: number | null;
+  sha256: string | null;
+  uploadedAt: Date;
+  objectKey: string;
+}
+
+export interface BundleLayout {
+  plan: ArchivePlan;
+  /** Object key of each plan entry's stored body; null for the manifest. */
+  objectKeys: (string | null)[];
+}
+
+// Extensions for the types tasks accept; anything else is `.bin`. Names are built from ids and
+// this table only, so no client string becomes a path in the archive.
+const extensions: Record<string, string> = {
+  'audio/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a', 'audio/aac': 'aac',
+  'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'audio/flac': 'flac',
+  'video/mp4': 'mp4', 'video/webm': 'webm', 'video/quicktime': 'mov', 'video/ogg': 'ogv',
+  'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif', 'image/heic': 'heic', 'image/avif': 'avif',
+  'application/octet-stream': 'bin',
+};
+
+export function memberName(record: Pick<BundleMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
+  const essence = record.contentType.split(';', 1)[0]!.trim().toLowerCase();
+  return `${record.taskId}/${record.submissionId}.${extensions[essence] ?? 'bin'}`;
+}
+
+// RFC 4180: quote every field, double any quote inside.
+function csvRow(fields: (string | number)[]): string {
+  return `${fields.map((field) => `"${String(field).replace(/"/g, '""')}"`).join(',')}\r\n`;
+}
+
+function manifestCsv(records: readonly BundleMemberRecord[]): string {
+  let text = csvRow(['id', 'task', 'contributor', 'content_type', 'size', 'sha256', 'member']);
+  for (const record of records) {
+    text += csvRow([record.submissionId, record.taskId, record.contributorPseudonym, record.contentType, record.size, record.sha256 ?? '', memberName(record)]);
+  }
+  return text;
+}
+
+/**
+ * The archive a bundle is: manifest.csv first, then every submission STORED, in bundle order.
+ * A pure function of the records and the bundle's creation time, so every request for the same
+ * bundle produces the same bytes, and the same ETag.
+ */
+export function layOutBundle(records: readonly BundleMemberRecord[], createdAt: Date): BundleLayout {
+  const members: ArchiveMember[] = [planManifestMember(manifestCsv(records), createdAt)];
+  for (const record of records) {
+    members.push({ name: memberName(record), size: record.size, crc32: record.crc32, modifiedAt: record.uploadedAt, body: 'stored' });
+  }
+  return { plan: planArchive(members), objectKeys: [null, ...records.map((record) => record.objectKey)] };
+}

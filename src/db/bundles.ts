@@ -1,0 +1,54 @@
+import type { BundleMemberRecord } from '../bundles/archive-layout';
+import type { Transaction } from './client';
+
+interface BundleRow {
+  created_at: Date;
+  submission_id: string;
+  task_id: string;
+  contributor_pseudonym: string;
+  content_type: string;
+  size: string;
+  crc32: string | null;
+  sha256: string | null;
+  uploaded_at: Date;
+  object_key: string;
+}
+
+export interface BundleContents {
+  createdAt: Date;
+  members: BundleMemberRecord[];
+}
+
+/**
+ * Records a bundle with its members and its access-log row (gateway.create_bundle). Null when the
+ * caller may not bundle or a submission is missing or not approved.
+ */
+export async function recordBundle(tx: Transaction, submissionIds: string[], client: { ip: string | null; userAgent: string | null }): Promise<string | null> {
+  // Sent as JSON: with fetch_types off (Hyperdrive) postgres.js cannot serialise a uuid[].
+  const rows = await tx<{ id: string | null }[]>`
+    select gateway.create_bundle(
+      array(select value::uuid from jsonb_array_elements_text(${tx.json(submissionIds)}) with ordinality as ids(value, position) order by position),
+      ${client.ip}, ${client.userAgent}) as id`;
+  return rows[0]?.id ?? null;
+}
+
+/** The bundle's members in order, or null when there is no such bundle. */
+export async function readBundle(tx: Transaction, bundleId: string): Promise<BundleContents | null> {
+  const rows = await tx<BundleRow[]>`select * from gateway.bundle_download(${bundleId})`;
+  const first = rows[0];
+  if (!first) return null;
+  return {
+    createdAt: first.created_at,
+    members: rows.map((row) => ({
+      submissionId: row.submission_id,
+      taskId: row.task_id,
+      contributorPseudonym: row.contributor_pseudonym,
+      contentType: row.content_type,
+      size: Number(row.size),
+      crc32: row.crc32 === null ? null : Number(row.crc32),
+      sha256: row.sha256,
+      uploadedAt: row.uploaded_at,
+      objectKey: row.object_key,
+    })),
+  };
+}

@@ -1,0 +1,62 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import { layOutBundle } from '../../bundles/archive-layout';
+import { signBundleLink } from '../../bundles/link-token';
+import type { AppEnv } from '../../context';
+import { readBundle, recordBundle } from '../../db/bundles';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+const createBundleBody = z
+  .strictObject({
+    submissionIds: z.array(z.uuid()).min(1).openapi({ description: 'Approved submissions, in archive order' }),
+  })
+  .openapi('CreateBundleRequest');
+
+const createBundleResponse = z
+  .object({
+    id: z.uuid(),
+    url: z.url().openapi({ description: 'Download link on this gateway; carries its own signed, expiring token' }),
+    expiresAt: z.string(),
+    bytes: z.number().int().openapi({ description: 'Exact size of the ZIP' }),
+    entries: z.number().int().openapi({ description: 'Entries in the ZIP, manifest.csv included' }),
+  })
+  .openapi('Bundle');
+
+export const createBundle = createRoute({
+  method: 'post',
+  path: '/v1/bundles',
+  summary: 'Record a bundle of approved submissions and get its download link',
+  description: 'Admins may bundle any approved submission. Every bundle is written to the access log before the link is returned.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: createBundleBody } } } },
+  responses: {
+    201: { description: 'The bundle', content: { 'application/json': { schema: createBundleResponse } } },
+    ...errorResponses(400, 401, 403, 415, 503),
+  },
+});
+
+export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = async (c) => {
+  const { submissionIds } = c.req.valid('json');
+  const { bundles } = c.var.config;
+  if (submissionIds.length > bundles.memberLimit) throw new ApiError('invalid_request', `a bundle holds at most ${bundles.memberLimit} submissions`);
+  if (new Set(submissionIds).size !== submissionIds.length) throw new ApiError('invalid_request', 'submissionIds contains duplicates');
+
+  const contents = await asPrincipal(c, ['admin'], async (tx) => {
+    const client = { ip: c.req.header('cf-connecting-ip') ?? null, userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null };
+    const bundleId = await recordBundle(tx, submissionIds, client);
+    if (!bundleId) throw new ApiError('invalid_request', 'every submission must exist and be approved');
+    return { bundleId, bundle: (await readBundle(tx, bundleId))! };
+  });
+  const { plan } = layOutBundle(contents.bundle.members, contents.bundle.createdAt);
+  const expiresAt = new Date(Date.now() + bundles.linkTtlSeconds * 1000);
+  const token = await signBundleLink(bundles.signingSecret, contents.bundleId, expiresAt);
+  const url = new URL(`/v1/bundles/${contents.bundleId}/download`, c.req.url);
+  url.searchParams.set('token', token);
+  return c.json(
+    { id: contents.bundleId, url: url.toString(), expiresAt: expiresAt.toISOString(), bytes: plan.totalLength, entries: plan.entries.length },
+    201,
+  );
+};

@@ -1,0 +1,80 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { crc32 } from 'node:zlib';
+import { layOutBundle } from '../../bundles/archive-layout';
+import { verifyBundleLink } from '../../bundles/link-token';
+import { bucketMemberSource } from '../../bundles/member-source';
+import type { AppEnv } from '../../context';
+import { asAnonymous } from '../../db/client';
+import { readBundle } from '../../db/bundles';
+import { ApiError } from '../../errors';
+import { decideResponse } from '../../http/conditional';
+import { archiveEtag, sliceArchive, streamSegments, streamWithComputedCrcs } from '../../zip';
+import { errorResponses, idParamsSchema } from '../schemas';
+
+export const downloadBundle = createRoute({
+  method: 'get',
+  path: '/v1/bundles/{id}/download',
+  summary: 'The bundle as one ZIP, streamed from object storage',
+  description:
+    'Also HEAD. Authorised by the signed token in the link, not by a session. Byte-identical on every request (strong ETag), so Range and If-Range resume an interrupted download; a bundle with a member whose CRC is unknown answers Accept-Ranges: none and a weak ETag.',
+  request: {
+    params: idParamsSchema,
+    query: z.object({ token: z.string().max(100).openapi({ description: 'From the link POST /v1/bundles returned' }) }),
+  },
+  responses: {
+    200: { description: 'The archive', content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } } },
+    206: { description: 'A byte range of the archive' },
+    304: { description: 'Not modified' },
+    ...errorResponses(400, 403, 404, 416, 503),
+  },
+});
+
+export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const { token } = c.req.valid('query');
+  const { config, requestId } = c.var;
+  const verdict = await verifyBundleLink(config.bundles.signingSecret, id, token);
+  if (verdict !== 'valid') {
+    console.log(JSON.stringify({ level: 'warn', msg: 'bundle link refused', reason: verdict, requestId }));
+    throw new ApiError('forbidden', 'this download link is invalid or has expired');
+  }
+  const bundle = await asAnonymous(c.var.database(), (tx) => readBundle(tx, id));
+  if (!bundle) throw new ApiError('not_found', 'bundle not found');
+
+  const { plan, objectKeys } = layOutBundle(bundle.members, bundle.createdAt);
+  const etag = await archiveEtag(plan);
+  const lastModified = bundle.createdAt.toUTCString();
+  const headers = new Headers({
+    'Content-Type': 'application/zip',
+    'Content-Disposition': `attachment; filename="bundle-${id}.zip"`,
+    ETag: etag,
+    'Last-Modified': lastModified,
+    // RFC 9110 §14.3: "none" tells clients not to try; such a bundle's bytes exist only in order.
+    'Accept-Ranges': plan.rangesSupported ? 'bytes' : 'none',
+    'Cache-Control': 'private, no-store',
+  });
+  // Without every CRC, the archive can only be produced front to back: Range is ignored (§14.2).
+  const requestHeaders = new Headers(c.req.raw.headers);
+  if (!plan.rangesSupported) requestHeaders.delete('range');
+  const decision = decideResponse(c.req.method, requestHeaders, { etag, lastModified, size: plan.totalLength });
+
+  if (decision.kind === 'not_modified') return new Response(null, { status: 304, headers });
+  if (decision.kind === 'unsatisfiable') {
+    c.header('Content-Range', `bytes */${plan.totalLength}`);
+    throw new ApiError('range_not_satisfiable', 'the requested range is outside the bundle');
+  }
+  const [start, end] = decision.kind === 'partial' ? [decision.start, decision.end] : [0, plan.totalLength - 1];
+  const length = end - start + 1;
+  headers.set('Content-Length', String(length));
+  if (decision.kind === 'partial') headers.set('Content-Range', `bytes ${start}-${end}/${plan.totalLength}`);
+  const status = decision.kind === 'partial' ? 206 : 200;
+  if (c.req.method === 'HEAD') return new Response(null, { status, headers });
+
+  const source = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
+  const onFailure = (error: unknown) =>
+    console.log(JSON.stringify({ level: 'error', msg: 'bundle stream aborted', error: (error as Error)?.name ?? 'unknown', detail: (error as Error)?.message ?? String(error), requestId }));
+  const body = plan.rangesSupported
+    ? streamSegments(sliceArchive(plan, start, end), length, source, onFailure)
+    : streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), onFailure);
+  return new Response(body, { status, headers });
+};

@@ -1,0 +1,152 @@
+import { encodeCentralDirectory } from './central-directory';
+import { encodeDataDescriptor, encodeLocalHeader } from './headers';
+import type { ArchiveSegment } from './slice';
+import type { ArchivePlan } from './types';
+
+/**
+ * Where member bodies come from. `open` resolves once the bytes [start, end] (inclusive,
+ * relative to the member's body) are ready to stream, i.e. when the response headers arrived;
+ * retrying before the first byte is the source's business.
+ */
+export interface MemberSource {
+  open(index: number, start: number, end: number, signal: AbortSignal): Promise<ReadableStream<Uint8Array>>;
+}
+
+/** Native CRC-32 update (node:zlib `crc32`), passed in so this module imports nothing platform-bound. */
+export type Crc32Update = (chunk: Uint8Array, previous: number) => number;
+
+// Members opened ahead of the one streaming. With the current one that is 6, the number of
+// connections a Worker may have waiting for headers at once.
+const lookahead = 5;
+const crcChunkBytes = 64 * 1024;
+
+async function writeBytes(writable: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
+  const writer = writable.getWriter();
+  try {
+    // A copy: segment bytes may be the plan's own (end records, the manifest).
+    await writer.write(bytes.slice());
+  } finally {
+    writer.releaseLock();
+  }
+}
+
+/**
+ * Runs `produce` against the writable side of a FixedLengthStream of exactly `length` bytes and
+ * returns the readable side. Any failure aborts the stream, so the client sees a broken transfer
+ * rather than a well-formed archive with wrong bytes; it then resumes with Range. A client that
+ * goes away makes the next write fail, which lands here too and cancels every upstream fetch.
+ */
+function fixedLengthArchive(
+  length: number,
+  produce: (writable: WritableStream<Uint8Array>, signal: AbortSignal) => Promise<void>,
+  onFailure: (error: unknown) => void,
+): ReadableStream<Uint8Array> {
+  const { readable, writable } = new FixedLengthStream(length);
+  const upstream = new AbortController();
+  produce(writable, upstream.signal)
+    .then(() => writable.close())
+    .catch(async (error: unknown) => {
+      upstream.abort(error);
+      onFailure(error);
+      await writable.abort(error).catch(() => {});
+    });
+  return readable;
+}
+
+/**
+ * Streams exactly the bytes `segments` describe (a `sliceArchive` result). Header bytes are
+ * written from the plan; each member body is piped natively from its source, so JavaScript never
+ * touches body bytes. The next members' requests start while the current body streams.
+ */
+export function streamSegments(
+  segments: readonly ArchiveSegment[],
+  length: number,
+  source: MemberSource,
+  onFailure: (error: unknown) => void = () => {},
+): ReadableStream<Uint8Array> {
+  return fixedLengthArchive(length, async (writable, signal) => {
+    const memberSegments = segments.flatMap((segment, position) => (segment.kind === 'member' ? [position] : []));
+    const opened = new Map<number, Promise<ReadableStream<Uint8Array>>>();
+    let nextToOpen = 0;
+    const openAhead = () => {
+      while (nextToOpen < memberSegments.length && opened.size < lookahead + 1) {
+        const position = memberSegments[nextToOpen++]!;
+        const segment = segments[position] as Extract<ArchiveSegment, { kind: 'member' }>;
+        const body = source.open(segment.index, segment.start, segment.end, signal);
+        // Failures surface when the member's turn comes; until then they must not go unhandled.
+        body.catch(() => {});
+        opened.set(position, body);
+      }
+    };
+    try {
+      openAhead();
+      for (const [position, segment] of segments.entries()) {
+        if (segment.kind === 'bytes') {
+          await writeBytes(writable, segment.bytes);
+          continue;
+        }
+        const body = await opened.get(position)!;
+        opened.delete(position);
+        openAhead();
+        await body.pipeTo(writable, { preventClose: true });
+      }
+    } finally {
+      for (const pending of opened.values()) pending.then((body) => body.cancel()).catch(() => {});
+    }
+  }, onFailure);
+}
+
+/**
+ * The whole archive when some CRCs are unknown (`plan.rangesSupported` false): those bodies are
+ * read in 64 KiB chunks to compute their CRC in-stream, followed by their data descriptor
+ * (APPNOTE 4.3.9); the central directory is encoded at the end with the CRCs found.
+ */
+export function streamWithComputedCrcs(
+  plan: ArchivePlan,
+  source: MemberSource,
+  updateCrc32: Crc32Update,
+  onFailure: (error: unknown) => void = () => {},
+): ReadableStream<Uint8Array> {
+  return fixedLengthArchive(plan.totalLength, async (writable, signal) => {
+    const computed = new Map<number, number>();
+    for (const entry of plan.entries) {
+      await writeBytes(writable, encodeLocalHeader(entry));
+      if (entry.body.kind === 'inline') {
+        await writeBytes(writable, entry.body.bytes);
+      } else if (entry.dataLength > 0) {
+        const body = await source.open(entry.index, 0, entry.dataLength - 1, signal);
+        if (entry.crc32 !== null) {
+          await body.pipeTo(writable, { preventClose: true });
+        } else {
+          computed.set(entry.index, await copyComputingCrc(body, writable, updateCrc32));
+        }
+      } else if (entry.crc32 === null) {
+        computed.set(entry.index, 0);
+      }
+      if (entry.dataDescriptorLength > 0) {
+        await writeBytes(writable, encodeDataDescriptor(entry, entry.crc32 ?? computed.get(entry.index)!));
+      }
+    }
+    await writeBytes(writable, encodeCentralDirectory(plan, computed));
+    await writeBytes(writable, plan.endRecords);
+  }, onFailure);
+}
+
+async function copyComputingCrc(body: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, updateCrc32: Crc32Update): Promise<number> {
+  const reader = body.getReader({ mode: 'byob' });
+  const writer = writable.getWriter();
+  let crc = 0;
+  try {
+    for (;;) {
+      const { value, done } = await reader.readAtLeast(crcChunkBytes, new Uint8Array(crcChunkBytes));
+      if (value && value.byteLength > 0) {
+        crc = updateCrc32(value, crc);
+        await writer.write(value);
+      }
+      if (done) return crc >>> 0;
+    }
+  } finally {
+    reader.releaseLock();
+    writer.releaseLock();
+  }
+}
