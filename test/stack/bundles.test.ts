@@ -1,0 +1,241 @@
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { AwsV4Signer } from 'aws4fetch';
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
+import { freePort } from '../../scripts/lib/ports.mjs';
+import { startS3rver } from '../../scripts/lib/s3.mjs';
+import { createStack } from '../../scripts/lib/stack.mjs';
+import { listWithBsdtar, readWithPython, syntheticBody, syntheticCrc32, testWithUnzip } from '../unit/zip/archive-fixture';
+import { startFaultProxy } from './fault-proxy';
+
+// The bundle path end to end, as a company's tooling meets it: the local stack over real HTTP,
+// archives checked by unzip, Python's zipfile and bsdtar, downloads made and resumed by curl, and
+// S3 behind a proxy that can refuse or cut connections.
+
+let s3: Awaited<ReturnType<typeof startS3rver>>;
+let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+let stack: ReturnType<typeof createStack>;
+let api: string;
+let sql: postgres.Sql;
+let adminToken: string;
+const workDir = mkdtempSync(join(tmpdir(), 'storage-manager-bundles-'));
+
+beforeAll(async () => {
+  s3 = await startS3rver();
+  proxy = await startFaultProxy(s3.endpoint);
+  const port = await freePort();
+  stack = createStack({
+    port,
+    env: { S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' },
+  });
+  const started = await stack.start();
+  api = started.url;
+  sql = postgres(started.databaseUrl, { max: 2, onnotice: () => {} });
+  adminToken = await signJwt(started.auth.privateJwk, supabaseClaims({ supabaseUrl: started.auth.supabaseUrl, ...demoUsers.admin }));
+}, 120_000);
+
+afterAll(async () => {
+  await sql?.end();
+  await stack?.stop();
+  await proxy?.stop();
+  await s3?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+/** PUTs a body straight to the S3 server (not through the proxy), streaming it with its exact length. */
+async function putObject(key: string, size: number, chunks: Iterable<Uint8Array>) {
+  const signer = new AwsV4Signer({
+    method: 'PUT',
+    url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    service: 's3',
+    region: s3.region,
+    signQuery: true,
+  });
+  const { url } = await signer.sign();
+  await new Promise<void>((resolve, reject) => {
+    const put = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (response) => {
+      response.resume();
+      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${response.statusCode}`))));
+    });
+    put.on('error', reject);
+    (async () => {
+      for (const chunk of chunks) if (!put.write(chunk)) await new Promise((drain) => put.once('drain', drain));
+      put.end();
+    })().catch(reject);
+  });
+}
+
+interface Seeded {
+  id: string;
+  objectKey: string;
+  size: number;
+  sha256: string | null;
+}
+
+/** Approved submissions with their objects in the bucket, as review would leave them. */
+async function seedApproved(bodies: ({ size: number; chunks: () => Iterable<Uint8Array>; crc32: number; sha256: string | null } | Uint8Array)[]): Promise<Seeded[]> {
+  const seeded: Seeded[] = [];
+  for (const body of bodies) {
+    const spec = body instanceof Uint8Array
+      ? { size: body.byteLength, chunks: () => [body], crc32: crc32(body), sha256: createHash('sha256').update(body).digest('hex') }
+      : body;
+    const [row] = await sql`
+      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
+      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${spec.size}, ${spec.size}, ${spec.crc32}, ${spec.sha256}, '2026-11-01T12:00:00Z')
+      returning id, object_key`;
+    await putObject(row!.object_key, spec.size, spec.chunks());
+    seeded.push({ id: row!.id, objectKey: row!.object_key, size: spec.size, sha256: spec.sha256 });
+  }
+  return seeded;
+}
+
+async function createBundle(members: Seeded[]) {
+  const response = await fetch(`${api}/v1/bundles`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ submissionIds: members.map((member) => member.id) }),
+  });
+  expect(response.status).toBe(201);
+  return (await response.json()) as { id: string; url: string; bytes: number; entries: number };
+}
+
+/**
+ * curl as a child process, asynchronously: S3, the proxy and wrangler's Hyperdrive stand-in live
+ * in this process, and a synchronous spawn would stop them from answering.
+ */
+function curl(args: string[]): Promise<{ status: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn('curl', ['-sS', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('close', (status) => resolve({ status, stderr }));
+  });
+}
+
+function fileSha256(path: string) {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+function expectReadable(path: string, members: Seeded[]) {
+  const unzip = testWithUnzip(path, true);
+  expect(unzip.status, unzip.output).toBe(0);
+  const python = readWithPython(path, 64 * 1024 * 1024);
+  expect(python.testzip).toBeNull();
+  expect(python.entries.map((entry) => entry.name)).toEqual(['manifest.csv', ...members.map((member) => `${demoTaskId}/${member.id}.bin`)]);
+  python.entries.slice(1).forEach((entry, index) => {
+    expect(entry.size).toBe(members[index]!.size);
+    if (members[index]!.sha256 && entry.sha256 !== null) expect(entry.sha256).toBe(members[index]!.sha256);
+  });
+  const bsdtar = listWithBsdtar(path);
+  if (bsdtar) {
+    expect(bsdtar.status, bsdtar.output).toBe(0);
+    expect(bsdtar.output.trim().split('\n')).toHaveLength(members.length + 1);
+  }
+}
+
+describe('bundles downloaded over HTTP', () => {
+  let small: Seeded[];
+  let smallBundle: { id: string; url: string; bytes: number };
+  let smallFile: string;
+
+  it('an empty member, a 1-byte member and others: read by unzip, Python zipfile and bsdtar', async () => {
+    small = await seedApproved([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
+    smallBundle = await createBundle(small);
+    smallFile = join(workDir, 'small.zip');
+    const download = await curl(['-f', '-o', smallFile, smallBundle.url]);
+    expect(download.status, download.stderr).toBe(0);
+    expect(statSync(smallFile).size).toBe(smallBundle.bytes);
+    expectReadable(smallFile, small);
+    const manifest = spawnSync('unzip', ['-p', smallFile, 'manifest.csv'], { encoding: 'utf8' }).stdout.trim().split('\r\n');
+    expect(manifest[0]).toBe('"id","task","contributor","content_type","size","sha256","member"');
+    expect(manifest).toHaveLength(small.length + 1);
+    expect(manifest[2]).toContain(`"${small[1]!.id}","${demoTaskId}"`);
+    expect(manifest[2]).toContain(`"${small[1]!.sha256}","${demoTaskId}/${small[1]!.id}.bin"`);
+  });
+
+  it('a range fetches only the members it overlaps, with ranged GETs', async () => {
+    const before = proxy.seen.length;
+    const lastMember = small.at(-1)!;
+    const response = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 200}-${smallBundle.bytes - 100}` } });
+    expect(response.status).toBe(206);
+    await response.arrayBuffer();
+    // The last 200 bytes are central directory and end records: no member at all.
+    expect(proxy.seen.length).toBe(before);
+    const inLast = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 1_500_000}-${smallBundle.bytes - 1_400_000}` } });
+    expect(inLast.status).toBe(206);
+    await inLast.arrayBuffer();
+    const gets = proxy.seen.slice(before);
+    expect(gets).toHaveLength(1);
+    expect(gets[0]!.path).toBe(`/${s3.buckets.raw}/${lastMember.objectKey}`);
+    expect(gets[0]!.range).toMatch(/^bytes=\d+-\d+$/);
+  });
+
+  it('curl -C - resumes a partial file to identical bytes', async () => {
+    const partial = join(workDir, 'partial.zip');
+    spawnSync('cp', [smallFile, partial]);
+    truncateSync(partial, 123_457);
+    const resumed = await curl(['-f', '-C', '-', '-o', partial, smallBundle.url]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(fileSha256(partial)).toBe(fileSha256(smallFile));
+  });
+
+  it('S3 cutting a connection mid-member breaks the transfer; curl -C - then completes it identically', async () => {
+    const victim = small[4]!;
+    proxy.inject(`/${s3.buckets.raw}/${victim.objectKey}`, { kind: 'drop', afterBytes: 500_000, times: 1 });
+    const broken = join(workDir, 'broken.zip');
+    const first = await curl(['-f', '-o', broken, smallBundle.url]);
+    expect(first.status).not.toBe(0);
+    expect(statSync(broken).size).toBeLessThan(smallBundle.bytes);
+    const resumed = await curl(['-f', '-C', '-', '-o', broken, smallBundle.url]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(fileSha256(broken)).toBe(fileSha256(smallFile));
+  });
+
+  it('S3 refusing before the first byte is retried with backoff', async () => {
+    const victim = small[3]!;
+    const path = `/${s3.buckets.raw}/${victim.objectKey}`;
+    const before = proxy.seen.filter((request) => request.path === path).length;
+    proxy.inject(path, { kind: 'refuse', times: 2 });
+    const retried = join(workDir, 'retried.zip');
+    const download = await curl(['-f', '-o', retried, smallBundle.url]);
+    expect(download.status, download.stderr).toBe(0);
+    expect(fileSha256(retried)).toBe(fileSha256(smallFile));
+    expect(proxy.seen.filter((request) => request.path === path).length - before).toBe(3);
+  });
+
+  it('1,000 members', async () => {
+    const members = await seedApproved(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
+    const bundle = await createBundle(members);
+    expect(bundle.entries).toBe(1001);
+    const file = join(workDir, 'thousand.zip');
+    const download = await curl(['-f', '-o', file, bundle.url]);
+    expect(download.status, download.stderr).toBe(0);
+    expect(statSync(file).size).toBe(bundle.bytes);
+    expectReadable(file, members);
+  }, 180_000);
+
+  it('a member of 4 GiB + 1 byte: ZIP64 only where needed, read by every reader', async () => {
+    const size = 4 * 1024 ** 3 + 1;
+    const [big] = await seedApproved([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
+    const [after] = await seedApproved([randomBytes(1000)]);
+    const bundle = await createBundle([big!, after!]);
+    const file = join(workDir, 'big.zip');
+    try {
+      const download = await curl(['-f', '-o', file, bundle.url]);
+      expect(download.status, download.stderr).toBe(0);
+      expect(statSync(file).size).toBe(bundle.bytes);
+      expectReadable(file, [big!, after!]);
+    } finally {
+      rmSync(file, { force: true });
+    }
+  }, 600_000);
+});
