@@ -1,3 +1,5 @@
+import { decodeBase64url, encodeBase64url } from '../http/base64url';
+
 /**
  * Bundle download links carry their own authorisation, so a browser link or `curl -O` works
  * without an Authorization header: `<expires>.<HMAC-SHA256(secret, "bundle:<id>:<expires>")>`,
@@ -5,18 +7,6 @@
  * `crypto.subtle.verify` compares in constant time.
  */
 const encoder = new TextEncoder();
-
-function base64url(bytes: Uint8Array): string {
-  let binary = '';
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64url(text: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return null;
-  const binary = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(binary, (char) => char.charCodeAt(0));
-}
 
 const keys = new Map<string, Promise<CryptoKey>>();
 
@@ -34,7 +24,7 @@ const message = (bundleId: string, expiresAtSeconds: number) => encoder.encode(`
 export async function signBundleLink(secret: string, bundleId: string, expiresAt: Date): Promise<string> {
   const expires = Math.floor(expiresAt.getTime() / 1000);
   const signature = await crypto.subtle.sign('HMAC', await hmacKey(secret), message(bundleId, expires));
-  return `${expires}.${base64url(new Uint8Array(signature))}`;
+  return `${expires}.${encodeBase64url(new Uint8Array(signature))}`;
 }
 
 /** 'valid', or why not: for logs only, clients hear one message whatever the reason. */
@@ -42,7 +32,7 @@ export async function verifyBundleLink(secret: string, bundleId: string, token: 
   const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return 'invalid';
   const expires = Number(match[1]);
-  const signature = fromBase64url(match[2]!);
+  const signature = decodeBase64url(match[2]!);
   if (!signature) return 'invalid';
   const authentic = await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, message(bundleId, expires));
   if (!authentic) return 'invalid';

@@ -6,6 +6,7 @@ import { signBundleLink } from '../../bundles/link-token';
 import type { AppEnv } from '../../context';
 import { readBundle, recordBundle } from '../../db/bundles';
 import { ApiError } from '../../errors';
+import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
 
 const createBundleBody = z
@@ -45,8 +46,7 @@ export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = as
   if (new Set(submissionIds).size !== submissionIds.length) throw new ApiError('invalid_request', 'submissionIds contains duplicates');
 
   const contents = await asPrincipal(c, ['admin'], async (tx) => {
-    const client = { ip: c.req.header('cf-connecting-ip') ?? null, userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null };
-    const bundleId = await recordBundle(tx, submissionIds, client);
+    const bundleId = await recordBundle(tx, submissionIds, clientOf(c));
     if (!bundleId) throw new ApiError('invalid_request', 'every submission must exist and be approved');
     return { bundleId, bundle: (await readBundle(tx, bundleId))! };
   });

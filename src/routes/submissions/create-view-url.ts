@@ -6,6 +6,7 @@ import { logAccess } from '../../db/access-log';
 import { findSubmission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
+import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 
 export const createViewUrl = createRoute({
@@ -36,8 +37,7 @@ export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = 
     await logAccess(tx, {
       action: 'submission.view',
       submissionId: found.id,
-      ip: c.req.header('cf-connecting-ip') ?? null,
-      userAgent: c.req.header('user-agent')?.slice(0, 512) ?? null,
+      ...clientOf(c),
     });
     return found;
   });

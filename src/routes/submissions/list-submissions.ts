@@ -4,18 +4,19 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { listSubmissions } from '../../db/submissions';
 import { ApiError } from '../../errors';
+import { decodeBase64url, encodeBase64url } from '../../http/base64url';
 import { bearerSecurity, errorResponses, presentSubmission, submissionSchema, submissionStatusSchema } from '../schemas';
 
 const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
 
 // The cursor is opaque to clients: base64url of the last row's sort key.
 function encodeCursor(position: z.infer<typeof cursorSchema>): string {
-  return btoa(JSON.stringify(position)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return encodeBase64url(new TextEncoder().encode(JSON.stringify(position)));
 }
 
 function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
   try {
-    return cursorSchema.parse(JSON.parse(atob(cursor.replace(/-/g, '+').replace(/_/g, '/'))));
+    return cursorSchema.parse(JSON.parse(new TextDecoder().decode(decodeBase64url(cursor) ?? new Uint8Array())));
   } catch {
     throw new ApiError('invalid_request', 'cursor is not valid');
   }
