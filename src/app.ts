@@ -17,7 +17,10 @@ import { listSubmissionsHandler, listSubmissionsRoute } from './routes/submissio
 import { reviewSubmission, reviewSubmissionHandler } from './routes/submissions/review-submission';
 import { listTasks, listTasksHandler } from './routes/tasks/list-tasks';
 import { completeUpload, completeUploadHandler } from './routes/uploads/complete-upload';
+import { abortUpload, abortUploadHandler } from './routes/uploads/abort-upload';
 import { createUpload, createUploadHandler } from './routes/uploads/create-upload';
+import { listParts, listPartsHandler } from './routes/uploads/list-parts';
+import { signParts, signPartsHandler } from './routes/uploads/sign-parts';
 import { ObjectStoreError } from './sign/objects';
 
 // Hono raises HTTPException for what it rejects itself (malformed JSON, wrong media type).
@@ -70,6 +73,9 @@ export function buildApp() {
   app.openapi(listTasks, listTasksHandler);
   app.openapi(createUpload, createUploadHandler);
   app.openapi(completeUpload, completeUploadHandler);
+  app.openapi(signParts, signPartsHandler);
+  app.openapi(listParts, listPartsHandler);
+  app.openapi(abortUpload, abortUploadHandler);
   app.openapi(listSubmissionsRoute, listSubmissionsHandler);
   app.openapi(getSubmission, getSubmissionHandler);
   app.openapi(createViewUrl, createViewUrlHandler);

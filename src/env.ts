@@ -24,6 +24,7 @@ export interface Bindings {
   BUNDLE_SIGNING_SECRET: string;
   BUNDLE_LINK_TTL_SECONDS?: string;
   BUNDLE_MEMBER_LIMIT?: string;
+  MULTIPART_THRESHOLD_BYTES?: string;
 }
 
 const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
@@ -59,6 +60,8 @@ const configSchema = z.object({
   // Upload URLs live 15 minutes and view URLs at most 5 (DESIGN.md, Authorisation).
   uploadUrlTtlSeconds: z.coerce.number().int().min(60).max(900).default(900),
   viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),
+  // Above this size uploads are multipart; a single PUT may not exceed 5 GiB (S3 API: PutObject).
+  multipartThresholdBytes: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3).default(64 * 1024 ** 2),
   assets: z.object({
     maxAgeSeconds: z.coerce.number().int().min(0).default(86400),
     // A missing icon is remembered briefly, so a storm of requests for it does not reach S3.
@@ -114,6 +117,7 @@ export function readConfig(env: Bindings): Config {
     corsOrigins: env.CORS_ORIGINS,
     uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
     viewUrlTtlSeconds: env.VIEW_URL_TTL_SECONDS,
+    multipartThresholdBytes: env.MULTIPART_THRESHOLD_BYTES,
     assets: {
       maxAgeSeconds: env.ASSET_MAX_AGE_SECONDS,
       missingMaxAgeSeconds: env.ASSET_MISSING_MAX_AGE_SECONDS,

@@ -19,6 +19,8 @@ export interface Submission {
   reviewedBy: string | null;
   reviewedAt: string | null;
   reviewNote: string | null;
+  /** Set when the object is uploaded as an S3 multipart upload. */
+  multipart: { uploadId: string; partSize: number } | null;
 }
 
 interface SubmissionRow {
@@ -38,6 +40,8 @@ interface SubmissionRow {
   reviewed_by: string | null;
   reviewed_at: Date | null;
   review_note: string | null;
+  multipart_upload_id: string | null;
+  part_size: string | null;
 }
 
 const nullableNumber = (value: string | null) => (value === null ? null : Number(value));
@@ -61,6 +65,7 @@ function toSubmission(row: SubmissionRow): Submission {
     reviewedBy: row.reviewed_by,
     reviewedAt: nullableTime(row.reviewed_at),
     reviewNote: row.review_note,
+    multipart: row.multipart_upload_id === null ? null : { uploadId: row.multipart_upload_id, partSize: Number(row.part_size) },
   };
 }
 
@@ -122,5 +127,18 @@ export async function recordReview(
 ): Promise<Submission | null> {
   const rows = await tx<SubmissionRow[]>`
     select * from gateway.review_submission(${id}, ${review.decision}, ${review.note})`;
+  return rows[0] ? toSubmission(rows[0]) : null;
+}
+
+/** Records the S3 multipart upload of the caller's pending submission. */
+export async function attachMultipartUpload(tx: Transaction, id: string, upload: { uploadId: string; partSize: number }): Promise<Submission | null> {
+  const rows = await tx<SubmissionRow[]>`
+    select * from gateway.attach_multipart_upload(${id}, ${upload.uploadId}, ${upload.partSize})`;
+  return rows[0] ? toSubmission(rows[0]) : null;
+}
+
+/** Marks the caller's pending submission aborted; null when it is not theirs or not pending. */
+export async function markAborted(tx: Transaction, id: string): Promise<Submission | null> {
+  const rows = await tx<SubmissionRow[]>`select * from gateway.abort_submission(${id})`;
   return rows[0] ? toSubmission(rows[0]) : null;
 }

@@ -52,7 +52,7 @@ export const submissionSchema = z
 
 /** The API's view of a submission: everything but the object key, which stays server-side. */
 export function presentSubmission(submission: Submission): z.infer<typeof submissionSchema> {
-  const { objectKey: _key, originalFilename, ...visible } = submission;
+  const { objectKey: _key, multipart: _multipart, originalFilename, ...visible } = submission;
   return { ...visible, filename: originalFilename };
 }
 

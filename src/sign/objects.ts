@@ -1,15 +1,24 @@
 import { objectUrl, type ObjectStore } from './object-store';
 
-/** Typed failures of object operations; routes decide what a client sees. */
+/**
+ * Typed failures of object operations; routes decide what a client sees. `code` is S3's error
+ * code (e.g. NoSuchUpload, InvalidPart) when its answer named one.
+ */
 export class ObjectStoreError extends Error {
   override name = 'ObjectStoreError';
   constructor(
     readonly kind: 'not_found' | 'unavailable' | 'rejected' | 'timeout',
     message: string,
     readonly status?: number,
+    readonly code?: string,
   ) {
     super(message);
   }
+}
+
+/** The <Code> of an S3 error document (S3 API: "Error responses"), if there is one. */
+export function s3ErrorCode(xml: string): string | undefined {
+  return /<Error>[\s\S]*?<Code>([A-Za-z0-9.]+)<\/Code>/.exec(xml)?.[1];
 }
 
 export interface ObjectHead {
@@ -18,7 +27,7 @@ export interface ObjectHead {
   etag: string | null;
 }
 
-async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Response> {
+export async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Response> {
   let response: Response;
   try {
     response = await store.client.fetch(url.toString(), init);
@@ -28,11 +37,11 @@ async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Re
     throw new ObjectStoreError('unavailable', `object store unreachable: ${(error as Error).message}`);
   }
   if (response.ok) return response;
-  // The body is S3's XML error; it is dropped here so it can never reach a client.
-  await response.body?.cancel();
-  if (response.status === 404) throw new ObjectStoreError('not_found', 'no such object', 404);
-  if (response.status >= 500) throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status);
-  throw new ObjectStoreError('rejected', `object store answered ${response.status}`, response.status);
+  // The body is S3's XML error; only its code is kept, so the XML can never reach a client.
+  const code = init.method === 'HEAD' ? undefined : s3ErrorCode(await response.text().catch(() => ''));
+  if (response.status === 404) throw new ObjectStoreError('not_found', `object store answered 404 ${code ?? ''}`.trim(), 404, code);
+  if (response.status >= 500) throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status, code);
+  throw new ObjectStoreError('rejected', `object store answered ${response.status} ${code ?? ''}`.trim(), response.status, code);
 }
 
 /** HeadObject: size, type and ETag, without the body. */

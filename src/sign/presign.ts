@@ -92,3 +92,18 @@ export function presignDownload(
   if (options.responseContentDisposition) query['response-content-disposition'] = options.responseContentDisposition;
   return presign(settings, 'GET', { ...options, query });
 }
+
+/**
+ * A presigned UploadPart (S3 API: UploadPart): part `partNumber` of multipart upload `uploadId`,
+ * accepted only with exactly `contentLength` bytes, since Content-Length is a signed header.
+ */
+export function presignUploadPart(
+  settings: ObjectStoreSettings,
+  options: PresignOptions & { uploadId: string; partNumber: number; contentLength: number },
+): Promise<PresignedRequest> {
+  return presign(settings, 'PUT', {
+    ...options,
+    query: { partNumber: String(options.partNumber), uploadId: options.uploadId },
+    headers: { 'content-length': String(options.contentLength) },
+  });
+}

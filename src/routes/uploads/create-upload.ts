@@ -2,10 +2,12 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { insertPendingSubmission } from '../../db/submissions';
+import { attachMultipartUpload, insertPendingSubmission } from '../../db/submissions';
 import { findTaskForUpload } from '../../db/tasks';
 import { ApiError } from '../../errors';
+import { createMultipartUpload } from '../../sign/multipart';
 import { presignUpload } from '../../sign/presign';
+import { layOutParts, maximumMultipartObjectSize } from '../../uploads/part-layout';
 import { bearerSecurity, errorResponses, uuidSchema } from '../schemas';
 import { contentTypeSchema, isContentTypeAllowed } from './content-type';
 
@@ -24,7 +26,7 @@ const createUploadBody = z
   })
   .openapi('CreateUploadRequest');
 
-const createUploadResponse = z
+const singleUploadResponse = z
   .object({
     submissionId: z.uuid(),
     method: z.literal('PUT'),
@@ -32,12 +34,25 @@ const createUploadResponse = z
     headers: z.record(z.string(), z.string()).openapi({ description: 'Send exactly these headers with the PUT' }),
     expiresAt: z.string(),
   })
-  .openapi('CreateUploadResponse');
+  .openapi('SingleUpload');
+
+const multipartUploadResponse = z
+  .object({
+    submissionId: z.uuid(),
+    method: z.literal('MULTIPART'),
+    uploadId: z.string(),
+    partSize: z.number().int().openapi({ description: 'Bytes in every part but the last' }),
+    partCount: z.number().int(),
+    expiresAt: z.string().openapi({ description: 'Part URLs are signed on demand (POST /v1/uploads/{id}/parts); the upload itself stays open until completed or aborted' }),
+  })
+  .openapi('MultipartUpload');
+
+const createUploadResponse = z.union([singleUploadResponse, multipartUploadResponse]).openapi('CreateUploadResponse');
 
 export const createUpload = createRoute({
   method: 'post',
   path: '/v1/uploads',
-  summary: 'Open a submission and get a presigned PUT for its object',
+  summary: 'Open a submission and get a presigned PUT, or a multipart upload above the threshold',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createUploadBody } } } },
@@ -49,7 +64,9 @@ export const createUpload = createRoute({
 
 export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = async (c) => {
   const input = c.req.valid('json');
-  const { config } = c.var;
+  const { config, objectStore } = c.var;
+  const multipart = input.size > config.multipartThresholdBytes;
+  if (input.size > maximumMultipartObjectSize) throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
   const submission = await asPrincipal(c, ['contributor'], async (tx) => {
     const task = await findTaskForUpload(tx, input.taskId);
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
@@ -59,13 +76,32 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
       throw new ApiError('invalid_request', 'content type not allowed for this task');
     }
     if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
-    return insertPendingSubmission(tx, {
+    const opened = await insertPendingSubmission(tx, {
       taskId: task.id,
       contentType: input.contentType,
       declaredSize: input.size,
       originalFilename: input.filename ?? null,
     });
+    if (!multipart) return opened;
+    // Created inside the transaction: if S3 refuses, the submission is rolled back with it.
+    const uploadId = await createMultipartUpload(objectStore, config.buckets.raw, opened.objectKey, opened.contentType);
+    return (await attachMultipartUpload(tx, opened.id, { uploadId, partSize: layOutParts(input.size).partSize }))!;
   });
+
+  if (submission.multipart) {
+    const layout = layOutParts(submission.declaredSize);
+    return c.json(
+      {
+        submissionId: submission.id,
+        method: 'MULTIPART' as const,
+        uploadId: submission.multipart.uploadId,
+        partSize: layout.partSize,
+        partCount: layout.partCount,
+        expiresAt: new Date(Date.now() + config.uploadUrlTtlSeconds * 1000).toISOString(),
+      },
+      201,
+    );
+  }
   const signed = await presignUpload(config.s3, {
     bucket: config.buckets.raw,
     key: submission.objectKey,

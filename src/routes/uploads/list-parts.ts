@@ -1,0 +1,30 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { findSubmission } from '../../db/submissions';
+import { listParts as listUploadedParts } from '../../sign/multipart';
+import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
+import { ownOpenMultipart } from './own-upload';
+
+const uploadedPart = z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() });
+
+export const listParts = createRoute({
+  method: 'get',
+  path: '/v1/uploads/{id}/parts',
+  summary: 'The parts S3 already holds, so an interrupted upload can resume',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: idParamsSchema },
+  responses: {
+    200: { description: 'Uploaded parts', content: { 'application/json': { schema: z.object({ parts: z.array(uploadedPart) }).openapi('UploadedParts') } } },
+    ...errorResponses(400, 401, 403, 404, 409, 503),
+  },
+});
+
+export const listPartsHandler: RouteHandler<typeof listParts, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) => ownOpenMultipart(await findSubmission(tx, id), principal.userId));
+  const parts = await listUploadedParts(c.var.objectStore, c.var.config.buckets.raw, upload.objectKey, upload.multipart.uploadId);
+  return c.json({ parts }, 200);
+};

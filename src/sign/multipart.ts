@@ -1,0 +1,90 @@
+import { objectUrl, type ObjectStore } from './object-store';
+import { ObjectStoreError, s3ErrorCode, send } from './objects';
+
+// S3 answers these calls with small XML documents of known shape (S3 API Reference:
+// CreateMultipartUpload, ListParts, CompleteMultipartUpload); the few fields needed are read by
+// element name. Values never contain markup, only entity-escaped text.
+function unescapeXml(text: string): string {
+  return text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function escapeXml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
+
+function element(xml: string, name: string): string | undefined {
+  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
+  return match ? unescapeXml(match[1]!) : undefined;
+}
+
+function uploadUrl(store: ObjectStore, bucket: string, key: string, query: Record<string, string>): URL {
+  const url = objectUrl(store.settings, bucket, key);
+  for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
+  return url;
+}
+
+export async function createMultipartUpload(store: ObjectStore, bucket: string, key: string, contentType: string): Promise<string> {
+  const response = await send(store, uploadUrl(store, bucket, key, { uploads: '' }), { method: 'POST', headers: { 'content-type': contentType } });
+  const uploadId = element(await response.text(), 'UploadId');
+  if (!uploadId) throw new ObjectStoreError('unavailable', 'CreateMultipartUpload answered without an UploadId');
+  return uploadId;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+/** Every part S3 holds for the upload, following NextPartNumberMarker across pages. */
+export async function listParts(store: ObjectStore, bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+  const parts: UploadedPart[] = [];
+  let marker = '0';
+  for (let page = 0; page < 20; page++) {
+    const query: Record<string, string> = { uploadId, 'max-parts': '1000' };
+    if (marker !== '0') query['part-number-marker'] = marker;
+    const xml = await (await send(store, uploadUrl(store, bucket, key, query), { method: 'GET' })).text();
+    for (const [, part] of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
+      parts.push({ partNumber: Number(element(part!, 'PartNumber')), etag: element(part!, 'ETag') ?? '', size: Number(element(part!, 'Size')) });
+    }
+    if (element(xml, 'IsTruncated') !== 'true') return parts;
+    marker = element(xml, 'NextPartNumberMarker') ?? String(parts.at(-1)?.partNumber ?? 0);
+  }
+  // 10,000 parts at most, 1,000 per page: more pages than that is not an S3 we understand.
+  throw new ObjectStoreError('unavailable', 'ListParts did not end');
+}
+
+/**
+ * Completes the upload. S3 may answer 200 and still report an error in the body (S3 API:
+ * CompleteMultipartUpload, "processing of a Complete Multipart Upload request could take several
+ * minutes"), so the body is checked too.
+ */
+export async function completeMultipartUpload(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  parts: readonly { partNumber: number; etag: string }[],
+): Promise<void> {
+  const body = `<CompleteMultipartUpload>${parts
+    .map((part) => `<Part><PartNumber>${part.partNumber}</PartNumber><ETag>${escapeXml(part.etag)}</ETag></Part>`)
+    .join('')}</CompleteMultipartUpload>`;
+  const response = await send(store, uploadUrl(store, bucket, key, { uploadId }), {
+    method: 'POST',
+    headers: { 'content-type': 'application/xml' },
+    body,
+  });
+  const text = await response.text();
+  const code = s3ErrorCode(text);
+  if (code) throw new ObjectStoreError(code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected', `CompleteMultipartUpload failed: ${code}`, 200, code);
+}
+
+/** Aborts the upload; one S3 no longer knows counts as aborted. */
+export async function abortMultipartUpload(store: ObjectStore, bucket: string, key: string, uploadId: string): Promise<void> {
+  try {
+    await send(store, uploadUrl(store, bucket, key, { uploadId }), { method: 'DELETE' });
+  } catch (error) {
+    if (error instanceof ObjectStoreError && error.code === 'NoSuchUpload') return;
+    throw error;
+  }
+}
