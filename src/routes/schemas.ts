@@ -57,3 +57,6 @@ export function presentSubmission(submission: Submission): z.infer<typeof submis
 }
 
 export const bearerSecurity = [{ bearerAuth: [] }];
+
+export type SubmissionResponse = z.infer<typeof submissionSchema>;
+export type ErrorEnvelopeResponse = z.infer<typeof errorEnvelopeSchema>;

@@ -1,102 +1,35 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { AwsV4Signer } from 'aws4fetch';
-import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
-import { freePort } from '../../scripts/lib/ports.mjs';
-import { startS3rver } from '../../scripts/lib/s3.mjs';
-import { createStack } from '../../scripts/lib/stack.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt.mjs';
 import { listWithBsdtar, readWithPython, syntheticBody, syntheticCrc32, testWithUnzip } from '../unit/zip/archive-fixture';
-import { startFaultProxy } from './fault-proxy';
+import { run, startHarness, type Harness, type Seeded } from './harness';
 
 // The bundle path end to end, as a company's tooling meets it: the local stack over real HTTP,
 // archives checked by unzip, Python's zipfile and bsdtar, downloads made and resumed by curl, and
 // S3 behind a proxy that can refuse or cut connections.
 
-let s3: Awaited<ReturnType<typeof startS3rver>>;
-let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
-let stack: ReturnType<typeof createStack>;
+let harness: Harness;
 let api: string;
-let sql: postgres.Sql;
 let adminToken: string;
 const workDir = mkdtempSync(join(tmpdir(), 'storage-manager-bundles-'));
+const rawPath = (member: Seeded) => `/${harness.s3.buckets.raw}/${member.objectKey}`;
 
 beforeAll(async () => {
-  s3 = await startS3rver();
-  proxy = await startFaultProxy(s3.endpoint);
-  const port = await freePort();
-  stack = createStack({
-    port,
-    env: { S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' },
-  });
-  const started = await stack.start();
-  api = started.url;
-  sql = postgres(started.databaseUrl, { max: 2, onnotice: () => {} });
-  adminToken = await signJwt(started.auth.privateJwk, supabaseClaims({ supabaseUrl: started.auth.supabaseUrl, ...demoUsers.admin }));
+  harness = await startHarness();
+  api = harness.api;
+  adminToken = await harness.tokenFor('admin');
 }, 120_000);
 
 afterAll(async () => {
-  await sql?.end();
-  await stack?.stop();
-  await proxy?.stop();
-  await s3?.stop();
+  await harness?.stop();
   rmSync(workDir, { recursive: true, force: true });
 });
 
-/** PUTs a body straight to the S3 server (not through the proxy), streaming it with its exact length. */
-async function putObject(key: string, size: number, chunks: Iterable<Uint8Array>) {
-  const signer = new AwsV4Signer({
-    method: 'PUT',
-    url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    service: 's3',
-    region: s3.region,
-    signQuery: true,
-  });
-  const { url } = await signer.sign();
-  await new Promise<void>((resolve, reject) => {
-    const put = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (response) => {
-      response.resume();
-      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${response.statusCode}`))));
-    });
-    put.on('error', reject);
-    (async () => {
-      for (const chunk of chunks) if (!put.write(chunk)) await new Promise((drain) => put.once('drain', drain));
-      put.end();
-    })().catch(reject);
-  });
-}
-
-interface Seeded {
-  id: string;
-  objectKey: string;
-  size: number;
-  sha256: string | null;
-}
-
-/** Approved submissions with their objects in the bucket, as review would leave them. */
-async function seedApproved(bodies: ({ size: number; chunks: () => Iterable<Uint8Array>; crc32: number; sha256: string | null } | Uint8Array)[]): Promise<Seeded[]> {
-  const seeded: Seeded[] = [];
-  for (const body of bodies) {
-    const spec = body instanceof Uint8Array
-      ? { size: body.byteLength, chunks: () => [body], crc32: crc32(body), sha256: createHash('sha256').update(body).digest('hex') }
-      : body;
-    const [row] = await sql`
-      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
-      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${spec.size}, ${spec.size}, ${spec.crc32}, ${spec.sha256}, '2026-11-01T12:00:00Z')
-      returning id, object_key`;
-    await putObject(row!.object_key, spec.size, spec.chunks());
-    seeded.push({ id: row!.id, objectKey: row!.object_key, size: spec.size, sha256: spec.sha256 });
-  }
-  return seeded;
-}
+const seedApproved = (bodies: Parameters<Harness['seedApproved']>[0]) => harness.seedApproved(bodies);
 
 async function createBundle(members: Seeded[]) {
   const response = await fetch(`${api}/v1/bundles`, {
@@ -108,17 +41,8 @@ async function createBundle(members: Seeded[]) {
   return (await response.json()) as { id: string; url: string; bytes: number; entries: number };
 }
 
-/**
- * curl as a child process, asynchronously: S3, the proxy and wrangler's Hyperdrive stand-in live
- * in this process, and a synchronous spawn would stop them from answering.
- */
-function curl(args: string[]): Promise<{ status: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn('curl', ['-sS', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('close', (status) => resolve({ status, stderr }));
-  });
+function curl(args: string[]) {
+  return run('curl', ['-sS', ...args]);
 }
 
 function fileSha256(path: string) {
@@ -163,19 +87,19 @@ describe('bundles downloaded over HTTP', () => {
   });
 
   it('a range fetches only the members it overlaps, with ranged GETs', async () => {
-    const before = proxy.seen.length;
+    const before = harness.proxy.seen.length;
     const lastMember = small.at(-1)!;
     const response = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 200}-${smallBundle.bytes - 100}` } });
     expect(response.status).toBe(206);
     await response.arrayBuffer();
     // The last 200 bytes are central directory and end records: no member at all.
-    expect(proxy.seen.length).toBe(before);
+    expect(harness.proxy.seen.length).toBe(before);
     const inLast = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 1_500_000}-${smallBundle.bytes - 1_400_000}` } });
     expect(inLast.status).toBe(206);
     await inLast.arrayBuffer();
-    const gets = proxy.seen.slice(before);
+    const gets = harness.proxy.seen.slice(before);
     expect(gets).toHaveLength(1);
-    expect(gets[0]!.path).toBe(`/${s3.buckets.raw}/${lastMember.objectKey}`);
+    expect(gets[0]!.path).toBe(rawPath(lastMember));
     expect(gets[0]!.range).toMatch(/^bytes=\d+-\d+$/);
   });
 
@@ -190,7 +114,7 @@ describe('bundles downloaded over HTTP', () => {
 
   it('S3 cutting a connection mid-member breaks the transfer; curl -C - then completes it identically', async () => {
     const victim = small[4]!;
-    proxy.inject(`/${s3.buckets.raw}/${victim.objectKey}`, { kind: 'drop', afterBytes: 500_000, times: 1 });
+    harness.proxy.inject((request) => request.method === 'GET' && request.path === rawPath(victim), { kind: 'drop', afterBytes: 500_000 });
     const broken = join(workDir, 'broken.zip');
     const first = await curl(['-f', '-o', broken, smallBundle.url]);
     expect(first.status).not.toBe(0);
@@ -202,14 +126,14 @@ describe('bundles downloaded over HTTP', () => {
 
   it('S3 refusing before the first byte is retried with backoff', async () => {
     const victim = small[3]!;
-    const path = `/${s3.buckets.raw}/${victim.objectKey}`;
-    const before = proxy.seen.filter((request) => request.path === path).length;
-    proxy.inject(path, { kind: 'refuse', times: 2 });
+    const path = rawPath(victim);
+    const before = harness.proxy.seen.filter((request) => request.path === path).length;
+    harness.proxy.inject((request) => request.method === 'GET' && request.path === path, { kind: 'refuse' }, 2);
     const retried = join(workDir, 'retried.zip');
     const download = await curl(['-f', '-o', retried, smallBundle.url]);
     expect(download.status, download.stderr).toBe(0);
     expect(fileSha256(retried)).toBe(fileSha256(smallFile));
-    expect(proxy.seen.filter((request) => request.path === path).length - before).toBe(3);
+    expect(harness.proxy.seen.filter((request) => request.path === path).length - before).toBe(3);
   });
 
   it('1,000 members', async () => {

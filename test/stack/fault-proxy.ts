@@ -2,26 +2,44 @@ import { createServer, request as httpRequest, type Server } from 'node:http';
 import { freePort } from '../../scripts/lib/ports.mjs';
 
 export type Fault =
-  /** Reset the connection before any response header, `times` times. */
-  | { kind: 'refuse'; times: number }
-  /** Send headers and `afterBytes` bytes of the body, then cut the connection, `times` times. */
-  | { kind: 'drop'; afterBytes: number; times: number };
+  /** Reset the connection before any response header. */
+  | { kind: 'refuse' }
+  /** Answer with this status and an S3-style error body instead of forwarding. */
+  | { kind: 'status'; status: number; code: string }
+  /** Send headers and `afterBytes` bytes of the body, then cut the connection. */
+  | { kind: 'drop'; afterBytes: number };
+
+export interface SeenRequest {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  range: string | null;
+}
 
 /**
  * An HTTP proxy in front of the S3 server that forwards requests untouched (the Host header
- * stays the proxy's, which is what the Worker signed) and injects faults for chosen object paths.
+ * stays the proxy's, which is what was signed) and injects faults into matching requests, a
+ * given number of times.
  */
 export async function startFaultProxy(target: string) {
-  const faults = new Map<string, Fault>();
-  const seen: { method: string; path: string; range: string | null }[] = [];
+  const faults: { matches: (request: SeenRequest) => boolean; fault: Fault; times: number }[] = [];
+  const seen: SeenRequest[] = [];
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
-    const path = (request.url ?? '/').split('?')[0]!;
-    seen.push({ method: request.method ?? '', path, range: (request.headers.range as string | undefined) ?? null });
-    const fault = request.method === 'GET' ? faults.get(path) : undefined;
-    if (fault && --fault.times <= 0) faults.delete(path);
+    const url = new URL(request.url ?? '/', 'http://proxy');
+    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null };
+    seen.push(entry);
+    const armed = faults.find((candidate) => candidate.times > 0 && candidate.matches(entry));
+    if (armed) armed.times -= 1;
+    const fault = armed?.fault;
     if (fault?.kind === 'refuse') {
       request.socket.destroy();
+      return;
+    }
+    if (fault?.kind === 'status') {
+      request.resume();
+      response.writeHead(fault.status, { 'content-type': 'application/xml' });
+      response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected</Message></Error>`);
       return;
     }
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
@@ -50,8 +68,8 @@ export async function startFaultProxy(target: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
-    inject(path: string, fault: Fault) {
-      faults.set(path, { ...fault });
+    inject(matches: (request: SeenRequest) => boolean, fault: Fault, times = 1) {
+      faults.push({ matches, fault, times });
     },
     async stop() {
       server.closeAllConnections();

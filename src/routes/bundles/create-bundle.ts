@@ -60,3 +60,6 @@ export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = as
     201,
   );
 };
+
+export type CreateBundleRequest = z.input<typeof createBundleBody>;
+export type CreateBundleResponse = z.infer<typeof createBundleResponse>;

@@ -94,3 +94,5 @@ export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> 
   });
   return c.json({ submission: presentSubmission(completed) }, 200);
 };
+
+export type CompleteUploadRequest = z.input<typeof completeUploadBody>;

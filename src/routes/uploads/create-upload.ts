@@ -120,3 +120,6 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
     201,
   );
 };
+
+export type CreateUploadRequest = z.input<typeof createUploadBody>;
+export type CreateUploadResponse = z.infer<typeof createUploadResponse>;

@@ -28,3 +28,5 @@ export const listPartsHandler: RouteHandler<typeof listParts, AppEnv> = async (c
   const parts = await listUploadedParts(c.var.objectStore, c.var.config.buckets.raw, upload.objectKey, upload.multipart.uploadId);
   return c.json({ parts }, 200);
 };
+
+export type UploadedPartResponse = z.infer<typeof uploadedPart>;

@@ -58,3 +58,6 @@ export const signPartsHandler: RouteHandler<typeof signParts, AppEnv> = async (c
   );
   return c.json({ parts }, 200);
 };
+
+export type SignPartsRequest = z.input<typeof signPartsBody>;
+export type SignedPart = z.infer<typeof signedPart>;
