@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from './jwt.mjs';
+import { applyBucketSettings, desiredBucketSettings } from './bucket-config.mjs';
 import { migrate } from './database.mjs';
 import { startPostgres } from './postgres.mjs';
 import { startS3rver, localBuckets } from './s3.mjs';
@@ -62,9 +63,17 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
   }
   async function start() {
     try {
-      const s3 = s3FromEnvironment(env) ?? (await startS3rver());
+      const external = s3FromEnvironment(env);
+      const s3 = external ?? (await startS3rver());
       started(() => s3.stop());
       log(`s3 ${s3.kind} ${s3.endpoint}`);
+      if (!external) {
+        // The same bucket configuration as production, applied the way `npm run buckets:apply` does.
+        const corsOrigins = (env.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*').split(',').map((origin) => origin.trim());
+        for (const result of await applyBucketSettings(s3, desiredBucketSettings({ buckets: s3.buckets, corsOrigins }))) {
+          log(`bucket ${result.bucket} ${result.kind}: ${result.outcome}`);
+        }
+      }
 
       let databaseUrl = env.DATABASE_URL;
       if (!databaseUrl) {

@@ -96,9 +96,9 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
  * A child process, asynchronously: S3, the proxy and wrangler's Hyperdrive stand-in live in this
  * process, and a synchronous spawn would stop them from answering.
  */
-export function run(command: string, args: string[], options: { stdin?: 'ignore' } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: new URL('../../', import.meta.url).pathname });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -1,0 +1,87 @@
+// Bucket configuration as code: what each bucket should hold, and applying it idempotently to any
+// S3 endpoint. Each setting is read back first and written only when it differs, so a second run
+// changes nothing and says so.
+import { createHash } from 'node:crypto';
+import { AwsClient } from 'aws4fetch';
+import { rawBucketCors } from './s3.mjs';
+
+const abortIncompleteUploadsAfterDays = 7;
+
+/** The desired settings, from the same configuration the Worker uses. */
+export function desiredBucketSettings({ buckets, corsOrigins }) {
+  return [
+    { bucket: buckets.raw, kind: 'cors', body: rawBucketCors(corsOrigins) },
+    {
+      bucket: buckets.raw,
+      kind: 'lifecycle',
+      // S3 API: PutBucketLifecycleConfiguration, AbortIncompleteMultipartUpload. A contributor who
+      // never finishes leaves parts that cost storage; after a week they are removed.
+      body: `<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>`,
+    },
+    {
+      bucket: buckets.assets,
+      kind: 'policy',
+      body: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${buckets.assets}/*`] }],
+      }),
+    },
+  ];
+}
+
+const elements = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((match) => match[1].trim());
+
+/** A comparable form of each setting, so formatting, namespaces and order do not count as change. */
+function canonical(kind, text) {
+  if (kind === 'policy') {
+    const policy = JSON.parse(text);
+    const statements = [].concat(policy.Statement ?? []).map((statement) => ({
+      Effect: statement.Effect,
+      Principal: statement.Principal === '*' || statement.Principal?.AWS === '*' || statement.Principal?.AWS?.[0] === '*' ? '*' : statement.Principal,
+      Action: [].concat(statement.Action).sort(),
+      Resource: [].concat(statement.Resource).sort(),
+    }));
+    return JSON.stringify(statements);
+  }
+  if (kind === 'cors') {
+    const rules = [...text.matchAll(/<CORSRule>([\s\S]*?)<\/CORSRule>/g)].map(([, rule]) =>
+      JSON.stringify(['AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'].map((name) => elements(rule, name).sort())),
+    );
+    return JSON.stringify(rules.sort());
+  }
+  const rules = [...text.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map(([, rule]) => JSON.stringify([elements(rule, 'ID'), elements(rule, 'Status'), elements(rule, 'DaysAfterInitiation')]));
+  return JSON.stringify(rules.sort());
+}
+
+/**
+ * Applies every setting; returns one line per setting: `changed`, `unchanged`, or `unsupported`
+ * when the server does not implement it (the embedded s3rver has no policies or lifecycle rules).
+ */
+export async function applyBucketSettings({ endpoint, region, accessKeyId, secretAccessKey }, settings) {
+  const client = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region, retries: 0 });
+  const results = [];
+  for (const setting of settings) {
+    const url = `${endpoint.replace(/\/+$/, '')}/${setting.bucket}?${setting.kind}`;
+    const current = await client.fetch(url, { method: 'GET' });
+    const currentText = await current.text();
+    if (current.status === 501 || /<Code>NotImplemented<\/Code>/.test(currentText)) {
+      results.push({ ...setting, outcome: 'unsupported' });
+      continue;
+    }
+    if (current.ok && canonical(setting.kind, currentText) === canonical(setting.kind, setting.body)) {
+      results.push({ ...setting, outcome: 'unchanged' });
+      continue;
+    }
+    // S3 requires Content-MD5 on these writes (S3 API: PutBucketCors, PutBucketLifecycleConfiguration).
+    const contentMd5 = createHash('md5').update(setting.body).digest('base64');
+    const written = await client.fetch(url, { method: 'PUT', body: setting.body, headers: { 'content-md5': contentMd5, 'content-type': setting.kind === 'policy' ? 'application/json' : 'application/xml' } });
+    const answer = await written.text();
+    if (written.status === 501 || /<Code>NotImplemented<\/Code>/.test(answer)) {
+      results.push({ ...setting, outcome: 'unsupported' });
+      continue;
+    }
+    if (!written.ok) throw new Error(`PUT ${setting.kind} on ${setting.bucket} answered ${written.status}: ${answer.slice(0, 200)}`);
+    results.push({ ...setting, outcome: 'changed' });
+  }
+  return results;
+}
