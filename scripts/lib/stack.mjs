@@ -44,7 +44,7 @@ function s3FromEnvironment(env) {
  * The stack as an object whose `stop()` works at any moment, even while `start()` is still
  * bringing pieces up, so a signal during start-up leaves nothing running.
  */
-export function createStack({ port = Number(process.env.PORT ?? 8787), env = process.env, log = () => {} } = {}) {
+export function createStack({ port = Number(process.env.PORT ?? 8787), env = process.env, log = () => {}, workerBindings = {} } = {}) {
   const stops = [];
   let stopping = false;
   const started = (stopOne) => {
@@ -85,7 +85,7 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
       await migrate(databaseUrl);
 
       const auth = await loadLocalAuth();
-      const worker = await startLocalWorker({ port, databaseUrl, s3, auth });
+      const worker = await startLocalWorker({ port, databaseUrl, s3, auth, extraBindings: workerBindings });
       started(() => worker.dispose());
       return { url: `http://127.0.0.1:${port}`, s3, databaseUrl, auth };
     } catch (error) {

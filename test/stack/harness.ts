@@ -28,12 +28,13 @@ export interface BodySpec {
  * The local stack as apps meet it, for tests in Node: S3 behind a fault-injecting proxy, PostgreSQL,
  * and the Worker under wrangler over real HTTP. Everything started here is stopped by stop().
  */
-export async function startHarness() {
+export async function startHarness(options: { workerBindings?: Record<string, string> } = {}) {
   const s3 = await startS3rver();
   const proxy = await startFaultProxy(s3.endpoint);
   const stack = createStack({
     port: await freePort(),
     env: { S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' },
+    workerBindings: options.workerBindings,
   });
   const started = await stack.start();
   const sql = postgres(started.databaseUrl, { max: 2, onnotice: () => {} });
