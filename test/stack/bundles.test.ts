@@ -1,13 +1,11 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32 } from 'node:zlib';
-import { AwsV4Signer } from 'aws4fetch';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedApproved, type Seeded } from '../../bench/lib/seed.mjs';
 import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { startS3rver } from '../../scripts/lib/s3.mjs';
@@ -49,54 +47,8 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-/** PUTs a body straight to the S3 server (not through the proxy), streaming it with its exact length. */
-async function putObject(key: string, size: number, chunks: Iterable<Uint8Array>) {
-  const signer = new AwsV4Signer({
-    method: 'PUT',
-    url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    service: 's3',
-    region: s3.region,
-    signQuery: true,
-  });
-  const { url } = await signer.sign();
-  await new Promise<void>((resolve, reject) => {
-    const put = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (response) => {
-      response.resume();
-      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${response.statusCode}`))));
-    });
-    put.on('error', reject);
-    (async () => {
-      for (const chunk of chunks) if (!put.write(chunk)) await new Promise((drain) => put.once('drain', drain));
-      put.end();
-    })().catch(reject);
-  });
-}
-
-interface Seeded {
-  id: string;
-  objectKey: string;
-  size: number;
-  sha256: string | null;
-}
-
-/** Approved submissions with their objects in the bucket, as review would leave them. */
-async function seedApproved(bodies: ({ size: number; chunks: () => Iterable<Uint8Array>; crc32: number; sha256: string | null } | Uint8Array)[]): Promise<Seeded[]> {
-  const seeded: Seeded[] = [];
-  for (const body of bodies) {
-    const spec = body instanceof Uint8Array
-      ? { size: body.byteLength, chunks: () => [body], crc32: crc32(body), sha256: createHash('sha256').update(body).digest('hex') }
-      : body;
-    const [row] = await sql`
-      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
-      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${spec.size}, ${spec.size}, ${spec.crc32}, ${spec.sha256}, '2026-11-01T12:00:00Z')
-      returning id, object_key`;
-    await putObject(row!.object_key, spec.size, spec.chunks());
-    seeded.push({ id: row!.id, objectKey: row!.object_key, size: spec.size, sha256: spec.sha256 });
-  }
-  return seeded;
-}
+/** Approved submissions with their objects stored straight in S3 (not through the proxy). */
+const seed = (bodies: Parameters<typeof seedApproved>[2]) => seedApproved(sql, s3, bodies);
 
 async function createBundle(members: Seeded[]) {
   const response = await fetch(`${api}/v1/bundles`, {
@@ -148,7 +100,7 @@ describe('bundles downloaded over HTTP', () => {
   let smallFile: string;
 
   it('an empty member, a 1-byte member and others: read by unzip, Python zipfile and bsdtar', async () => {
-    small = await seedApproved([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
+    small = await seed([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
     smallBundle = await createBundle(small);
     smallFile = join(workDir, 'small.zip');
     const download = await curl(['-f', '-o', smallFile, smallBundle.url]);
@@ -213,7 +165,7 @@ describe('bundles downloaded over HTTP', () => {
   });
 
   it('1,000 members', async () => {
-    const members = await seedApproved(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
+    const members = await seed(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
     const bundle = await createBundle(members);
     expect(bundle.entries).toBe(1001);
     const file = join(workDir, 'thousand.zip');
@@ -225,8 +177,8 @@ describe('bundles downloaded over HTTP', () => {
 
   it('a member of 4 GiB + 1 byte: ZIP64 only where needed, read by every reader', async () => {
     const size = 4 * 1024 ** 3 + 1;
-    const [big] = await seedApproved([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
-    const [after] = await seedApproved([randomBytes(1000)]);
+    const [big] = await seed([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
+    const [after] = await seed([randomBytes(1000)]);
     const bundle = await createBundle([big!, after!]);
     const file = join(workDir, 'big.zip');
     try {
