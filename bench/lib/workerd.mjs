@@ -44,42 +44,56 @@ export function findWorkerdPids(root = process.pid) {
   return found;
 }
 
-/** Summed user and system CPU of `pids`, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
+/**
+ * wrangler runs two workerd processes: its proxy, listening on the port clients use, and the
+ * Worker itself behind it on a port of its own. Told apart by the `entry` socket on the command line.
+ */
+export function workerdRole(pid, publicPort) {
+  const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+  return args.includes(`--socket-addr=entry=127.0.0.1:${publicPort}`) ? 'wrangler proxy' : 'Worker';
+}
+
+/** User and system CPU of each of `pids`, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
 export function cpuTicks(pids) {
-  let user = 0;
-  let system = 0;
-  for (const pid of pids) {
-    const fields = statFields(pid);
-    user += Number(fields[11]);
-    system += Number(fields[12]);
-  }
-  return { user, system };
+  return new Map(
+    pids.map((pid) => {
+      const fields = statFields(pid);
+      return [pid, { user: Number(fields[11]), system: Number(fields[12]) }];
+    }),
+  );
 }
 
-/** Summed VmRSS of `pids`, in bytes. */
-export function residentBytes(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    if (match) total += Number(match[1]) * 1024;
-  }
-  return total;
+/** VmRSS of one process, in bytes. */
+export function residentBytes(pid) {
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : 0;
 }
 
-/** Samples the summed RSS every `intervalMs` until stopped; returns the baseline and the peak. */
+/**
+ * Samples the RSS of `pids` every `intervalMs` until stopped; returns, for their sum and for each,
+ * the baseline (at the start) and the peak.
+ */
 export function sampleResident(pids, intervalMs = 50) {
-  const baseline = residentBytes(pids);
-  let peak = baseline;
+  const read = () => {
+    const each = new Map(pids.map((pid) => [pid, residentBytes(pid)]));
+    return { each, sum: [...each.values()].reduce((a, b) => a + b, 0) };
+  };
+  const first = read();
+  const baseline = { sum: first.sum, each: new Map(first.each) };
+  const peak = { sum: first.sum, each: new Map(first.each) };
   let samples = 1;
-  const timer = setInterval(() => {
-    peak = Math.max(peak, residentBytes(pids));
+  const sample = () => {
+    const now = read();
+    peak.sum = Math.max(peak.sum, now.sum);
+    for (const [pid, bytes] of now.each) peak.each.set(pid, Math.max(peak.each.get(pid), bytes));
     samples += 1;
-  }, intervalMs);
+  };
+  const timer = setInterval(sample, intervalMs);
   return {
     stop() {
       clearInterval(timer);
-      peak = Math.max(peak, residentBytes(pids));
-      return { baseline, peak, samples: samples + 1 };
+      sample();
+      return { baseline, peak, samples };
     },
   };
 }
