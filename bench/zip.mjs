@@ -274,10 +274,12 @@ try {
   console.log('direct: this process GETs each object from s3rver in sequence over one keep-alive connection (presigned, body discarded).');
   console.log('s/GB: CPU seconds per GB (1e9 bytes) of member objects, from utime and stime in /proc/<pid>/stat of both workerd');
   console.log('processes (wrangler\'s proxy and the Worker); "Worker u+s" counts the Worker\'s process alone. floor = passthrough.');
-  for (const workload of workloads) printWorkload(workload, await runWorkload(api, workerd, workload));
-
+  // Memory first: fflate and client-zip grow the Worker's heap, and pages they leave mapped would
+  // hide growth of ours behind a baseline that already includes them.
   const small = await memoryGrowth(pids, smallBundle.url, smallBundle.bytes);
   const big = await memoryGrowth(pids, bigBundle.url, bigBundle.bytes);
+  for (const workload of workloads) printWorkload(workload, await runWorkload(api, workerd, workload));
+
   const growthDifference = big.growth - small.growth;
   const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
   const perProcess = (result) => [...result.each].map(([pid, r]) => `${roles.get(pid)} ${mib(r.baseline)} → ${mib(r.peak)}`).join(', ');
