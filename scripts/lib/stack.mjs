@@ -44,7 +44,7 @@ function s3FromEnvironment(env) {
  * The stack as an object whose `stop()` works at any moment, even while `start()` is still
  * bringing pieces up, so a signal during start-up leaves nothing running.
  */
-export function createStack({ port = Number(process.env.PORT ?? 8787), env = process.env, log = () => {}, workerBindings = {} } = {}) {
+export function createStack({ port = Number(process.env.PORT ?? 8787), env = process.env, log = () => {}, workerBindings = {}, entrypoint } = {}) {
   const stops = [];
   let stopping = false;
   const started = (stopOne) => {
@@ -85,7 +85,7 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
       await migrate(databaseUrl);
 
       const auth = await loadLocalAuth();
-      const worker = await startLocalWorker({ port, databaseUrl, s3, auth, extraBindings: workerBindings });
+      const worker = await startLocalWorker({ port, databaseUrl, s3, auth, extraBindings: workerBindings, entrypoint });
       started(() => worker.dispose());
       return { url: `http://127.0.0.1:${port}`, s3, databaseUrl, auth };
     } catch (error) {
@@ -96,7 +96,8 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
   return { start, stop };
 }
 
-export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindings = {} }) {
+/** `entrypoint` (relative to the project) replaces wrangler.toml's `main`, e.g. for a bench-only Worker. */
+export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindings = {}, entrypoint }) {
   // wrangler reads the Hyperdrive stand-in and its telemetry switches from the environment.
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   process.env.WRANGLER_SEND_METRICS = 'false';
@@ -105,6 +106,7 @@ export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindi
   const text = (value) => ({ type: 'plain_text', value: String(value) });
   const worker = await unstable_startWorker({
     config: join(projectRoot, 'wrangler.toml'),
+    ...(entrypoint ? { entrypoint: join(projectRoot, entrypoint) } : {}),
     envFiles: [],
     sendMetrics: false,
     bindings: {

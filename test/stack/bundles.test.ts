@@ -29,7 +29,7 @@ afterAll(async () => {
   rmSync(workDir, { recursive: true, force: true });
 });
 
-const seedApproved = (bodies: Parameters<Harness['seedApproved']>[0]) => harness.seedApproved(bodies);
+const seed = (bodies: Parameters<Harness['seedApproved']>[0]) => harness.seedApproved(bodies);
 
 async function createBundle(members: Seeded[]) {
   const response = await fetch(`${api}/v1/bundles`, {
@@ -72,7 +72,7 @@ describe('bundles downloaded over HTTP', () => {
   let smallFile: string;
 
   it('an empty member, a 1-byte member and others: read by unzip, Python zipfile and bsdtar', async () => {
-    small = await seedApproved([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
+    small = await seed([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
     smallBundle = await createBundle(small);
     smallFile = join(workDir, 'small.zip');
     const download = await curl(['-f', '-o', smallFile, smallBundle.url]);
@@ -137,7 +137,7 @@ describe('bundles downloaded over HTTP', () => {
   });
 
   it('1,000 members', async () => {
-    const members = await seedApproved(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
+    const members = await seed(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
     const bundle = await createBundle(members);
     expect(bundle.entries).toBe(1001);
     const file = join(workDir, 'thousand.zip');
@@ -149,8 +149,8 @@ describe('bundles downloaded over HTTP', () => {
 
   it('a member of 4 GiB + 1 byte: ZIP64 only where needed, read by every reader', async () => {
     const size = 4 * 1024 ** 3 + 1;
-    const [big] = await seedApproved([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
-    const [after] = await seedApproved([randomBytes(1000)]);
+    const [big] = await seed([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
+    const [after] = await seed([randomBytes(1000)]);
     const bundle = await createBundle([big!, after!]);
     const file = join(workDir, 'big.zip');
     try {

@@ -1,0 +1,295 @@
+#!/usr/bin/env node
+// `npm run bench:zip`: in one run against the local stack (bench/zip-worker.ts: the production app
+// plus comparison routes, workerd without the inspector), for 64 × 16 MiB and 2,000 × 64 KiB:
+//  - direct: each object GET from S3 in sequence by this process (one keep-alive connection);
+//  - ours: GET /v1/bundles/{id}/download (every CRC known, so the planned STORED archive);
+//  - passthrough: the same objects back to back with no ZIP framing, the production writer's
+//    native pipe into one FixedLengthStream (the CPU floor);
+//  - fflate and client-zip: the same entries zipped inside the same Worker by those libraries.
+// Variants alternate in rounds; medians are printed with their ratios. Then the workerd RSS growth
+// while downloading a ~10 MB and a ~4 GiB bundle.
+import { randomBytes } from 'node:crypto';
+import { statfsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { crc32 } from 'node:zlib';
+import { AwsV4Signer } from 'aws4fetch';
+import postgres from 'postgres';
+import { demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
+import { createStack } from '../scripts/lib/stack.mjs';
+import { download, keepAliveAgent } from './lib/download.mjs';
+import { seedApproved } from './lib/seed.mjs';
+import { clockTicksPerSecond, cpuTicks, findWorkerdPids, sampleResident, workerdRole } from './lib/workerd.mjs';
+
+const MiB = 1024 * 1024;
+const scale = Number(process.env.BENCH_SCALE ?? 1);
+const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+const count = (full) => Math.max(1, Math.round(full * scale));
+const workloads = [
+  { count: count(64), size: 16 * MiB },
+  { count: count(2000), size: 64 * 1024 },
+];
+// The memory pair: ~10 MB (10 × 1 MiB) against BENCH_MEMORY_MEMBERS × 16 MiB (256 → 4 GiB), the
+// latter reusing the first workload's objects.
+const memorySmall = { count: 10, size: MiB };
+const memoryBigCount = Number(process.env.BENCH_MEMORY_MEMBERS ?? count(256));
+const variants = ['direct', 'ours', 'passthrough', 'fflate', 'client-zip'];
+const targets = { throughput: 0.9, cpuOverFloor: 1.2, memoryGrowthBytes: 16 * MiB, librariesCpu: 10 };
+
+const log = (line) => process.stderr.write(`${line}\n`);
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
+const label = ({ count, size }) => `${count.toLocaleString('en')} × ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}`;
+const mb = (bytes) => (bytes / 1e6).toFixed(1);
+
+/**
+ * `count` bodies of `size` bytes: one random block shared by all, each made distinct (and its CRC
+ * different) by an 8-byte prefix. CRC-32 is computed natively, as completing an upload records it.
+ */
+function syntheticObjects(count, size, tag) {
+  const block = randomBytes(size);
+  const tail = block.subarray(8);
+  const tailCrc = (prefix) => crc32(tail, crc32(prefix));
+  return Array.from({ length: count }, (_, index) => {
+    const prefix = Buffer.alloc(8);
+    prefix.writeUInt32BE(tag);
+    prefix.writeUInt32BE(index, 4);
+    return { size, chunks: () => [prefix, tail], crc32: tailCrc(prefix), sha256: null };
+  });
+}
+
+/** seedApproved over a few connections at once; the order of the result is the order of `bodies`. */
+async function seedInParallel(sql, s3, bodies, lanes = 4) {
+  const results = new Array(bodies.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: lanes }, async () => {
+      while (next < bodies.length) {
+        const index = next++;
+        [results[index]] = await seedApproved(sql, s3, [bodies[index]]);
+      }
+    }),
+  );
+  return results;
+}
+
+async function createBundle(api, adminToken, members) {
+  const response = await fetch(`${api}/v1/bundles`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ submissionIds: members.map((member) => member.id) }),
+  });
+  if (response.status !== 201) throw new Error(`POST /v1/bundles answered ${response.status}: ${await response.text()}`);
+  return response.json();
+}
+
+async function presignedGet(s3, key) {
+  const signer = new AwsV4Signer({
+    method: 'GET',
+    url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    service: 's3',
+    region: s3.region,
+    signQuery: true,
+  });
+  return (await signer.sign()).url.toString();
+}
+
+/** One measured transfer: wall time, bytes, and the CPU ticks it cost each workerd process. */
+async function measure(pids, transfer) {
+  const before = cpuTicks(pids);
+  const started = process.hrtime.bigint();
+  const bytes = await transfer();
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const after = cpuTicks(pids);
+  const ticks = new Map(pids.map((pid) => [pid, { user: after.get(pid).user - before.get(pid).user, system: after.get(pid).system - before.get(pid).system }]));
+  return { seconds, bytes, ticks };
+}
+
+/** Ticks summed over runs and over the processes `pids` (all of them when omitted). */
+function sumTicks(runs, pids) {
+  let user = 0;
+  let system = 0;
+  for (const run of runs) {
+    for (const [pid, ticks] of run.ticks) {
+      if (pids && !pids.includes(pid)) continue;
+      user += ticks.user;
+      system += ticks.system;
+    }
+  }
+  return { user, system };
+}
+
+async function expectOk(url, expectedBytes, agent) {
+  const result = await download(url, agent);
+  if (result.status !== 200 || !result.complete) throw new Error(`GET ${url.split('?')[0]} answered ${result.status}, complete ${result.complete}`);
+  if (expectedBytes !== undefined && result.bytes !== expectedBytes) throw new Error(`GET ${url.split('?')[0]}: ${result.bytes} bytes, expected ${expectedBytes}`);
+  return result.bytes;
+}
+
+/** The transfer each variant makes for one workload. */
+function transfers(api, workload) {
+  const { bundle, directUrls, payloadBytes } = workload;
+  return {
+    direct: async () => {
+      const agent = keepAliveAgent();
+      let bytes = 0;
+      try {
+        for (const url of directUrls) bytes += await expectOk(url, undefined, agent);
+      } finally {
+        agent.destroy();
+      }
+      return bytes;
+    },
+    ours: () => expectOk(bundle.url, bundle.bytes),
+    passthrough: () => expectOk(`${api}/__bench/passthrough/${bundle.id}`, payloadBytes),
+    fflate: () => expectOk(`${api}/__bench/fflate/${bundle.id}`),
+    'client-zip': () => expectOk(`${api}/__bench/client-zip/${bundle.id}`),
+  };
+}
+
+async function runWorkload(api, workerd, workload) {
+  const { pids, workerPids } = workerd;
+  const runs = Object.fromEntries(variants.map((variant) => [variant, []]));
+  const transfer = transfers(api, workload);
+  for (const variant of variants) await transfer[variant]();
+  for (let round = 0; round < rounds; round++) {
+    // Each round starts with a different variant, so drift in the machine's load spreads evenly.
+    const order = variants.map((_, position) => variants[(position + round) % variants.length]);
+    for (const variant of order) {
+      const run = await measure(pids, transfer[variant]);
+      runs[variant].push(run);
+      const ticks = [...run.ticks].map(([pid, t]) => `${pid} ${t.user}+${t.system}`).join(', ');
+      log(`  ${label(workload)} round ${round + 1} ${variant}: ${run.seconds.toFixed(2)} s, ${mb(run.bytes)} MB, ticks user+sys ${ticks}`);
+    }
+  }
+  // Per GB of the same member objects for every variant, so framing counts as cost. CPU is the
+  // ticks of all rounds over the bytes of all rounds: one run of the small workload is only a few
+  // dozen 10 ms ticks, too coarse for a per-round median.
+  const gigabytes = (workload.payloadBytes * rounds) / 1e9;
+  const perGb = (ticks) => ticks / clockTicksPerSecond / gigabytes;
+  return Object.fromEntries(
+    variants.map((variant) => {
+      const list = runs[variant];
+      const all = sumTicks(list);
+      const worker = sumTicks(list, workerPids);
+      return [variant, {
+        bytes: list[0].bytes,
+        mbPerSecond: median(list.map((run) => workload.payloadBytes / run.seconds / 1e6)),
+        ticks: all,
+        userPerGb: perGb(all.user),
+        totalPerGb: perGb(all.user + all.system),
+        workerPerGb: perGb(worker.user + worker.system),
+      }];
+    }),
+  );
+}
+
+async function memoryGrowth(pids, url, expectedBytes) {
+  // A short settle so the previous transfer's buffers are not counted as this one's baseline.
+  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const sampler = sampleResident(pids, 50);
+  await expectOk(url, expectedBytes);
+  const { baseline, peak, samples } = sampler.stop();
+  const each = new Map(pids.map((pid) => [pid, { baseline: baseline.each.get(pid), peak: peak.each.get(pid) }]));
+  return { baseline: baseline.sum, peak: peak.sum, growth: peak.sum - baseline.sum, each, samples };
+}
+
+function printWorkload(workload, results) {
+  const ratio = (value, base) => (base > 0 ? `${(value / base).toFixed(2)}×` : 'n/a');
+  const floor = results.passthrough;
+  console.log(`\n${label(workload)}: ${mb(workload.payloadBytes)} MB of objects, our bundle ${mb(workload.bundle.bytes)} MB; throughput median of ${rounds} rounds, CPU summed over them`);
+  const columns = [['bytes sent', 11], ['MB/s', 7], ['÷direct', 7], ['ticks u+s', 9], ['user s/GB', 9], ['÷floor', 7], ['u+s s/GB', 8], ['÷floor', 7], ['Worker u+s', 10], ['÷floor', 7]];
+  console.log(`${'variant'.padEnd(11)}${columns.map(([name, width]) => ` ${name.padStart(width)}`).join('')}`);
+  for (const variant of variants) {
+    const r = results[variant];
+    const cells = variant === 'direct'
+      ? [r.bytes, r.mbPerSecond.toFixed(1), '1.00×', '-', '-', '-', '-', '-', '-', '-']
+      : [r.bytes, r.mbPerSecond.toFixed(1), ratio(r.mbPerSecond, results.direct.mbPerSecond), `${r.ticks.user}+${r.ticks.system}`,
+        r.userPerGb.toFixed(3), ratio(r.userPerGb, floor.userPerGb), r.totalPerGb.toFixed(3), ratio(r.totalPerGb, floor.totalPerGb),
+        r.workerPerGb.toFixed(3), ratio(r.workerPerGb, floor.workerPerGb)];
+    console.log(`${variant.padEnd(11)}${cells.map((cell, i) => ` ${String(cell).padStart(columns[i][1])}`).join('')}`);
+  }
+  const ours = results.ours;
+  const verdict = (met) => (met ? 'met' : 'MISSED');
+  const throughput = ours.mbPerSecond / results.direct.mbPerSecond;
+  const overFloor = ours.totalPerGb / floor.totalPerGb;
+  const overFloorUser = ours.userPerGb / floor.userPerGb;
+  console.log(`target throughput ≥ ${targets.throughput}× direct: ${throughput.toFixed(2)}× — ${verdict(throughput >= targets.throughput)}`);
+  console.log(`target CPU ≤ ${targets.cpuOverFloor}× pass-through floor (CRCs known): user ${overFloorUser.toFixed(2)}×, user+sys ${overFloor.toFixed(2)}× (Worker process alone ${(ours.workerPerGb / floor.workerPerGb).toFixed(2)}×) — ${verdict(overFloor <= targets.cpuOverFloor && overFloorUser <= targets.cpuOverFloor)}`);
+  for (const library of ['fflate', 'client-zip']) {
+    const cpu = results[library].totalPerGb / ours.totalPerGb;
+    const cpuUser = results[library].userPerGb / ours.userPerGb;
+    const speed = ours.mbPerSecond / results[library].mbPerSecond;
+    console.log(`target CPU ≥ ${targets.librariesCpu}× lower than ${library}: it uses ${cpuUser.toFixed(1)}× our user CPU, ${cpu.toFixed(1)}× our user+sys (Worker process alone ${(results[library].workerPerGb / ours.workerPerGb).toFixed(1)}×); our throughput ${speed.toFixed(2)}× its — ${verdict(cpu >= targets.librariesCpu && cpuUser >= targets.librariesCpu)}`);
+  }
+}
+
+const adminTokenFor = (auth) => signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }));
+
+const storedBytes = workloads.reduce((sum, w) => sum + w.count * w.size, 0) + memorySmall.count * memorySmall.size + Math.max(0, memoryBigCount - workloads[0].count) * workloads[0].size;
+const { bavail, bsize } = statfsSync(tmpdir());
+if (bavail * bsize < storedBytes * 1.2 + 2 * 1024 * MiB) {
+  throw new Error(`${tmpdir()} has ${mb(bavail * bsize)} MB free; the objects need ${mb(storedBytes)} MB plus headroom (lower BENCH_SCALE or BENCH_MEMORY_MEMBERS)`);
+}
+
+const port = await freePort();
+const stack = createStack({ port, entrypoint: 'bench/zip-worker.ts', log: (line) => log(`[stack] ${line}`) });
+let sql;
+try {
+  const { url: api, s3, auth, databaseUrl } = await stack.start();
+  sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  const adminToken = await adminTokenFor(auth);
+
+  log(`seeding ${mb(storedBytes)} MB of objects into s3rver (${tmpdir()})`);
+  const seeded = [];
+  for (const [tag, workload] of workloads.entries()) {
+    const members = await seedInParallel(sql, s3, syntheticObjects(workload.count, workload.size, tag));
+    seeded.push(members);
+    const bundle = await createBundle(api, adminToken, members);
+    const directUrls = await Promise.all(members.map((member) => presignedGet(s3, member.objectKey)));
+    Object.assign(workload, { bundle, directUrls, payloadBytes: workload.count * workload.size });
+  }
+  const smallMembers = await seedInParallel(sql, s3, syntheticObjects(memorySmall.count, memorySmall.size, 2));
+  const extraBig = memoryBigCount - seeded[0].length;
+  const bigMembers = [...seeded[0].slice(0, memoryBigCount), ...(extraBig > 0 ? await seedInParallel(sql, s3, syntheticObjects(extraBig, workloads[0].size, 3)) : [])];
+  const smallBundle = await createBundle(api, adminToken, smallMembers);
+  const bigBundle = await createBundle(api, adminToken, bigMembers);
+
+  // wrangler starts the Worker's own workerd once the proxy's is up; both exist after a request.
+  await expectOk(smallBundle.url, smallBundle.bytes);
+  const pids = findWorkerdPids();
+  const roles = new Map(pids.map((pid) => [pid, workerdRole(pid, port)]));
+  const workerPids = pids.filter((pid) => roles.get(pid) === 'Worker');
+  if (workerPids.length === 0) throw new Error(`no Worker workerd among the processes under this one: ${pids.join(', ')}`);
+  const workerd = { pids, workerPids };
+  const processes = pids.map((pid) => `${pid} (${roles.get(pid)})`).join(', ');
+
+  console.log(`bench:zip — wrangler unstable_startWorker (inspector off) + s3rver + PostgreSQL on 127.0.0.1; workerd ${processes}; ${clockTicksPerSecond} ticks/s`);
+  console.log('MB/s: bytes of the member objects ÷ wall time of the whole transfer, for every variant (ZIP framing is not counted as payload).');
+  console.log('direct: this process GETs each object from s3rver in sequence over one keep-alive connection (presigned, body discarded).');
+  console.log('s/GB: CPU seconds per GB (1e9 bytes) of member objects, from utime and stime in /proc/<pid>/stat of both workerd');
+  console.log('processes (wrangler\'s proxy and the Worker); "Worker u+s" counts the Worker\'s process alone. floor = passthrough.');
+  // Memory first: fflate and client-zip grow the Worker's heap, and pages they leave mapped would
+  // hide growth of ours behind a baseline that already includes them.
+  const small = await memoryGrowth(pids, smallBundle.url, smallBundle.bytes);
+  const big = await memoryGrowth(pids, bigBundle.url, bigBundle.bytes);
+  for (const workload of workloads) printWorkload(workload, await runWorkload(api, workerd, workload));
+
+  const growthDifference = big.growth - small.growth;
+  const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
+  const perProcess = (result) => [...result.each].map(([pid, r]) => `${roles.get(pid)} ${mib(r.baseline)} → ${mib(r.peak)}`).join(', ');
+  console.log('\nmemory: summed VmRSS of both workerd processes sampled every 50 ms during one download of our bundle (baseline = just before the request)');
+  console.log(`  ${label(memorySmall)} bundle (${mb(smallBundle.bytes)} MB): baseline ${mib(small.baseline)}, peak ${mib(small.peak)}, growth ${mib(small.growth)} (${small.samples} samples; ${perProcess(small)})`);
+  console.log(`  ${label({ count: memoryBigCount, size: workloads[0].size })} bundle (${mb(bigBundle.bytes)} MB): baseline ${mib(big.baseline)}, peak ${mib(big.peak)}, growth ${mib(big.growth)} (${big.samples} samples; ${perProcess(big)})`);
+  console.log(`target growth difference < ${mib(targets.memoryGrowthBytes)}: ${mib(growthDifference)} — ${growthDifference < targets.memoryGrowthBytes ? 'met' : 'MISSED'}`);
+  const after = findWorkerdPids();
+  if (after.join() !== pids.join()) console.log(`warning: the workerd processes changed during the run (${pids.join(', ')} → ${after.join(', ')}); CPU and RSS cover only the first set`);
+} finally {
+  await sql?.end();
+  await stack.stop();
+}
