@@ -9,12 +9,10 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { promisify } from 'node:util';
 import { AwsClient } from 'aws4fetch';
 import { freePort, waitUntil } from './ports.mjs';
 import { localBuckets, rawBucketCors } from './s3.mjs';
 
-const run = promisify(execFile);
 const binaries = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'monmaptool'];
 
 function onPath(name) {
@@ -152,7 +150,9 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
   writeFileSync(join(dir, 'mon.keyring'), keyring([{ name: 'mon.', key: cephxKey(), caps: { mon: 'allow *' } }, ...clients]), { mode: 0o600 });
 
   const daemons = [];
+  const tools = new Set();
   const killOnExit = () => {
+    for (const child of tools) child.kill('SIGKILL');
     for (const daemon of daemons) if (alive(daemon)) daemon.child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   };
@@ -163,7 +163,17 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
     for (const daemon of [...daemons].reverse()) await stopDaemon(daemon);
     rmSync(dir, { recursive: true, force: true });
   };
-  const tool = (command, args, options = {}) => run(command, ['-c', conf, ...args], { cwd: dir, timeout: 60_000, ...options });
+  // A command that runs to completion (mkfs, `ceph osd new`, radosgw-admin); kept in `tools`
+  // while it runs so that it, too, is killed if this process exits mid-start.
+  const tool = (command, args) => new Promise((resolve, reject) => {
+    const child = execFile(command, args, { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
+      tools.delete(child);
+      if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message} ${stderr}`));
+      else resolve(stdout);
+    });
+    tools.add(child);
+  });
+  const cephTool = (command, args) => tool(command, ['-c', conf, ...args]);
   const whileRunning = async (step) => {
     const died = daemons.map((daemon) => daemon.exited.then(() => {
       throw new Error(`${daemon.name} exited during start-up: ${daemon.stderr()}`);
@@ -177,15 +187,15 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const region = 'us-east-1';
   try {
-    await run('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, join(dir, 'monmap')], { cwd: dir });
-    await tool('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', join(dir, 'mon.keyring')]);
+    await tool('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
+    await cephTool('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', join(dir, 'mon.keyring')]);
     daemons.push(startDaemon('ceph-mon', ['-i', 'a'], { dir }));
 
     // `ceph osd new` waits for the monitor (up to the connect timeout) and enters osd.0 in the map.
     const osdUuid = randomUUID();
-    const { stdout: osdId } = await whileRunning(tool('ceph', ['--connect-timeout', '30', 'osd', 'new', osdUuid]));
+    const osdId = await whileRunning(cephTool('ceph', ['--connect-timeout', '30', 'osd', 'new', osdUuid]));
     if (osdId.trim() !== '0') throw new Error(`unexpected OSD id ${osdId.trim()}`);
-    await tool('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
+    await cephTool('ceph-osd', ['-i', '0', '--mkfs', '--osd-uuid', osdUuid]);
     daemons.push(startDaemon('ceph-osd', ['-i', '0'], { dir }));
 
     // radosgw creates its pools once the OSD is up, then listens.
@@ -195,7 +205,7 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
       await response.arrayBuffer();
     }, { what: 'radosgw', timeoutMs: 120_000, intervalMs: 100 }));
 
-    await tool('radosgw-admin', ['-n', 'client.admin', 'user', 'create', '--uid=storage-manager', '--display-name=storage-manager',
+    await cephTool('radosgw-admin', ['-n', 'client.admin', 'user', 'create', '--uid=storage-manager', '--display-name=storage-manager',
       `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`]);
     await createBuckets({ endpoint, accessKeyId, secretAccessKey, region, origins });
   } catch (error) {
