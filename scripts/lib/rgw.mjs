@@ -44,6 +44,9 @@ function keyring(entries) {
 
 // Only what a one-OSD cluster on loopback needs; the rest are Pacific's defaults.
 // https://docs.ceph.com/en/pacific/rados/configuration/
+// The monitor and radosgw listen on ports chosen here; the OSD needs four and binds them itself on
+// 127.0.0.1 within ms_bind_port_min..max (6800-7300), moving on when one is taken, so two clusters
+// side by side do not collide. Only msgr2 is bound: nothing here speaks the legacy protocol.
 function cephConf({ fsid, dir, monPort, rgwPort }) {
   return `[global]
 fsid = ${fsid}
