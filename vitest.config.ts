@@ -6,8 +6,9 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // The Worker inside workerd; Postgres, S3 and the JWKS endpoint are real servers on
-        // loopback, started by test/global-setup.ts and handed over through provide/inject.
+        // The Worker inside workerd; Postgres, S3 (s3rver, or Ceph RGW with STORAGE_MANAGER_S3=rgw)
+        // and the JWKS endpoint are real servers on loopback, started by test/global-setup.ts and
+        // handed over through provide/inject.
         plugins: [
           cloudflareTest(({ inject }) => ({
             main: './src/worker.ts',
@@ -17,14 +18,15 @@ export default defineConfig({
               bindings: {
                 SUPABASE_URL: inject('supabaseUrl'),
                 S3_ENDPOINT: inject('s3Endpoint'),
-                S3_REGION: 'us-east-1',
-                S3_ACCESS_KEY_ID: 'S3RVER',
-                S3_SECRET_ACCESS_KEY: 'S3RVER',
+                S3_REGION: inject('s3Region'),
+                S3_ACCESS_KEY_ID: inject('s3AccessKeyId'),
+                S3_SECRET_ACCESS_KEY: inject('s3SecretAccessKey'),
                 S3_FORCE_PATH_STYLE: 'true',
                 BUNDLE_SIGNING_SECRET: inject('bundleSigningSecret'),
                 TEST_DATABASE_URL: inject('databaseUrl'),
                 TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
                 TEST_CONTROL_SERVER: inject('supabaseUrl'),
+                TEST_S3_KIND: inject('s3Kind'),
               },
             },
           })),

@@ -7,6 +7,8 @@ declare global {
       TEST_DATABASE_URL: string;
       TEST_SIGNING_KEY: string;
       TEST_CONTROL_SERVER: string;
+      /** Which S3 server the tests run against: 's3rver' or 'rgw'. */
+      TEST_S3_KIND: string;
     }
   }
 }

@@ -4,12 +4,18 @@ import { migrate } from '../scripts/lib/database.mjs';
 import { generateSigningKey, type Jwk } from '../scripts/lib/jwt.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { startPostgres } from '../scripts/lib/postgres.mjs';
+import { startRgw } from '../scripts/lib/rgw.mjs';
 import { startS3rver } from '../scripts/lib/s3.mjs';
+import { startS3LogProxy } from './s3-log-proxy';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
+    s3Kind: string;
     s3Endpoint: string;
+    s3Region: string;
+    s3AccessKeyId: string;
+    s3SecretAccessKey: string;
     supabaseUrl: string;
     signingKey: Jwk;
     bundleSigningSecret: string;
@@ -21,7 +27,8 @@ declare module 'vitest' {
  *  - Supabase Auth's public endpoints: the JWKS at `/auth/v1/.well-known/jwks.json`, and 401 for
  *    anything else (as Auth answers getUser for a token it did not issue); every such request is
  *    counted, so tests can show which tokens were refused without any network call;
- *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server have been asked so far;
+ *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server (through the logging proxy)
+ *    have been asked so far;
  *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
  */
 async function startControlServer(jwks: unknown, s3Requests: { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
@@ -40,18 +47,43 @@ async function startControlServer(jwks: unknown, s3Requests: { method: string; u
   return { url: `http://127.0.0.1:${port}`, server };
 }
 
+/** s3rver by default; Ceph RGW, the S3 implementation closest to production, for `npm run test:rgw`. */
+function startS3() {
+  const kind = process.env.STORAGE_MANAGER_S3 ?? 's3rver';
+  if (kind === 'rgw') return startRgw();
+  if (kind === 's3rver') return startS3rver();
+  throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${kind}`);
+}
+
 export default async function setup(project: TestProject) {
-  const [database, s3, key] = await Promise.all([startPostgres(), startS3rver(), generateSigningKey()]);
-  const control = await startControlServer(key.jwks, s3.requests);
-  await migrate(database.url);
-  project.provide('databaseUrl', database.url);
-  project.provide('s3Endpoint', s3.endpoint);
-  project.provide('supabaseUrl', control.url);
-  project.provide('signingKey', key.privateJwk);
-  project.provide('bundleSigningSecret', `${crypto.randomUUID()}${crypto.randomUUID()}`);
-  return async () => {
-    control.server.closeAllConnections();
-    await new Promise((resolve) => control.server.close(resolve));
-    await Promise.all([database.stop(), s3.stop()]);
+  const [database, s3, key] = await Promise.all([startPostgres(), startS3(), generateSigningKey()]);
+  // From here on, a failure must still stop what already runs.
+  const stops: (() => Promise<unknown>)[] = [() => database.stop(), () => s3.stop()];
+  const stopAll = async () => {
+    await Promise.all(stops.map((stop) => stop()));
   };
+  try {
+    // The Worker (and the tests) reach S3 only through the proxy, which logs every request.
+    const proxy = await startS3LogProxy(s3.endpoint);
+    stops.push(() => proxy.stop());
+    const control = await startControlServer(key.jwks, proxy.requests);
+    stops.push(async () => {
+      control.server.closeAllConnections();
+      await new Promise((resolve) => control.server.close(resolve));
+    });
+    await migrate(database.url);
+    project.provide('databaseUrl', database.url);
+    project.provide('s3Kind', s3.kind);
+    project.provide('s3Endpoint', proxy.url);
+    project.provide('s3Region', s3.region);
+    project.provide('s3AccessKeyId', s3.accessKeyId);
+    project.provide('s3SecretAccessKey', s3.secretAccessKey);
+    project.provide('supabaseUrl', control.url);
+    project.provide('signingKey', key.privateJwk);
+    project.provide('bundleSigningSecret', `${crypto.randomUUID()}${crypto.randomUUID()}`);
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  return stopAll;
 }

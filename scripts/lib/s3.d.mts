@@ -10,4 +10,4 @@ export interface LocalS3 {
   buckets: typeof localBuckets;
   stop(): Promise<void>;
 }
-export function startS3rver(options?: { origins?: string[] }): Promise<LocalS3 & { requests: { method: string; url: string }[] }>;
+export function startS3rver(options?: { origins?: string[] }): Promise<LocalS3 & { kind: 's3rver' }>;

@@ -42,9 +42,6 @@ export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://l
     ],
   });
   await server.run();
-  // Every request the server receives, for tests that count what reached S3.
-  const requests = [];
-  server.httpServer.prependListener('request', (request) => requests.push({ method: request.method, url: request.url }));
   // Even if this process exits without stop(), the objects it stored do not outlive it.
   const removeDirectory = () => rmSync(directory, { recursive: true, force: true });
   process.once('exit', removeDirectory);
@@ -56,7 +53,6 @@ export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://l
     secretAccessKey: 'S3RVER',
     forcePathStyle: true,
     buckets: localBuckets,
-    requests,
     async stop() {
       process.off('exit', removeDirectory);
       await server.close();

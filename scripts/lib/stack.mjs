@@ -7,6 +7,7 @@ import { generateSigningKey } from './jwt.mjs';
 import { applyBucketSettings, desiredBucketSettings } from './bucket-config.mjs';
 import { migrate } from './database.mjs';
 import { startPostgres } from './postgres.mjs';
+import { rgwAvailable, startRgw } from './rgw.mjs';
 import { startS3rver, localBuckets } from './s3.mjs';
 
 export const projectRoot = new URL('../../', import.meta.url).pathname;
@@ -41,6 +42,17 @@ function s3FromEnvironment(env) {
 }
 
 /**
+ * Like PostgreSQL: Ceph RGW (what production runs on) when its binaries are installed, the
+ * embedded s3rver otherwise. STORAGE_MANAGER_S3=s3rver or =rgw forces one.
+ */
+function startLocalS3(prefer) {
+  if (prefer === 's3rver') return startS3rver();
+  if (prefer === 'rgw') return startRgw();
+  if (prefer) throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${prefer}`);
+  return rgwAvailable() ? startRgw() : startS3rver();
+}
+
+/**
  * The stack as an object whose `stop()` works at any moment, even while `start()` is still
  * bringing pieces up, so a signal during start-up leaves nothing running.
  */
@@ -64,9 +76,9 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
   async function start() {
     try {
       const external = s3FromEnvironment(env);
-      const s3 = external ?? (await startS3rver());
+      const s3 = external ?? (await startLocalS3(env.STORAGE_MANAGER_S3));
       started(() => s3.stop());
-      log(`s3 ${s3.kind} ${s3.endpoint}`);
+      log(`s3 ${s3.kind} ${s3.endpoint}${s3.pids ? ` pids ${s3.pids.join(' ')}` : ''}`);
       if (!external) {
         // The same bucket configuration as production, applied the way `npm run buckets:apply` does.
         const corsOrigins = (env.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*').split(',').map((origin) => origin.trim());

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { rgwAvailable } from '../../scripts/lib/rgw.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -30,6 +31,9 @@ describe('npm start', () => {
         child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`exited ${code}; stderr:\n${stderr}`))));
       });
       expect(stdout).toBe(`ready http://127.0.0.1:${port}\n`);
+      // Ceph RGW when installed, s3rver otherwise, unless STORAGE_MANAGER_S3 chooses.
+      const expectedS3 = process.env.STORAGE_MANAGER_S3 || (rgwAvailable() ? 'rgw' : 's3rver');
+      expect(stderr).toContain(`[stack] s3 ${expectedS3} http://127.0.0.1:`);
 
       const token = spawnSync(process.execPath, ['scripts/token.mjs', 'contributor'], { cwd: root, encoding: 'utf8' });
       expect(token.status).toBe(0);
@@ -49,11 +53,14 @@ describe('npm start', () => {
       await exited;
     }
     expect(child.exitCode).toBe(0);
-    const postgresPid = /postgres postgresql \S+ pid (\d+)/.exec(stderr)?.[1];
-    if (postgresPid) {
-      // Shutdown is asynchronous: give PostgreSQL a moment to finish exiting.
-      for (let i = 0; i < 100 && isAlive(Number(postgresPid)); i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(isAlive(Number(postgresPid))).toBe(false);
+    // Servers run as processes of their own: PostgreSQL when installed, and Ceph's daemons when
+    // the stack chose RGW. Every one of them must be gone.
+    const postgresPids = /postgres postgresql \S+ pid (\d+)/.exec(stderr)?.slice(1) ?? [];
+    const rgwPids = /s3 rgw \S+ pids ([\d ]+)/.exec(stderr)?.[1]?.split(' ') ?? [];
+    for (const pid of [...postgresPids, ...rgwPids].map(Number)) {
+      // Shutdown is asynchronous: give each a moment to finish exiting.
+      for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(isAlive(pid), `pid ${pid}`).toBe(false);
     }
     await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
   });
