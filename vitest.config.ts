@@ -34,6 +34,9 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // *.rgw.test.ts need a complete S3 (ListParts, AbortMultipartUpload; s3rver lacks them):
+          // they run when the suite runs against Ceph RGW (npm run test:rgw).
+          exclude: process.env.STORAGE_MANAGER_S3 === 'rgw' ? [] : ['test/integration/**/*.rgw.test.ts'],
           globalSetup: ['./test/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,

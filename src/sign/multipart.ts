@@ -79,12 +79,12 @@ export async function completeMultipartUpload(
   if (code) throw new ObjectStoreError(code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected', `CompleteMultipartUpload failed: ${code}`, 200, code);
 }
 
-/** Aborts the upload; one S3 no longer knows counts as aborted. */
+/** Aborts the upload; one S3 no longer knows (404: NoSuchUpload, or NoSuchKey on Ceph) counts as aborted. */
 export async function abortMultipartUpload(store: ObjectStore, bucket: string, key: string, uploadId: string): Promise<void> {
   try {
     await send(store, uploadUrl(store, bucket, key, { uploadId }), { method: 'DELETE' });
   } catch (error) {
-    if (error instanceof ObjectStoreError && error.code === 'NoSuchUpload') return;
+    if (error instanceof ObjectStoreError && error.kind === 'not_found') return;
     throw error;
   }
 }

@@ -47,7 +47,10 @@ function ownPendingOrDone(submission: Submission | null, userId: string): Submis
 // S3's answers to a part list it cannot assemble (S3 API: CompleteMultipartUpload, errors).
 const refusedPartLists = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
 
-/** Asks S3 to assemble the parts. An upload S3 no longer knows may already be complete: the HEAD that follows decides. */
+/**
+ * Asks S3 to assemble the parts. An upload S3 no longer knows (404) may already be complete: the
+ * HEAD that follows decides.
+ */
 async function assembleParts(c: Parameters<typeof completeUploadHandler>[0], submission: Submission, parts: { partNumber: number; etag: string }[] | undefined) {
   if (!submission.multipart) return;
   if (!parts) throw new ApiError('invalid_request', 'parts: required to complete a multipart upload');
@@ -56,7 +59,7 @@ async function assembleParts(c: Parameters<typeof completeUploadHandler>[0], sub
   } catch (error) {
     if (!(error instanceof ObjectStoreError)) throw error;
     if (error.code && refusedPartLists.has(error.code)) throw new ApiError('conflict', `object storage refused the part list (${error.code})`);
-    if (error.code !== 'NoSuchUpload') throw error;
+    if (error.kind !== 'not_found') throw error;
   }
 }
 
