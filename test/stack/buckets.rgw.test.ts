@@ -1,0 +1,43 @@
+import { AwsClient } from 'aws4fetch';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRgw } from '../../scripts/lib/rgw.mjs';
+import { run } from './harness';
+
+// buckets:apply against Ceph RGW, which implements what s3rver lacks: bucket policies and
+// lifecycle rules. Runs with npm run test:rgw.
+
+let rgw: Awaited<ReturnType<typeof startRgw>>;
+beforeAll(async () => {
+  rgw = await startRgw();
+}, 120_000);
+afterAll(() => rgw?.stop());
+
+describe('npm run buckets:apply against Ceph RGW', () => {
+  it('applies the lifecycle rule and the public-read policy once, then changes nothing', async () => {
+    const env = { ...process.env, S3_ENDPOINT: rgw.endpoint, S3_ACCESS_KEY_ID: rgw.accessKeyId, S3_SECRET_ACCESS_KEY: rgw.secretAccessKey, S3_REGION: rgw.region };
+    const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
+    expect(first.status, first.stderr).toBe(0);
+    expect(first.stdout.trim().split('\n').sort()).toEqual([
+      'xum-public-assets policy: changed',
+      'xum-raw-submissions cors: unchanged',
+      'xum-raw-submissions lifecycle: changed',
+    ]);
+    const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
+    expect(second.stdout.trim().split('\n').sort()).toEqual([
+      'xum-public-assets policy: unchanged',
+      'xum-raw-submissions cors: unchanged',
+      'xum-raw-submissions lifecycle: unchanged',
+    ]);
+
+    const client = new AwsClient({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, service: 's3', region: rgw.region });
+    const lifecycle = await (await client.fetch(`${rgw.endpoint}/${rgw.buckets.raw}?lifecycle`)).text();
+    expect(lifecycle).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
+    for (const bucket of [rgw.buckets.assets, rgw.buckets.raw]) {
+      const put = await client.fetch(`${rgw.endpoint}/${bucket}/icon.png`, { method: 'PUT', body: 'png', headers: { 'content-type': 'image/png' } });
+      expect(put.status).toBe(200);
+    }
+    // Anyone may read the assets bucket; the raw bucket stays private.
+    expect((await fetch(`${rgw.endpoint}/${rgw.buckets.assets}/icon.png`)).status).toBe(200);
+    expect((await fetch(`${rgw.endpoint}/${rgw.buckets.raw}/icon.png`)).status).toBe(403);
+  });
+});
