@@ -54,7 +54,7 @@ try {
   const sample = await fetch(`${url}/assets/${missKeys[0]}`);
   await sample.arrayBuffer();
 
-  console.log(`GET /assets/{key}, ${assetBytes / 1024} KiB objects, wrangler (workerd, no inspector) + s3rver on loopback`);
+  console.log(`GET /assets/{key}, ${assetBytes / 1024} KiB objects, wrangler (workerd, no inspector) + ${s3.kind} on loopback`);
   console.log(loadHeader);
   console.log(formatLoad(`hit (${seconds} s)`, hits));
   console.log(formatLoad(`miss (${missCount} keys)`, misses));

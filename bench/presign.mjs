@@ -72,7 +72,7 @@ try {
   });
   if (warm.status !== 201) throw new Error(`POST /v1/uploads answered ${warm.status}: ${await warm.text()}`);
 
-  console.log(`POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + s3rver on loopback`);
+  console.log(`POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + ${s3.kind} on loopback`);
   console.log(loadHeader);
   for (const connections of [1, 32]) console.log(formatLoad('POST /v1/uploads', await loadTest(url, token, connections)));
 
