@@ -136,6 +136,27 @@ describe('bundles downloaded over HTTP', () => {
     expect(harness.proxy.seen.filter((request) => request.path === path).length - before).toBe(3);
   });
 
+  it('a client that goes away cancels every upstream fetch', async () => {
+    const members = await seed(Array.from({ length: 8 }, () => randomBytes(4 * 1024 * 1024)));
+    const bundle = await createBundle(members);
+    const before = harness.proxy.seen.length;
+    const controller = new AbortController();
+    const response = await fetch(bundle.url, { signal: controller.signal });
+    const reader = response.body!.getReader();
+    let received = 0;
+    while (received < 1024 * 1024) received += (await reader.read()).value!.byteLength;
+    controller.abort();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const gets = harness.proxy.seen.slice(before).filter((request) => request.method === 'GET');
+    // The first members and the ones opened ahead were requested; none ran on to the end unread.
+    expect(gets.length).toBeGreaterThan(0);
+    expect(gets.length).toBeLessThan(members.length);
+    expect(gets.filter((request) => request.abandoned).length).toBeGreaterThan(0);
+    // And nothing more is asked of S3 afterwards.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(harness.proxy.seen.slice(before).filter((request) => request.method === 'GET')).toHaveLength(gets.length);
+  });
+
   it('1,000 members', async () => {
     const members = await seed(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
     const bundle = await createBundle(members);

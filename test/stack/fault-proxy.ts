@@ -14,6 +14,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   range: string | null;
+  /** The client (the Worker) went away before the response was complete. */
+  abandoned: boolean;
 }
 
 /**
@@ -27,8 +29,9 @@ export async function startFaultProxy(target: string) {
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null };
+    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, abandoned: false };
     seen.push(entry);
+    response.on('close', () => (entry.abandoned = !response.writableFinished));
     const armed = faults.find((candidate) => candidate.times > 0 && candidate.matches(entry));
     if (armed) armed.times -= 1;
     const fault = armed?.fault;
