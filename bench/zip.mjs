@@ -12,13 +12,12 @@ import { randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { crc32 } from 'node:zlib';
-import { AwsV4Signer } from 'aws4fetch';
 import postgres from 'postgres';
 import { demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { createStack } from '../scripts/lib/stack.mjs';
 import { download, keepAliveAgent } from './lib/download.mjs';
-import { seedApproved } from './lib/seed.mjs';
+import { presignRawObject, seedApproved } from './lib/seed.mjs';
 import { clockTicksPerSecond, cpuTicks, findWorkerdPids, sampleResident, workerdRole } from './lib/workerd.mjs';
 
 const MiB = 1024 * 1024;
@@ -86,18 +85,7 @@ async function createBundle(api, adminToken, members) {
   return response.json();
 }
 
-async function presignedGet(s3, key) {
-  const signer = new AwsV4Signer({
-    method: 'GET',
-    url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    service: 's3',
-    region: s3.region,
-    signQuery: true,
-  });
-  return (await signer.sign()).url.toString();
-}
+const presignedGet = (s3, key) => presignRawObject(s3, 'GET', key);
 
 /** One measured transfer: wall time, bytes, and the CPU ticks it cost each workerd process. */
 async function measure(pids, transfer) {

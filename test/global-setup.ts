@@ -6,7 +6,7 @@ import { freePort } from '../scripts/lib/ports.mjs';
 import { startPostgres } from '../scripts/lib/postgres.mjs';
 import { startRgw } from '../scripts/lib/rgw.mjs';
 import { startS3rver } from '../scripts/lib/s3.mjs';
-import { startS3LogProxy } from './s3-log-proxy';
+import { startS3Proxy } from './s3-proxy';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -31,12 +31,12 @@ declare module 'vitest' {
  *    have been asked so far;
  *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
  */
-async function startControlServer(jwks: unknown, s3Requests: { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
+async function startControlServer(jwks: unknown, s3Requests: () => { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
   const authRequests: string[] = [];
   const server = createServer((request, response) => {
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.url === '/__requests') return json(200, authRequests);
-    if (request.url === '/__s3-requests') return json(200, s3Requests);
+    if (request.url === '/__s3-requests') return json(200, s3Requests());
     if (request.url?.startsWith('/hang-bucket/')) return;
     authRequests.push(`${request.method} ${request.url}`);
     if (request.url === '/auth/v1/.well-known/jwks.json') return json(200, jwks);
@@ -64,9 +64,9 @@ export default async function setup(project: TestProject) {
   };
   try {
     // The Worker (and the tests) reach S3 only through the proxy, which logs every request.
-    const proxy = await startS3LogProxy(s3.endpoint);
+    const proxy = await startS3Proxy(s3.endpoint);
     stops.push(() => proxy.stop());
-    const control = await startControlServer(key.jwks, proxy.requests);
+    const control = await startControlServer(key.jwks, proxy.requestLog);
     stops.push(async () => {
       control.server.closeAllConnections();
       await new Promise((resolve) => control.server.close(resolve));

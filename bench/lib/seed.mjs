@@ -7,10 +7,10 @@ import { crc32 } from 'node:zlib';
 import { AwsV4Signer } from 'aws4fetch';
 import { demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
 
-/** PUTs a body straight to the S3 server, streaming it with its exact length. */
-export async function putObject(s3, key, size, chunks) {
+/** A presigned URL for `method` on a raw-bucket object, straight to the S3 server. */
+export async function presignRawObject(s3, method, key) {
   const signer = new AwsV4Signer({
-    method: 'PUT',
+    method,
     url: `${s3.endpoint}/${s3.buckets.raw}/${key}`,
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,
@@ -18,7 +18,12 @@ export async function putObject(s3, key, size, chunks) {
     region: s3.region,
     signQuery: true,
   });
-  const { url } = await signer.sign();
+  return (await signer.sign()).url.toString();
+}
+
+/** PUTs a body straight to the S3 server, streaming it with its exact length. */
+export async function putObject(s3, key, size, chunks) {
+  const url = await presignRawObject(s3, 'PUT', key);
   await new Promise((resolve, reject) => {
     const put = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (response) => {
       response.resume();

@@ -5,7 +5,7 @@ import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts
 import { freePort } from '../../scripts/lib/ports.mjs';
 import { startS3rver } from '../../scripts/lib/s3.mjs';
 import { createStack } from '../../scripts/lib/stack.mjs';
-import { startFaultProxy } from './fault-proxy';
+import { startS3Proxy } from '../s3-proxy';
 
 export type { Seeded };
 
@@ -15,7 +15,7 @@ export type { Seeded };
  */
 export async function startHarness(options: { workerBindings?: Record<string, string> } = {}) {
   const s3 = await startS3rver();
-  const proxy = await startFaultProxy(s3.endpoint);
+  const proxy = await startS3Proxy(s3.endpoint);
   const stack = createStack({
     port: await freePort(),
     env: { S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' },

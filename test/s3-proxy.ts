@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { freePort } from '../../scripts/lib/ports.mjs';
+import { freePort } from '../scripts/lib/ports.mjs';
 
 export type Fault =
   /** Reset the connection before any response header. */
@@ -19,11 +19,12 @@ export interface SeenRequest {
 }
 
 /**
- * An HTTP proxy in front of the S3 server that forwards requests untouched (the Host header
- * stays the proxy's, which is what was signed) and injects faults into matching requests, a
- * given number of times.
+ * An HTTP proxy in front of the S3 server (s3rver or Ceph RGW) that forwards requests untouched
+ * (the Host header stays the proxy's, which is what the Worker signed), records every request so
+ * tests can count what reached S3, and injects faults into matching requests a given number of
+ * times.
  */
-export async function startFaultProxy(target: string) {
+export async function startS3Proxy(target: string) {
   const faults: { matches: (request: SeenRequest) => boolean; fault: Fault; times: number }[] = [];
   const seen: SeenRequest[] = [];
   const upstream = new URL(target);
@@ -71,6 +72,8 @@ export async function startFaultProxy(target: string) {
   return {
     url: `http://127.0.0.1:${port}`,
     seen,
+    /** The log as plain JSON: method and request target (path and query). */
+    requestLog: () => seen.map((request) => ({ method: request.method, url: `${request.path}${request.query.size > 0 ? `?${request.query}` : ''}` })),
     inject(matches: (request: SeenRequest) => boolean, fault: Fault, times = 1) {
       faults.push({ matches, fault, times });
     },
