@@ -137,7 +137,8 @@ describe('bundles downloaded over HTTP', () => {
   });
 
   it('a client that goes away cancels every upstream fetch', async () => {
-    const members = await seed(Array.from({ length: 8 }, () => randomBytes(4 * 1024 * 1024)));
+    // Members larger than any socket buffer, so prefetched responses cannot finish unread.
+    const members = await seed(Array.from({ length: 8 }, () => randomBytes(16 * 1024 * 1024)));
     const bundle = await createBundle(members);
     const before = harness.proxy.seen.length;
     const controller = new AbortController();
