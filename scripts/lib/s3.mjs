@@ -55,6 +55,8 @@ export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://l
     buckets: localBuckets,
     async stop() {
       process.off('exit', removeDirectory);
+      // Idle keep-alive connections (Node's agents keep them by default) would hold close() open.
+      server.httpServer.closeAllConnections();
       await server.close();
       removeDirectory();
     },
