@@ -7,9 +7,11 @@ import { ApiError, errorEnvelope, type ErrorCode } from './errors';
 import { bindings } from './middleware/config';
 import { apiCors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
+import { listAccessLog, listAccessLogHandler } from './routes/access-log/list-access-log';
 import { getAsset, serveAsset } from './routes/assets/get-asset';
 import { createBundle, createBundleHandler } from './routes/bundles/create-bundle';
 import { downloadBundle, downloadBundleHandler } from './routes/bundles/download-bundle';
+import { listCompanies, listCompaniesHandler } from './routes/companies/list-companies';
 import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
 import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
@@ -81,6 +83,8 @@ export function buildApp() {
   app.openapi(createViewUrl, createViewUrlHandler);
   app.openapi(reviewSubmission, reviewSubmissionHandler);
   app.openapi(createBundle, createBundleHandler);
+  app.openapi(listCompanies, listCompaniesHandler);
+  app.openapi(listAccessLog, listAccessLogHandler);
   app.openapi(downloadBundle, downloadBundleHandler);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

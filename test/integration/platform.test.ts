@@ -16,7 +16,7 @@ describe('health and the API document', () => {
     const { json } = await call('GET', '/openapi.json');
     expect(json.openapi).toBe('3.1.0');
     expect(Object.keys(json.paths).sort()).toEqual([
-      '/assets/{key}', '/healthz', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
+      '/assets/{key}', '/healthz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
       '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts',
     ]);
     const createUpload = json.paths['/v1/uploads'].post;

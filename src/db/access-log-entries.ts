@@ -1,0 +1,62 @@
+import type { Transaction } from './client';
+
+export interface AccessLogEntry {
+  id: number;
+  occurredAt: string;
+  userId: string;
+  companyId: string | null;
+  action: string;
+  submissionId: string | null;
+  bundleId: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface AccessLogQuery {
+  userId?: string;
+  companyId?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  /** Keyset position: entries older than this id. */
+  beforeId?: number;
+}
+
+interface AccessLogRow {
+  id: string;
+  occurred_at: Date;
+  user_id: string;
+  company_id: string | null;
+  action: string;
+  submission_id: string | null;
+  bundle_id: string | null;
+  ip: string | null;
+  user_agent: string | null;
+}
+
+/** Newest first; RLS lets only admins read the log, so others get an empty page. */
+export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Promise<AccessLogEntry[]> {
+  const rows = await tx<AccessLogRow[]>`
+    select * from public.access_log
+    where true
+      ${query.userId ? tx`and user_id = ${query.userId}` : tx``}
+      ${query.companyId ? tx`and company_id = ${query.companyId}` : tx``}
+      ${query.action ? tx`and action = ${query.action}` : tx``}
+      ${query.from ? tx`and occurred_at >= ${query.from}::timestamptz` : tx``}
+      ${query.to ? tx`and occurred_at < ${query.to}::timestamptz` : tx``}
+      ${query.beforeId ? tx`and id < ${query.beforeId}` : tx``}
+    order by id desc
+    limit ${query.limit}`;
+  return rows.map((row) => ({
+    id: Number(row.id),
+    occurredAt: row.occurred_at.toISOString(),
+    userId: row.user_id,
+    companyId: row.company_id,
+    action: row.action,
+    submissionId: row.submission_id,
+    bundleId: row.bundle_id,
+    ip: row.ip,
+    userAgent: row.user_agent,
+  }));
+}

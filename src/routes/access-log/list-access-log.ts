@@ -1,0 +1,56 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+const entrySchema = z
+  .object({
+    id: z.number().int(),
+    occurredAt: z.string(),
+    userId: z.uuid(),
+    companyId: z.uuid().nullable(),
+    action: z.enum(['submission.view', 'bundle.create']),
+    submissionId: z.uuid().nullable(),
+    bundleId: z.uuid().nullable(),
+    ip: z.string().nullable(),
+    userAgent: z.string().nullable(),
+  })
+  .openapi('AccessLogEntry');
+
+const accessLogQuery = z.strictObject({
+  userId: z.uuid().optional(),
+  companyId: z.uuid().optional(),
+  action: z.enum(['submission.view', 'bundle.create']).optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries at or after this time' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries before this time' }),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+  cursor: z.coerce.number().int().min(1).optional().openapi({ description: 'nextCursor from the previous page' }),
+});
+
+export const listAccessLog = createRoute({
+  method: 'get',
+  path: '/v1/access-log',
+  summary: 'Who accessed what, newest first (admins)',
+  description: 'Every view URL and every bundle, with who, which company, when, IP and user agent. Filters by user, company, action and time range; paged.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { query: accessLogQuery },
+  responses: {
+    200: {
+      description: 'A page of the access log',
+      content: { 'application/json': { schema: z.object({ entries: z.array(entrySchema), nextCursor: z.number().int().nullable() }) } },
+    },
+    ...errorResponses(400, 401, 403, 503),
+  },
+});
+
+export const listAccessLogHandler: RouteHandler<typeof listAccessLog, AppEnv> = async (c) => {
+  const query = c.req.valid('query');
+  // One row more than asked tells whether another page exists.
+  const page = await asPrincipal(c, ['admin'], (tx) => readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }));
+  const entries = page.slice(0, query.limit) as z.infer<typeof entrySchema>[];
+  const nextCursor = page.length > query.limit ? (entries.at(-1)?.id ?? null) : null;
+  return c.json({ entries, nextCursor }, 200);
+};

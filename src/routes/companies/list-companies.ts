@@ -1,0 +1,25 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { listCompanies as readCompanies } from '../../db/companies';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+const companySchema = z.object({ id: z.uuid(), name: z.string() }).openapi('Company');
+
+export const listCompanies = createRoute({
+  method: 'get',
+  path: '/v1/companies',
+  summary: 'Every company (admins)',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  responses: {
+    200: { description: 'Companies', content: { 'application/json': { schema: z.object({ companies: z.array(companySchema) }) } } },
+    ...errorResponses(401, 403, 503),
+  },
+});
+
+export const listCompaniesHandler: RouteHandler<typeof listCompanies, AppEnv> = async (c) => {
+  const companies = await asPrincipal(c, ['admin'], (tx) => readCompanies(tx));
+  return c.json({ companies }, 200);
+};
