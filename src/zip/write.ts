@@ -1,5 +1,6 @@
 import { encodeCentralDirectory } from './central-directory';
 import { encodeDataDescriptor, encodeLocalHeader } from './headers';
+import { forEachChunk } from '../streams/read-chunks';
 import type { ArchiveSegment } from './slice';
 import type { ArchivePlan } from './types';
 
@@ -18,7 +19,6 @@ export type Crc32Update = (chunk: Uint8Array, previous: number) => number;
 // Members opened ahead of the one streaming. With the current one that is 6, the number of
 // connections a Worker may have waiting for headers at once.
 const lookahead = 5;
-const crcChunkBytes = 64 * 1024;
 
 async function writeBytes(writable: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
   const writer = writable.getWriter();
@@ -98,7 +98,7 @@ export function streamSegments(
 
 /**
  * The whole archive when some CRCs are unknown (`plan.rangesSupported` false): those bodies are
- * read in 64 KiB chunks to compute their CRC in-stream, followed by their data descriptor
+ * read in 64 KiB chunks (forEachChunk) to compute their CRC in-stream, followed by their data descriptor
  * (APPNOTE 4.3.9); the central directory is encoded at the end with the CRCs found.
  */
 export function streamWithComputedCrcs(
@@ -133,20 +133,15 @@ export function streamWithComputedCrcs(
 }
 
 async function copyComputingCrc(body: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, updateCrc32: Crc32Update): Promise<number> {
-  const reader = body.getReader({ mode: 'byob' });
   const writer = writable.getWriter();
   let crc = 0;
   try {
-    for (;;) {
-      const { value, done } = await reader.readAtLeast(crcChunkBytes, new Uint8Array(crcChunkBytes));
-      if (value && value.byteLength > 0) {
-        crc = updateCrc32(value, crc);
-        await writer.write(value);
-      }
-      if (done) return crc >>> 0;
-    }
+    await forEachChunk(body, async (chunk) => {
+      crc = updateCrc32(chunk, crc);
+      await writer.write(chunk);
+    });
+    return crc >>> 0;
   } finally {
-    reader.releaseLock();
     writer.releaseLock();
   }
 }

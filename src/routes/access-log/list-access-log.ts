@@ -3,6 +3,7 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
+import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 
 const entrySchema = z
@@ -48,9 +49,7 @@ export const listAccessLog = createRoute({
 
 export const listAccessLogHandler: RouteHandler<typeof listAccessLog, AppEnv> = async (c) => {
   const query = c.req.valid('query');
-  // One row more than asked tells whether another page exists.
-  const page = await asPrincipal(c, ['admin'], (tx) => readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }));
-  const entries = page.slice(0, query.limit) as z.infer<typeof entrySchema>[];
-  const nextCursor = page.length > query.limit ? (entries.at(-1)?.id ?? null) : null;
-  return c.json({ entries, nextCursor }, 200);
+  const rows = await asPrincipal(c, ['admin'], (tx) => readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }));
+  const { items, nextCursor } = keysetPage(rows, query.limit, (last) => last.id);
+  return c.json({ entries: items as z.infer<typeof entrySchema>[], nextCursor }, 200);
 };

@@ -5,6 +5,7 @@ import type { AppEnv } from '../../context';
 import { listSubmissions } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { decodeBase64url, encodeBase64url } from '../../http/base64url';
+import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, presentSubmission, submissionSchema, submissionStatusSchema } from '../schemas';
 
 const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
@@ -49,12 +50,9 @@ export const listSubmissionsRoute = createRoute({
 export const listSubmissionsHandler: RouteHandler<typeof listSubmissionsRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const page = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) =>
-    // One row more than asked tells whether another page exists.
+  const rows = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) =>
     listSubmissions(tx, { status: query.status, taskId: query.taskId, limit: query.limit + 1, after }),
   );
-  const submissions = page.slice(0, query.limit);
-  const last = submissions.at(-1);
-  const nextCursor = page.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  const { items: submissions, nextCursor } = keysetPage(rows, query.limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
   return c.json({ submissions: submissions.map(presentSubmission), nextCursor }, 200);
 };
