@@ -133,7 +133,7 @@ bench.get('/__bench/:variant/:id', async (c) => {
   if (!variant) return c.text('no such variant', 404);
   const bundle = await asAnonymous(c.var.database(), (tx) => readBundle(tx, c.req.param('id')));
   if (!bundle) return c.text('no such bundle', 404);
-  const layout = layOutBundle(bundle.members, bundle.createdAt);
+  const layout = layOutBundle(bundle.members);
   const source = bucketMemberSource(c.var.objectStore, c.var.config.buckets.raw, layout.objectKeys);
   return new Response(variant(layout, bundle.createdAt, source), { headers: { 'Content-Type': 'application/zip', 'Cache-Control': 'no-store' } });
 });

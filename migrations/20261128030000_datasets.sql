@@ -21,7 +21,8 @@ create table public.datasets (
   failure_reason text,
   -- Build progress, so a retry continues the same multipart upload (S3 API: UploadPart).
   upload_id text,
-  build_attempts integer not null default 0,
+  -- Attempts that failed; continuations of a long build are not failures.
+  failed_attempts integer not null default 0,
   finished_at timestamptz
 );
 create index datasets_created on public.datasets (created_at desc, id desc);
@@ -72,7 +73,7 @@ revoke all on public.dataset_build_parts from authenticated;
 -- The build job has no user: it connects as service_role (bypasses RLS) and touches only these.
 grant usage on schema public to service_role;
 grant select on public.datasets, public.dataset_members, public.submissions, public.profiles to service_role;
-grant update (status, bytes, entries, etag, failure_reason, upload_id, build_attempts, finished_at) on public.datasets to service_role;
+grant update (status, bytes, entries, etag, failure_reason, upload_id, failed_attempts, finished_at) on public.datasets to service_role;
 grant select, insert, update, delete on public.dataset_build_parts to service_role;
 
 create function gateway.dataset_granted_to_caller(requested_dataset uuid) returns boolean

@@ -12,6 +12,12 @@ import { getAsset, serveAsset } from './routes/assets/get-asset';
 import { createBundle, createBundleHandler } from './routes/bundles/create-bundle';
 import { downloadBundle, downloadBundleHandler } from './routes/bundles/download-bundle';
 import { listCompanies, listCompaniesHandler } from './routes/companies/list-companies';
+import { createDatasetDownloadUrl, createDatasetDownloadUrlHandler } from './routes/datasets/create-download-url';
+import { createDataset, createDatasetHandler } from './routes/datasets/create-dataset';
+import { getDataset, getDatasetHandler } from './routes/datasets/get-dataset';
+import { grantDataset, grantDatasetHandler } from './routes/datasets/grant-dataset';
+import { listDatasets, listDatasetsHandler } from './routes/datasets/list-datasets';
+import { revokeDatasetGrant, revokeDatasetGrantHandler } from './routes/datasets/revoke-dataset-grant';
 import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
 import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
@@ -84,6 +90,12 @@ export function buildApp() {
   app.openapi(reviewSubmission, reviewSubmissionHandler);
   app.openapi(createBundle, createBundleHandler);
   app.openapi(listCompanies, listCompaniesHandler);
+  app.openapi(createDataset, createDatasetHandler);
+  app.openapi(listDatasets, listDatasetsHandler);
+  app.openapi(getDataset, getDatasetHandler);
+  app.openapi(grantDataset, grantDatasetHandler);
+  app.openapi(revokeDatasetGrant, revokeDatasetGrantHandler);
+  app.openapi(createDatasetDownloadUrl, createDatasetDownloadUrlHandler);
   app.openapi(listAccessLog, listAccessLogHandler);
   app.openapi(downloadBundle, downloadBundleHandler);
 

@@ -25,6 +25,17 @@ export interface Bindings {
   BUNDLE_LINK_TTL_SECONDS?: string;
   BUNDLE_MEMBER_LIMIT?: string;
   MULTIPART_THRESHOLD_BYTES?: string;
+  DATASET_BUILDS: Queue<DatasetBuildMessage>;
+  DATASET_BUILD_CONCURRENCY?: string;
+  DATASET_BUILD_FAILED_ATTEMPTS?: string;
+  DATASET_BUILD_RETRY_DELAY_SECONDS?: string;
+  DATASET_BUILD_SLICE_SECONDS?: string;
+  DATASET_DOWNLOAD_URL_TTL_SECONDS?: string;
+}
+
+/** What the dataset build queue carries: only the id; the database holds the rest. */
+export interface DatasetBuildMessage {
+  datasetId: string;
 }
 
 const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });
@@ -75,6 +86,17 @@ const configSchema = z.object({
     signingSecret: z.string().min(32),
     linkTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
     memberLimit: z.coerce.number().int().min(1).max(65_000).default(5000),
+  }),
+  datasets: z.object({
+    // Parts in flight per build; each is one connection, and a Worker may wait on six at once.
+    buildConcurrency: z.coerce.number().int().min(1).max(6).default(4),
+    failedAttempts: z.coerce.number().int().min(1).max(100).default(5),
+    retryDelaySeconds: z.coerce.number().int().min(0).max(43_200).default(30),
+    // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before
+    // and continues in a fresh invocation from what it recorded.
+    sliceSeconds: z.coerce.number().int().min(10).max(840).default(600),
+    // Presigned dataset downloads live at most 15 minutes (issue 6).
+    downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
   }),
 });
 
@@ -128,6 +150,13 @@ export function readConfig(env: Bindings): Config {
       signingSecret: env.BUNDLE_SIGNING_SECRET,
       linkTtlSeconds: env.BUNDLE_LINK_TTL_SECONDS,
       memberLimit: env.BUNDLE_MEMBER_LIMIT,
+    },
+    datasets: {
+      buildConcurrency: env.DATASET_BUILD_CONCURRENCY,
+      failedAttempts: env.DATASET_BUILD_FAILED_ATTEMPTS,
+      retryDelaySeconds: env.DATASET_BUILD_RETRY_DELAY_SECONDS,
+      sliceSeconds: env.DATASET_BUILD_SLICE_SECONDS,
+      downloadUrlTtlSeconds: env.DATASET_DOWNLOAD_URL_TTL_SECONDS,
     },
   });
   if (!result.success) {

@@ -1,6 +1,7 @@
 import { buildApp } from './app';
+import { consumeDatasetBuilds } from './datasets/queue';
 import { isPostgresSocketLeftover } from './db/socket-leftovers';
-import type { Bindings } from './env';
+import type { Bindings, DatasetBuildMessage } from './env';
 
 const app = buildApp();
 
@@ -10,4 +11,5 @@ addEventListener('unhandledrejection', (event) => {
 
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
-} satisfies ExportedHandler<Bindings>;
+  queue: (batch, env) => consumeDatasetBuilds(batch, env),
+} satisfies ExportedHandler<Bindings, DatasetBuildMessage>;

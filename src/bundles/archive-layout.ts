@@ -48,12 +48,14 @@ function manifestCsv(records: readonly BundleMemberRecord[]): string {
 }
 
 /**
- * The archive a bundle is: manifest.csv first, then every submission STORED, in bundle order.
- * A pure function of the records and the bundle's creation time, so every request for the same
- * bundle produces the same bytes, and the same ETag.
+ * The archive a selection of submissions is: manifest.csv first, then every submission STORED,
+ * in selection order. A pure function of the records alone (the manifest is dated like its
+ * newest member), so every request for a bundle produces the same bytes and ETag, and a dataset
+ * packaged in the processed bucket is byte for byte the bundle of the same members.
  */
-export function layOutBundle(records: readonly BundleMemberRecord[], createdAt: Date): BundleLayout {
-  const members: ArchiveMember[] = [planManifestMember(manifestCsv(records), createdAt)];
+export function layOutBundle(records: readonly BundleMemberRecord[]): BundleLayout {
+  const newest = records.reduce((latest, record) => Math.max(latest, record.uploadedAt.getTime()), 0);
+  const members: ArchiveMember[] = [planManifestMember(manifestCsv(records), new Date(newest))];
   for (const record of records) {
     members.push({ name: memberName(record), size: record.size, crc32: record.crc32, modifiedAt: record.uploadedAt, body: 'stored' });
   }

@@ -8,6 +8,7 @@ export interface AccessLogEntry {
   action: string;
   submissionId: string | null;
   bundleId: string | null;
+  datasetId: string | null;
   ip: string | null;
   userAgent: string | null;
 }
@@ -16,6 +17,7 @@ export interface AccessLogQuery {
   userId?: string;
   companyId?: string;
   action?: string;
+  datasetId?: string;
   from?: string;
   to?: string;
   limit: number;
@@ -31,6 +33,7 @@ interface AccessLogRow {
   action: string;
   submission_id: string | null;
   bundle_id: string | null;
+  dataset_id: string | null;
   ip: string | null;
   user_agent: string | null;
 }
@@ -43,6 +46,7 @@ export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Pro
       ${query.userId ? tx`and user_id = ${query.userId}` : tx``}
       ${query.companyId ? tx`and company_id = ${query.companyId}` : tx``}
       ${query.action ? tx`and action = ${query.action}` : tx``}
+      ${query.datasetId ? tx`and dataset_id = ${query.datasetId}` : tx``}
       ${query.from ? tx`and occurred_at >= ${query.from}::timestamptz` : tx``}
       ${query.to ? tx`and occurred_at < ${query.to}::timestamptz` : tx``}
       ${query.beforeId ? tx`and id < ${query.beforeId}` : tx``}
@@ -56,6 +60,7 @@ export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Pro
     action: row.action,
     submissionId: row.submission_id,
     bundleId: row.bundle_id,
+    datasetId: row.dataset_id,
     ip: row.ip,
     userAgent: row.user_agent,
   }));

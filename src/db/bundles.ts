@@ -1,17 +1,9 @@
 import type { BundleMemberRecord } from '../bundles/archive-layout';
+import { toMemberRecord, type ArchiveMemberRow } from './archive-members';
 import type { Transaction } from './client';
 
-interface BundleRow {
+interface BundleRow extends ArchiveMemberRow {
   created_at: Date;
-  submission_id: string;
-  task_id: string;
-  contributor_pseudonym: string;
-  content_type: string;
-  size: string;
-  crc32: string | null;
-  sha256: string | null;
-  uploaded_at: Date;
-  object_key: string;
 }
 
 export interface BundleContents {
@@ -39,16 +31,6 @@ export async function readBundle(tx: Transaction, bundleId: string): Promise<Bun
   if (!first) return null;
   return {
     createdAt: first.created_at,
-    members: rows.map((row) => ({
-      submissionId: row.submission_id,
-      taskId: row.task_id,
-      contributorPseudonym: row.contributor_pseudonym,
-      contentType: row.content_type,
-      size: Number(row.size),
-      crc32: row.crc32 === null ? null : Number(row.crc32),
-      sha256: row.sha256,
-      uploadedAt: row.uploaded_at,
-      objectKey: row.object_key,
-    })),
+    members: rows.map(toMemberRecord),
   };
 }

@@ -60,10 +60,14 @@ export function openDatabase(connectionString: string): Database {
  * `set_config(..., true)` is transaction-local: nothing leaks to the next user of a pooled
  * connection.
  */
-export async function asUser<T>(database: Database, claims: Record<string, unknown>, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export function asUser<T>(database: Database, claims: Record<string, unknown>, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return inRole(database, 'authenticated', claims, work);
+}
+
+async function inRole<T>(database: Database, role: string, claims: Record<string, unknown>, work: (tx: Transaction) => Promise<T>): Promise<T> {
   try {
     return (await database.sql.begin(async (tx) => {
-      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+      await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
       return work(tx);
     })) as T;
   } catch (error) {
@@ -76,13 +80,14 @@ export async function asUser<T>(database: Database, claims: Record<string, unkno
  * authorised otherwise (a signed bundle link). `anon` sees nothing under RLS; it may only call
  * the gateway functions granted to it.
  */
-export async function asAnonymous<T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  try {
-    return (await database.sql.begin(async (tx) => {
-      await tx`select set_config('role', 'anon', true), set_config('request.jwt.claims', '{"role":"anon"}', true)`;
-      return work(tx);
-    })) as T;
-  } catch (error) {
-    throw translateDatabaseError(error);
-  }
+export function asAnonymous<T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return inRole(database, 'anon', { role: 'anon' }, work);
+}
+
+/**
+ * Runs `work` in one transaction as `service_role`, for work no user makes: the dataset build
+ * job. The role bypasses RLS, so it is granted only the tables that job touches.
+ */
+export function asService<T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
+  return inRole(database, 'service_role', { role: 'service_role' }, work);
 }

@@ -1,4 +1,4 @@
-import { objectUrl, type ObjectStore } from './object-store';
+import { encodeKey, objectUrl, type ObjectStore } from './object-store';
 import { ObjectStoreError, s3ErrorCode, send } from './objects';
 
 // S3 answers these calls with small XML documents of known shape (S3 API Reference:
@@ -23,6 +23,14 @@ function uploadUrl(store: ObjectStore, bucket: string, key: string, query: Recor
   return url;
 }
 
+/** An error S3 reported inside a 200 answer; InternalError and SlowDown are worth retrying. */
+function throwErrorInBody(xml: string, operation: string): void {
+  const code = s3ErrorCode(xml);
+  if (!code) return;
+  const kind = code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected';
+  throw new ObjectStoreError(kind, `${operation} failed: ${code}`, 200, code);
+}
+
 export async function createMultipartUpload(store: ObjectStore, bucket: string, key: string, contentType: string): Promise<string> {
   const response = await send(store, uploadUrl(store, bucket, key, { uploads: '' }), { method: 'POST', headers: { 'content-type': contentType } });
   const uploadId = element(await response.text(), 'UploadId');
@@ -34,6 +42,56 @@ export interface UploadedPart {
   partNumber: number;
   etag: string;
   size: number;
+}
+
+/**
+ * UploadPart with a body of exactly `length` bytes. A stream is sent unsigned (SigV4
+ * UNSIGNED-PAYLOAD), since hashing it first would mean holding it; TLS protects it in transit.
+ */
+export async function uploadPart(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+): Promise<string> {
+  const response = await send(store, uploadUrl(store, bucket, key, { partNumber: String(partNumber), uploadId }), {
+    method: 'PUT',
+    headers: { 'content-length': String(length), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+    body,
+  });
+  await response.body?.cancel();
+  const etag = response.headers.get('etag');
+  if (!etag) throw new ObjectStoreError('unavailable', 'UploadPart answered without an ETag');
+  return etag;
+}
+
+/**
+ * UploadPartCopy: bytes [start, end) of another object become a part, copied inside the store.
+ * Like Complete, it may answer 200 and report an error in the body (S3 API: UploadPartCopy).
+ */
+export async function uploadPartCopy(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  source: { bucket: string; key: string; start: number; end: number },
+): Promise<string> {
+  const response = await send(store, uploadUrl(store, bucket, key, { partNumber: String(partNumber), uploadId }), {
+    method: 'PUT',
+    headers: {
+      'x-amz-copy-source': `/${source.bucket}/${encodeKey(source.key)}`,
+      'x-amz-copy-source-range': `bytes=${source.start}-${source.end - 1}`,
+    },
+  });
+  const xml = await response.text();
+  throwErrorInBody(xml, 'UploadPartCopy');
+  const etag = element(xml, 'ETag');
+  if (!etag) throw new ObjectStoreError('unavailable', 'UploadPartCopy answered without an ETag');
+  return etag;
 }
 
 /** Every part S3 holds for the upload, following NextPartNumberMarker across pages. */
@@ -75,8 +133,7 @@ export async function completeMultipartUpload(
     body,
   });
   const text = await response.text();
-  const code = s3ErrorCode(text);
-  if (code) throw new ObjectStoreError(code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected', `CompleteMultipartUpload failed: ${code}`, 200, code);
+  throwErrorInBody(text, 'CompleteMultipartUpload');
 }
 
 /** Aborts the upload; one S3 no longer knows (404: NoSuchUpload, or NoSuchKey on Ceph) counts as aborted. */

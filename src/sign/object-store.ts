@@ -28,8 +28,21 @@ export function createObjectStore(settings: ObjectStoreSettings): ObjectStore {
   };
 }
 
+// One signing client per settings object (config is validated once per isolate), so aws4fetch's
+// derived-key cache outlives a request.
+const sharedStores = new WeakMap<ObjectStoreSettings, ObjectStore>();
+
+export function sharedObjectStore(settings: ObjectStoreSettings): ObjectStore {
+  let store = sharedStores.get(settings);
+  if (!store) {
+    store = createObjectStore(settings);
+    sharedStores.set(settings, store);
+  }
+  return store;
+}
+
 /** Each key segment percent-encoded per RFC 3986, so a key can never change the path's shape. */
-function encodeKey(key: string): string {
+export function encodeKey(key: string): string {
   return key
     .split('/')
     .map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))

@@ -102,3 +102,8 @@ export async function fetchObjectRange(
   }
   return response.body;
 }
+
+/** DeleteObject; S3 answers 204 whether or not the key existed, so deleting is idempotent. */
+export async function deleteObject(store: ObjectStore, bucket: string, key: string): Promise<void> {
+  await send(store, objectUrl(store.settings, bucket, key), { method: 'DELETE' });
+}

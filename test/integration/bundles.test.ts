@@ -57,12 +57,16 @@ describe('POST /v1/bundles', () => {
     expect([...bytes.slice(-22, -18)]).toEqual([0x50, 0x4b, 0x05, 0x06]);
   });
 
-  it('refuses company users and contributors (403), unapproved or unknown submissions, duplicates and too many (400)', async () => {
+  it('refuses contributors and validators (403), company users outside their granted datasets, unapproved or unknown submissions, duplicates and too many (400)', async () => {
     const before = (await sql`select count(*)::int as count from public.bundles`)[0]!.count;
-    for (const role of ['company', 'contributor', 'validator'] as const) {
+    for (const role of ['contributor', 'validator'] as const) {
       const result = await call('POST', '/v1/bundles', { token: await tokenFor(role), json: { submissionIds: [approved[0]!.id] } });
       expect(result.status, role).toBe(403);
     }
+    // Approved, but in no dataset granted to the company: the same answer as an unknown id.
+    const company = await call('POST', '/v1/bundles', { token: await tokenFor('company'), json: { submissionIds: [approved[0]!.id] } });
+    expect(company.status).toBe(400);
+    expect(errorOf(company).message).toBe('every submission must exist, be approved, and be yours to bundle');
     for (const submissionIds of [[pendingReview], [crypto.randomUUID()], [approved[0]!.id, approved[0]!.id], [], ['nope']]) {
       const result = await call('POST', '/v1/bundles', { token: admin, json: { submissionIds } });
       expect(result.status, JSON.stringify(submissionIds)).toBe(400);

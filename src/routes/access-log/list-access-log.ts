@@ -6,15 +6,18 @@ import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 
+const accessActionSchema = z.enum(['submission.view', 'bundle.create', 'dataset.download']);
+
 const entrySchema = z
   .object({
     id: z.number().int(),
     occurredAt: z.string(),
     userId: z.uuid(),
     companyId: z.uuid().nullable(),
-    action: z.enum(['submission.view', 'bundle.create']),
+    action: accessActionSchema,
     submissionId: z.uuid().nullable(),
     bundleId: z.uuid().nullable(),
+    datasetId: z.uuid().nullable(),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
   })
@@ -23,7 +26,8 @@ const entrySchema = z
 const accessLogQuery = z.strictObject({
   userId: z.uuid().optional(),
   companyId: z.uuid().optional(),
-  action: z.enum(['submission.view', 'bundle.create']).optional(),
+  action: accessActionSchema.optional(),
+  datasetId: z.uuid().optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries at or after this time' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries before this time' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -34,7 +38,7 @@ export const listAccessLog = createRoute({
   method: 'get',
   path: '/v1/access-log',
   summary: 'Who accessed what, newest first (admins)',
-  description: 'Every view URL and every bundle, with who, which company, when, IP and user agent. Filters by user, company, action and time range; paged.',
+  description: 'Every view URL, bundle and dataset download, with who, which company, when, IP and user agent. Filters by user, company, dataset, action and time range; paged.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { query: accessLogQuery },

@@ -29,7 +29,7 @@ export const createBundle = createRoute({
   method: 'post',
   path: '/v1/bundles',
   summary: 'Record a bundle of approved submissions and get its download link',
-  description: 'Admins may bundle any approved submission. Every bundle is written to the access log before the link is returned.',
+  description: 'Admins may bundle any approved submission; company users the submissions of datasets granted to their company. Every bundle is written to the access log before the link is returned.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createBundleBody } } } },
@@ -45,12 +45,12 @@ export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = as
   if (submissionIds.length > bundles.memberLimit) throw new ApiError('invalid_request', `a bundle holds at most ${bundles.memberLimit} submissions`);
   if (new Set(submissionIds).size !== submissionIds.length) throw new ApiError('invalid_request', 'submissionIds contains duplicates');
 
-  const contents = await asPrincipal(c, ['admin'], async (tx) => {
+  const contents = await asPrincipal(c, ['admin', 'company'], async (tx) => {
     const bundleId = await recordBundle(tx, submissionIds, clientOf(c));
-    if (!bundleId) throw new ApiError('invalid_request', 'every submission must exist and be approved');
+    if (!bundleId) throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
     return { bundleId, bundle: (await readBundle(tx, bundleId))! };
   });
-  const { plan } = layOutBundle(contents.bundle.members, contents.bundle.createdAt);
+  const { plan } = layOutBundle(contents.bundle.members);
   const expiresAt = new Date(Date.now() + bundles.linkTtlSeconds * 1000);
   const token = await signBundleLink(bundles.signingSecret, contents.bundleId, expiresAt);
   const url = new URL(`/v1/bundles/${contents.bundleId}/download`, c.req.url);

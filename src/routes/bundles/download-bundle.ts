@@ -41,7 +41,7 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   const bundle = await asAnonymous(c.var.database(), (tx) => readBundle(tx, id));
   if (!bundle) throw new ApiError('not_found', 'bundle not found');
 
-  const { plan, objectKeys } = layOutBundle(bundle.members, bundle.createdAt);
+  const { plan, objectKeys } = layOutBundle(bundle.members);
   const etag = await archiveEtag(plan);
   const lastModified = bundle.createdAt.toUTCString();
   const headers = new Headers({

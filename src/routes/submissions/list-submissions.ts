@@ -3,25 +3,8 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { listSubmissions } from '../../db/submissions';
-import { ApiError } from '../../errors';
-import { decodeBase64url, encodeBase64url } from '../../http/base64url';
-import { keysetPage } from '../paging';
+import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, presentSubmission, submissionSchema, submissionStatusSchema } from '../schemas';
-
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
-
-// The cursor is opaque to clients: base64url of the last row's sort key.
-function encodeCursor(position: z.infer<typeof cursorSchema>): string {
-  return encodeBase64url(new TextEncoder().encode(JSON.stringify(position)));
-}
-
-function decodeCursor(cursor: string): z.infer<typeof cursorSchema> {
-  try {
-    return cursorSchema.parse(JSON.parse(new TextDecoder().decode(decodeBase64url(cursor) ?? new Uint8Array())));
-  } catch {
-    throw new ApiError('invalid_request', 'cursor is not valid');
-  }
-}
 
 const listQuery = z.strictObject({
   status: submissionStatusSchema.optional(),

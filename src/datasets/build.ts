@@ -1,0 +1,152 @@
+import { layOutBundle } from '../bundles/archive-layout';
+import { asService, type Database } from '../db/client';
+import {
+  beginBuildAttempt, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
+} from '../db/dataset-builds';
+import type { ObjectStore } from '../sign/object-store';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
+import { headObject, ObjectStoreError } from '../sign/objects';
+import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
+import { MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
+
+export interface BuildSettings {
+  store: ObjectStore;
+  database: Database;
+  rawBucket: string;
+  processedBucket: string;
+  /** Parts in flight at once; each holds at most one connection waiting for headers. */
+  concurrency: number;
+  /** No part is started after this moment (ms since 1970); the build continues in a new invocation. */
+  deadline: number;
+  /** Failed attempts after which the dataset is marked failed. */
+  maxFailedAttempts: number;
+}
+
+/** A failure no retry can mend: a member gone from the raw bucket, an archive S3 cannot hold. */
+export class PermanentBuildError extends Error {
+  override name = 'PermanentBuildError';
+}
+
+export type BuildOutcome =
+  | { kind: 'ready'; bytes: number; uploadedParts: number }
+  | { kind: 'continue'; uploadedParts: number }
+  | { kind: 'retry'; reason: string; failedAttempts: number }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'skipped' };
+
+/**
+ * One attempt at packaging a dataset: plans its archive exactly as a bundle of the same members,
+ * uploads the parts no earlier attempt finished (each recorded as S3 accepts it), completes the
+ * upload and marks the dataset ready. A transient failure leaves the progress for the next
+ * attempt; a permanent one, or too many failures, aborts the upload and marks the dataset failed.
+ */
+export async function buildDataset(datasetId: string, settings: BuildSettings): Promise<BuildOutcome> {
+  const build = await asService(settings.database, (tx) => beginBuildAttempt(tx, datasetId));
+  if (!build || build.status !== 'building') return { kind: 'skipped' };
+  let uploadId = build.uploadId;
+  try {
+    const layout = layOutBundle(build.members);
+    const { parts } = planUploadParts(layout.plan);
+    if (!uploadId) {
+      uploadId = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
+      const recorded = uploadId;
+      await asService(settings.database, (tx) => recordUploadId(tx, datasetId, recorded));
+      build.finishedParts.clear();
+    }
+    const target: ArchiveTarget = {
+      store: settings.store, rawBucket: settings.rawBucket, processedBucket: settings.processedBucket,
+      objectKey: build.objectKey, uploadId, layout,
+    };
+    const etags = new Map<number, string>();
+    for (const part of parts) {
+      const finished = build.finishedParts.get(part.partNumber);
+      if (finished && finished.size === part.archiveEnd - part.archiveStart) etags.set(part.partNumber, finished.etag);
+    }
+    const remaining = parts.filter((part) => !etags.has(part.partNumber));
+    const uploaded = await uploadParts(remaining, settings, async (part) => {
+      const etag = await uploadPlannedPart(target, part).catch((error: unknown) => explainPartFailure(target, part, error));
+      await asService(settings.database, (tx) => recordFinishedPart(tx, datasetId, part.partNumber, etag, part.archiveEnd - part.archiveStart));
+      etags.set(part.partNumber, etag);
+    });
+    if (etags.size < parts.length) return { kind: 'continue', uploadedParts: uploaded };
+
+    await completeMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId,
+      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })));
+    const stored = await headObject(settings.store, settings.processedBucket, build.objectKey);
+    if (stored.size !== layout.plan.totalLength) {
+      throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
+    }
+    await asService(settings.database, (tx) =>
+      markDatasetReady(tx, datasetId, { bytes: stored.size, entries: layout.plan.entries.length, etag: stored.etag ?? '' }));
+    return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded };
+  } catch (error) {
+    const permanent = error instanceof PermanentBuildError || error instanceof PartPlanError;
+    const reason = describeFailure(error);
+    const failedAttempts = permanent ? settings.maxFailedAttempts : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId));
+    if (failedAttempts < settings.maxFailedAttempts) return { kind: 'retry', reason, failedAttempts };
+    if (uploadId) {
+      // Parts of an aborted upload are freed; an abort that fails is left to the bucket's lifecycle rule.
+      await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId).catch(() => {});
+    }
+    await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
+    return { kind: 'failed', reason };
+  }
+}
+
+/**
+ * Uploads parts with bounded concurrency until all are done, one fails, or the deadline passes.
+ * After a failure no new part starts, but parts in flight finish and are recorded, so the next
+ * attempt does not send them again. Returns how many parts were uploaded.
+ */
+async function uploadParts(parts: PlannedPart[], settings: BuildSettings, upload: (part: PlannedPart) => Promise<void>): Promise<number> {
+  let next = 0;
+  let uploaded = 0;
+  let failure: { error: unknown } | null = null;
+  const worker = async () => {
+    while (failure === null && next < parts.length && Date.now() < settings.deadline) {
+      const part = parts[next++]!;
+      try {
+        await upload(part);
+        uploaded++;
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(settings.concurrency, parts.length) }, worker));
+  if (failure !== null) throw (failure as { error: unknown }).error;
+  return uploaded;
+}
+
+/**
+ * A copy that S3 answers with 404 names a missing source or a missing upload, and Ceph calls
+ * both NoSuchKey; the member's object settles which. A missing member is permanent.
+ */
+async function explainPartFailure(target: ArchiveTarget, part: PlannedPart, error: unknown): Promise<never> {
+  if (error instanceof MemberReadError) {
+    const cause = error.cause;
+    if (cause instanceof ObjectStoreError && cause.kind === 'not_found') {
+      throw new PermanentBuildError(`a member of part ${part.partNumber} is missing from the raw bucket`);
+    }
+    throw cause instanceof ObjectStoreError ? cause : error;
+  }
+  if (error instanceof ObjectStoreError && error.kind === 'not_found') {
+    for (const piece of part.pieces) {
+      if (piece.kind !== 'copy') continue;
+      const key = target.layout.objectKeys[piece.entryIndex]!;
+      const present = await headObject(target.store, target.rawBucket, key).then(() => true, (headError: unknown) =>
+        headError instanceof ObjectStoreError && headError.kind === 'not_found' ? false : true);
+      if (!present) throw new PermanentBuildError(`member ${target.layout.plan.entries[piece.entryIndex]!.name} is missing from the raw bucket`);
+    }
+  }
+  if (error instanceof ObjectStoreError && error.kind === 'rejected' && error.status !== 403) {
+    throw new PermanentBuildError(`the object store refused part ${part.partNumber}: ${error.code ?? error.status ?? 'unknown'}`);
+  }
+  throw error;
+}
+
+/** A reason safe to show admins: our own typed messages, never an upstream body or a stack. */
+function describeFailure(error: unknown): string {
+  if (error instanceof PermanentBuildError || error instanceof PartPlanError || error instanceof ObjectStoreError) return error.message;
+  return 'internal error';
+}

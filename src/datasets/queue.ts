@@ -1,0 +1,52 @@
+import { openDatabase } from '../db/client';
+import { readConfig, type Bindings, type DatasetBuildMessage } from '../env';
+import { sharedObjectStore } from '../sign/object-store';
+import { buildDataset } from './build';
+
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The dataset build queue's consumer. Each message is one attempt at one dataset; the outcome
+ * decides what happens to the message: done (ack), continue in a fresh invocation (a new message,
+ * so a long build is not counted as failing), or retry later (Queues redelivers; progress is in
+ * the database). A consumer that dies mid-attempt never acks, so Queues redelivers then too.
+ */
+export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessage>, env: Bindings): Promise<void> {
+  const config = readConfig(env);
+  const database = openDatabase(config.databaseUrl);
+  try {
+    for (const message of batch.messages) {
+      const datasetId = message.body?.datasetId;
+      if (typeof datasetId !== 'string' || !uuid.test(datasetId)) {
+        log({ level: 'error', msg: 'dataset build: malformed message', messageId: message.id });
+        message.ack();
+        continue;
+      }
+      const started = Date.now();
+      const outcome = await buildDataset(datasetId, {
+        store: sharedObjectStore(config.s3),
+        database,
+        rawBucket: config.buckets.raw,
+        processedBucket: config.buckets.processed,
+        concurrency: config.datasets.buildConcurrency,
+        deadline: started + config.datasets.sliceSeconds * 1000,
+        maxFailedAttempts: config.datasets.failedAttempts,
+      }).catch((error: unknown) => ({ kind: 'retry' as const, reason: error instanceof Error ? error.name : 'unknown', failedAttempts: -1 }));
+      log({ level: outcome.kind === 'failed' ? 'error' : 'info', msg: 'dataset build', datasetId, ms: Date.now() - started, ...outcome });
+      if (outcome.kind === 'continue') {
+        await env.DATASET_BUILDS.send({ datasetId });
+        message.ack();
+      } else if (outcome.kind === 'retry') {
+        message.retry({ delaySeconds: config.datasets.retryDelaySeconds });
+      } else {
+        message.ack();
+      }
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+function log(fields: Record<string, unknown>): void {
+  console.log(JSON.stringify(fields));
+}

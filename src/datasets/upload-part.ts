@@ -1,0 +1,94 @@
+import { bucketMemberSource } from '../bundles/member-source';
+import type { BundleLayout } from '../bundles/archive-layout';
+import type { ObjectStore } from '../sign/object-store';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from '../sign/multipart';
+import { deleteObject } from '../sign/objects';
+import { sliceArchive, streamSegments } from '../zip';
+import type { PartPiece, PlannedPart } from './part-plan';
+
+/** Where one dataset's archive goes and where its members come from. */
+export interface ArchiveTarget {
+  store: ObjectStore;
+  rawBucket: string;
+  processedBucket: string;
+  objectKey: string;
+  uploadId: string;
+  layout: BundleLayout;
+}
+
+function memberKey(target: ArchiveTarget, entryIndex: number): string {
+  const key = target.layout.objectKeys[entryIndex];
+  if (!key) throw new Error(`entry ${entryIndex} has no object`);
+  return key;
+}
+
+/** A small member's object could not be read while its part streamed. */
+export class MemberReadError extends Error {
+  override name = 'MemberReadError';
+}
+
+/**
+ * Archive bytes [start, end) sent as one part: headers from the plan, small bodies piped from
+ * S3. When reading a member fails, the upload only sees its body stream break; the member's own
+ * error is the one reported.
+ */
+async function sendStreamPiece(target: ArchiveTarget, key: string, uploadId: string, partNumber: number, piece: Extract<PartPiece, { kind: 'stream' }>): Promise<string> {
+  const segments = sliceArchive(target.layout.plan, piece.start, piece.end - 1);
+  let sourceFailure: unknown;
+  const body = streamSegments(segments, piece.end - piece.start, bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys), (error) => {
+    sourceFailure = error;
+  });
+  try {
+    return await uploadPart(target.store, target.processedBucket, key, uploadId, partNumber, body, piece.end - piece.start);
+  } catch (error) {
+    if (sourceFailure !== undefined) throw new MemberReadError('a member could not be read', { cause: sourceFailure });
+    throw error;
+  }
+}
+
+async function sendPiece(target: ArchiveTarget, key: string, uploadId: string, partNumber: number, piece: PartPiece): Promise<string> {
+  if (piece.kind === 'stream') return sendStreamPiece(target, key, uploadId, partNumber, piece);
+  return uploadPartCopy(target.store, target.processedBucket, key, uploadId, partNumber, {
+    bucket: target.rawBucket,
+    key: memberKey(target, piece.entryIndex),
+    start: piece.start,
+    end: piece.end,
+  });
+}
+
+/** Key of the temporary object a composed part is assembled in, beside the archive. */
+export function composedPartKey(objectKey: string, partNumber: number): string {
+  return `${objectKey}.parts/${partNumber}`;
+}
+
+/**
+ * Uploads one planned part of the archive and returns its ETag. A composed part is first
+ * assembled as its own small object (the member's tail copied, then the bytes after it as the
+ * last part, which S3 lets be any size), copied in whole, and deleted.
+ */
+export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
+  if (part.kind !== 'composed') return sendPiece(target, target.objectKey, target.uploadId, part.partNumber, part.pieces[0]!);
+
+  const temporaryKey = composedPartKey(target.objectKey, part.partNumber);
+  const temporaryUpload = await createMultipartUpload(target.store, target.processedBucket, temporaryKey, 'application/octet-stream');
+  try {
+    const etags: { partNumber: number; etag: string }[] = [];
+    for (const [index, piece] of part.pieces.entries()) {
+      etags.push({ partNumber: index + 1, etag: await sendPiece(target, temporaryKey, temporaryUpload, index + 1, piece) });
+    }
+    await completeMultipartUpload(target.store, target.processedBucket, temporaryKey, temporaryUpload, etags);
+  } catch (error) {
+    await abortMultipartUpload(target.store, target.processedBucket, temporaryKey, temporaryUpload).catch(() => {});
+    throw error;
+  }
+  const length = part.archiveEnd - part.archiveStart;
+  const etag = await uploadPartCopy(target.store, target.processedBucket, target.objectKey, target.uploadId, part.partNumber, {
+    bucket: target.processedBucket,
+    key: temporaryKey,
+    start: 0,
+    end: length,
+  });
+  // Best effort: a leftover is a few MiB under the dataset's own prefix, deleted again at the end.
+  await deleteObject(target.store, target.processedBucket, temporaryKey).catch(() => {});
+  return etag;
+}

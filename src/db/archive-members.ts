@@ -1,0 +1,28 @@
+import type { BundleMemberRecord } from '../bundles/archive-layout';
+
+/** A member as the archive queries return it (bundles and datasets alike). */
+export interface ArchiveMemberRow {
+  submission_id: string;
+  task_id: string;
+  contributor_pseudonym: string;
+  content_type: string;
+  size: string;
+  crc32: string | null;
+  sha256: string | null;
+  uploaded_at: Date;
+  object_key: string;
+}
+
+export function toMemberRecord(row: ArchiveMemberRow): BundleMemberRecord {
+  return {
+    submissionId: row.submission_id,
+    taskId: row.task_id,
+    contributorPseudonym: row.contributor_pseudonym,
+    contentType: row.content_type,
+    size: Number(row.size),
+    crc32: row.crc32 === null ? null : Number(row.crc32),
+    sha256: row.sha256,
+    uploadedAt: row.uploaded_at,
+    objectKey: row.object_key,
+  };
+}

@@ -1,0 +1,75 @@
+import type { BundleMemberRecord } from '../bundles/archive-layout';
+import { toMemberRecord, type ArchiveMemberRow } from './archive-members';
+import type { Transaction } from './client';
+import type { DatasetStatus } from './datasets';
+
+// What the build job reads and records. It runs as service_role (asService), which is granted
+// exactly these tables.
+
+export interface DatasetBuild {
+  id: string;
+  status: DatasetStatus;
+  objectKey: string;
+  uploadId: string | null;
+  members: BundleMemberRecord[];
+  /** Parts S3 has accepted in earlier attempts, by part number. */
+  finishedParts: Map<number, { etag: string; size: number }>;
+}
+
+/** The dataset with its frozen members and recorded progress; null when there is no such dataset. */
+export async function beginBuildAttempt(tx: Transaction, datasetId: string): Promise<DatasetBuild | null> {
+  const [dataset] = await tx<{ id: string; status: DatasetStatus; object_key: string; upload_id: string | null }[]>`
+    select id, status, object_key, upload_id from public.datasets where id = ${datasetId}`;
+  if (!dataset) return null;
+  const members = await tx<ArchiveMemberRow[]>`
+    select s.id as submission_id, s.task_id, p.pseudonym as contributor_pseudonym, s.content_type, s.size, s.crc32,
+      s.sha256, s.uploaded_at, s.object_key
+    from public.dataset_members m
+    join public.submissions s on s.id = m.submission_id
+    join public.profiles p on p.id = s.contributor_id
+    where m.dataset_id = ${datasetId}
+    order by m.position`;
+  const parts = await tx<{ part_number: number; etag: string; size: string }[]>`
+    select part_number, etag, size from public.dataset_build_parts where dataset_id = ${datasetId}`;
+  return {
+    id: dataset.id,
+    status: dataset.status,
+    objectKey: dataset.object_key,
+    uploadId: dataset.upload_id,
+    members: members.map(toMemberRecord),
+    finishedParts: new Map(parts.map((part) => [part.part_number, { etag: part.etag, size: Number(part.size) }])),
+  };
+}
+
+export async function recordUploadId(tx: Transaction, datasetId: string, uploadId: string): Promise<void> {
+  await tx`update public.datasets set upload_id = ${uploadId} where id = ${datasetId} and status = 'building'`;
+  await tx`delete from public.dataset_build_parts where dataset_id = ${datasetId}`;
+}
+
+export async function recordFinishedPart(tx: Transaction, datasetId: string, partNumber: number, etag: string, size: number): Promise<void> {
+  await tx`
+    insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${datasetId}, ${partNumber}, ${etag}, ${size})
+    on conflict (dataset_id, part_number) do update set etag = excluded.etag, size = excluded.size`;
+}
+
+/** Counts a failed attempt and returns how many there have been. */
+export async function recordFailedAttempt(tx: Transaction, datasetId: string): Promise<number> {
+  const [row] = await tx<{ failed_attempts: number }[]>`
+    update public.datasets set failed_attempts = failed_attempts + 1 where id = ${datasetId} returning failed_attempts`;
+  return row?.failed_attempts ?? 0;
+}
+
+export async function markDatasetReady(tx: Transaction, datasetId: string, result: { bytes: number; entries: number; etag: string }): Promise<void> {
+  await tx`
+    update public.datasets
+    set status = 'ready', bytes = ${result.bytes}, entries = ${result.entries}, etag = ${result.etag}, finished_at = now(), failure_reason = null
+    where id = ${datasetId} and status = 'building'`;
+  await tx`delete from public.dataset_build_parts where dataset_id = ${datasetId}`;
+}
+
+export async function markDatasetFailed(tx: Transaction, datasetId: string, reason: string): Promise<void> {
+  await tx`
+    update public.datasets set status = 'failed', failure_reason = ${reason}, finished_at = now()
+    where id = ${datasetId} and status = 'building'`;
+  await tx`delete from public.dataset_build_parts where dataset_id = ${datasetId}`;
+}

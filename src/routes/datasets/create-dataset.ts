@@ -1,0 +1,55 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { createDataset as recordDataset } from '../../db/datasets';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+const createDatasetBody = z
+  .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100')
+      .openapi({ description: 'Names the archive: datasets/<id>/<name>.zip', example: 'swahili-speech-v1' }),
+    description: z.string().max(2000).optional(),
+    submissionIds: z.array(z.uuid()).min(1).max(10_000).optional().openapi({ description: 'Approved submissions, in archive order' }),
+    taskId: z.uuid().optional().openapi({ description: "Instead of submissionIds: every approved submission of the task, oldest first" }),
+  })
+  .refine((body) => (body.submissionIds === undefined) !== (body.taskId === undefined), { message: 'give exactly one of submissionIds and taskId' })
+  .openapi('CreateDatasetRequest');
+
+export const createDataset = createRoute({
+  method: 'post',
+  path: '/v1/datasets',
+  summary: 'Freeze approved submissions into a dataset and package it in the background (admins)',
+  description: 'Answers 202 at once; a queued job writes the archive into the processed bucket and the dataset turns `ready` (or `failed`).',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: createDatasetBody } } } },
+  responses: {
+    202: {
+      description: 'The dataset, building',
+      content: { 'application/json': { schema: z.object({ id: z.uuid(), status: z.literal('building') }).openapi('DatasetAccepted') } },
+    },
+    ...errorResponses(400, 401, 403, 415, 503),
+  },
+});
+
+export const createDatasetHandler: RouteHandler<typeof createDataset, AppEnv> = async (c) => {
+  const body = c.req.valid('json');
+  if (body.submissionIds && new Set(body.submissionIds).size !== body.submissionIds.length) {
+    throw new ApiError('invalid_request', 'submissionIds contains duplicates');
+  }
+  const id = await asPrincipal(c, ['admin'], async (tx) => {
+    const created = await recordDataset(tx, { name: body.name, description: body.description ?? '', submissionIds: body.submissionIds, taskId: body.taskId });
+    if (!created) {
+      throw new ApiError('invalid_request', body.taskId ? 'the task has no approved submissions' : 'every submission must exist and be approved');
+    }
+    // Queued inside the transaction: if queuing fails nothing is recorded; if the commit fails
+    // after it, the job finds no dataset and does nothing.
+    await c.env.DATASET_BUILDS.send({ datasetId: created });
+    return created;
+  });
+  return c.json({ id, status: 'building' as const }, 202);
+};

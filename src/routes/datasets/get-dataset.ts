@@ -1,0 +1,29 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { readDataset } from '../../db/datasets';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+import { datasetParamsSchema, datasetSchema } from './dataset-schema';
+
+export const getDataset = createRoute({
+  method: 'get',
+  path: '/v1/datasets/{id}',
+  summary: 'One dataset',
+  description: 'Admins may read any dataset, company users those granted to their company; any other is 404, so its existence is not revealed.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: datasetParamsSchema },
+  responses: {
+    200: { description: 'The dataset', content: { 'application/json': { schema: datasetSchema } } },
+    ...errorResponses(400, 401, 403, 404, 503),
+  },
+});
+
+export const getDatasetHandler: RouteHandler<typeof getDataset, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const dataset = await asPrincipal(c, ['admin', 'company'], (tx) => readDataset(tx, id));
+  if (!dataset) throw new ApiError('not_found', 'dataset not found');
+  return c.json(dataset, 200);
+};

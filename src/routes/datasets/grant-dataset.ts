@@ -1,0 +1,39 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { companyExists, grantDataset as recordGrant, readDataset } from '../../db/datasets';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+import { datasetParamsSchema } from './dataset-schema';
+
+const grantSchema = z.object({ datasetId: z.uuid(), companyId: z.uuid() }).openapi('DatasetGrant');
+
+export const grantDataset = createRoute({
+  method: 'post',
+  path: '/v1/datasets/{id}/grants',
+  summary: "Grant a dataset to a company (admins)",
+  description: 'Idempotent: 201 for a new grant, 200 when the company already had it.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: {
+    params: datasetParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: z.strictObject({ companyId: z.uuid() }).openapi('CreateDatasetGrantRequest') } } },
+  },
+  responses: {
+    201: { description: 'Granted', content: { 'application/json': { schema: grantSchema } } },
+    200: { description: 'Already granted', content: { 'application/json': { schema: grantSchema } } },
+    ...errorResponses(400, 401, 403, 404, 415, 503),
+  },
+});
+
+export const grantDatasetHandler: RouteHandler<typeof grantDataset, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const { companyId } = c.req.valid('json');
+  const created = await asPrincipal(c, ['admin'], async (tx) => {
+    if (!(await readDataset(tx, id))) throw new ApiError('not_found', 'dataset not found');
+    if (!(await companyExists(tx, companyId))) throw new ApiError('not_found', 'company not found');
+    return recordGrant(tx, id, companyId);
+  });
+  return c.json({ datasetId: id, companyId }, created ? 201 : 200);
+};

@@ -1,0 +1,33 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { revokeDatasetGrant as deleteGrant } from '../../db/datasets';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+export const revokeDatasetGrant = createRoute({
+  method: 'delete',
+  path: '/v1/datasets/{id}/grants/{companyId}',
+  summary: "Revoke a company's grant (admins)",
+  description: 'URLs already handed out stay valid until they expire (at most 15 minutes).',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: {
+    params: z.object({
+      id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+      companyId: z.uuid().openapi({ param: { name: 'companyId', in: 'path' } }),
+    }),
+  },
+  responses: {
+    204: { description: 'Revoked' },
+    ...errorResponses(400, 401, 403, 404, 503),
+  },
+});
+
+export const revokeDatasetGrantHandler: RouteHandler<typeof revokeDatasetGrant, AppEnv> = async (c) => {
+  const { id, companyId } = c.req.valid('param');
+  const revoked = await asPrincipal(c, ['admin'], (tx) => deleteGrant(tx, id, companyId));
+  if (!revoked) throw new ApiError('not_found', 'no such grant');
+  return c.body(null, 204);
+};
