@@ -14,6 +14,8 @@ export interface SeenRequest {
   path: string;
   query: URLSearchParams;
   range: string | null;
+  /** x-amz-copy-source: set on CopyObject and UploadPartCopy (S3 API), whose bytes never leave S3. */
+  copySource: string | null;
   /** The client (the Worker) went away before the response was complete. */
   abandoned: boolean;
 }
@@ -30,7 +32,7 @@ export async function startS3Proxy(target: string) {
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, abandoned: false };
+    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false };
     seen.push(entry);
     response.on('close', () => (entry.abandoned = !response.writableFinished));
     const armed = faults.find((candidate) => candidate.times > 0 && candidate.matches(entry));

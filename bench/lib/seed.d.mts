@@ -22,6 +22,6 @@ export interface Seeded {
   sha256: string | null;
 }
 
-export function presignRawObject(s3: SeedS3, method: 'GET' | 'PUT', key: string): Promise<string>;
+export function presignRawObject(s3: SeedS3, method: 'GET' | 'PUT' | 'HEAD' | 'DELETE', key: string): Promise<string>;
 export function putObject(s3: SeedS3, key: string, size: number, chunks: Iterable<Uint8Array>): Promise<void>;
 export function seedApproved(sql: postgres.Sql, s3: SeedS3, bodies: (SeedBody | Uint8Array)[]): Promise<Seeded[]>;

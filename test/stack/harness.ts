@@ -3,6 +3,7 @@ import postgres from 'postgres';
 import { seedApproved, type SeedBody, type Seeded } from '../../bench/lib/seed.mjs';
 import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts/lib/jwt.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { startRgw } from '../../scripts/lib/rgw.mjs';
 import { startS3rver } from '../../scripts/lib/s3.mjs';
 import { createStack } from '../../scripts/lib/stack.mjs';
 import { startS3Proxy } from '../s3-proxy';
@@ -13,8 +14,8 @@ export type { Seeded };
  * The local stack as apps meet it, for tests in Node: S3 behind a fault-injecting proxy, PostgreSQL,
  * and the Worker under wrangler over real HTTP. Everything started here is stopped by stop().
  */
-export async function startHarness(options: { workerBindings?: Record<string, string> } = {}) {
-  const s3 = await startS3rver();
+export async function startHarness(options: { workerBindings?: Record<string, string>; s3?: 's3rver' | 'rgw' } = {}) {
+  const s3 = options.s3 === 'rgw' ? await startRgw() : await startS3rver();
   const proxy = await startS3Proxy(s3.endpoint);
   const stack = createStack({
     port: await freePort(),

@@ -1,0 +1,270 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { presignRawObject } from '../../bench/lib/seed.mjs';
+import { demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
+import type { SeenRequest } from '../s3-proxy';
+import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
+import { run, startHarness, type Harness, type Seeded } from './harness';
+
+const MiB = 1024 * 1024;
+const demoCompanyId = '00000000-0000-4000-8000-0000000c0a01';
+
+/**
+ * Datasets end to end on the local stack: the build job on the local queue, the archive in the
+ * processed bucket checked byte for byte against the streamed bundle of the same members and by
+ * unzip and Python's zipfile, the S3 request log showing what was copied inside S3, grants,
+ * download URLs and their access-log rows, resume after a failed attempt, and failure.
+ */
+export function describeDatasets(s3: 's3rver' | 'rgw') {
+  let harness: Harness;
+  let admin: string;
+  let company: string;
+  const workDir = mkdtempSync(join(tmpdir(), 'storage-manager-datasets-'));
+
+  beforeAll(async () => {
+    harness = await startHarness({
+      s3,
+      // Retries come after a second here rather than half a minute; three failures make a failure.
+      workerBindings: { DATASET_BUILD_RETRY_DELAY_SECONDS: '1', DATASET_BUILD_FAILED_ATTEMPTS: '3' },
+    });
+    admin = await harness.tokenFor('admin');
+    company = await harness.tokenFor('company');
+  }, 120_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    rmSync(workDir, { recursive: true, force: true });
+  });
+
+  async function api(method: string, path: string, token: string, json?: unknown) {
+    const response = await fetch(`${harness.api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'dataset-tests/1' },
+      body: json === undefined ? undefined : JSON.stringify(json),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : undefined };
+  }
+
+  async function createDataset(name: string, members: Seeded[]): Promise<string> {
+    const created = await api('POST', '/v1/datasets', admin, { name, description: 'test dataset', submissionIds: members.map((member) => member.id) });
+    expect(created.status, JSON.stringify(created.json)).toBe(202);
+    expect(created.json).toEqual({ id: expect.any(String), status: 'building' });
+    return created.json.id;
+  }
+
+  async function settled(id: string): Promise<any> {
+    for (const started = Date.now(); Date.now() - started < 110_000; ) {
+      const dataset = await api('GET', `/v1/datasets/${id}`, admin);
+      expect(dataset.status).toBe(200);
+      if (dataset.json.status !== 'building') return dataset.json;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`dataset ${id} still building`);
+  }
+
+  async function download(url: string, file: string, headersFile?: string) {
+    const result = await run('curl', ['-sS', '-f', '-o', file, ...(headersFile ? ['-D', headersFile] : []), url]);
+    expect(result.status, result.stderr).toBe(0);
+    return readFileSync(file);
+  }
+
+  const archivePath = (id: string, name: string) => `/${harness.s3.buckets.processed}/datasets/${id}/${name}.zip`;
+  const requestsSince = (from: number): SeenRequest[] => harness.proxy.seen.slice(from);
+  const sameSize = (count: number, size: number) => Array.from({ length: count }, () => randomBytes(size));
+  const small = (count: number, max: number) => Array.from({ length: count }, (_, index) => randomBytes(index === 0 ? 0 : 1 + Math.floor(Math.random() * max)));
+
+  describe(`datasets (${s3})`, () => {
+    let members: Seeded[];
+    let large: Seeded[];
+    let datasetId: string;
+    let dataset: any;
+    let buildRequests: SeenRequest[];
+
+    it('builds a dataset of mixed sizes: large members copied inside S3, byte-identical to the bundle of the same members, read by unzip and zipfile', async () => {
+      const bodies = [...small(6, 80_000), randomBytes(12 * MiB), ...small(12, 200_000), randomBytes(16 * MiB), randomBytes(6 * MiB), ...small(20, 50_000)];
+      members = await harness.seedApproved(bodies);
+      large = members.filter((member) => member.size >= 5 * MiB);
+      expect(large).toHaveLength(3);
+
+      const logFrom = harness.proxy.seen.length;
+      datasetId = await createDataset('mixed-sizes', members);
+      dataset = await settled(datasetId);
+      expect(dataset).toMatchObject({ status: 'ready', members: members.length, entries: members.length + 1, failureReason: null });
+      expect(dataset.etag).toMatch(/^"[^"]+"$/);
+      buildRequests = requestsSince(logFrom);
+
+      // UploadPartCopy named every large member as its source...
+      const copySources = buildRequests.filter((request) => request.copySource !== null).map((request) => decodeURIComponent(request.copySource!));
+      for (const member of large) expect(copySources.some((source) => source.endsWith(member.objectKey)), member.objectKey).toBe(true);
+      // ...and their bytes were never read by the Worker, except the first large member's first
+      // bytes, borrowed once so the archive's first part reaches S3's 5 MiB minimum.
+      const reads = (member: Seeded) => buildRequests.filter((request) => request.method === 'GET' && request.path.endsWith(member.objectKey));
+      expect(reads(large[1]!)).toEqual([]);
+      expect(reads(large[2]!)).toEqual([]);
+      const borrowed = reads(large[0]!);
+      expect(borrowed).toHaveLength(1);
+      expect(Number(/^bytes=0-(\d+)$/.exec(borrowed[0]!.range ?? '')?.[1]) + 1).toBeLessThan(5 * MiB);
+
+      const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: members.map((member) => member.id) });
+      expect(bundle.status).toBe(201);
+      expect(bundle.json.bytes).toBe(dataset.bytes);
+      const bundleBytes = await download(bundle.json.url, join(workDir, 'bundle.zip'));
+
+      const grant = await api('POST', `/v1/datasets/${datasetId}/grants`, admin, { companyId: demoCompanyId });
+      expect(grant.status).toBe(201);
+      const link = await api('POST', `/v1/datasets/${datasetId}/download-url`, company);
+      expect(link.status, JSON.stringify(link.json)).toBe(200);
+      expect(link.json.bytes).toBe(dataset.bytes);
+      const ttl = Date.parse(link.json.expiresAt) - Date.now();
+      expect(ttl).toBeGreaterThan(14 * 60_000);
+      expect(ttl).toBeLessThanOrEqual(15 * 60_000);
+      const archiveFile = join(workDir, 'dataset.zip');
+      const headersFile = join(workDir, 'dataset.headers');
+      const archiveBytes = await download(link.json.url, archiveFile, headersFile);
+      expect(statSync(archiveFile).size).toBe(dataset.bytes);
+      expect(readFileSync(headersFile, 'utf8')).toMatch(/content-disposition: attachment; filename="mixed-sizes\.zip"/i);
+      expect(Buffer.compare(archiveBytes, bundleBytes)).toBe(0);
+
+      const unzip = testWithUnzip(archiveFile, true);
+      expect(unzip.status, unzip.output).toBe(0);
+      const python = readWithPython(archiveFile);
+      expect(python.testzip).toBeNull();
+      expect(python.entries.map((entry) => entry.name)).toEqual(['manifest.csv', ...members.map((member) => `${demoTaskId}/${member.id}.bin`)]);
+      python.entries.slice(1).forEach((entry, index) => expect(entry.sha256).toBe(members[index]!.sha256));
+    });
+
+    it('leaves no temporary objects and no open multipart upload behind', async () => {
+      const temporaryPuts = buildRequests.filter((request) => request.path.includes('.zip.parts/'));
+      expect(temporaryPuts.length).toBeGreaterThan(0);
+      const deletes = buildRequests.filter((request) => request.method === 'DELETE' && request.path.includes('.zip.parts/'));
+      const created = new Set(temporaryPuts.filter((request) => request.method === 'POST' && request.query.has('uploads')).map((request) => request.path));
+      expect(new Set(deletes.map((request) => request.path))).toEqual(created);
+      for (const path of created) {
+        const key = path.slice(`/${harness.s3.buckets.processed}/`.length);
+        expect((await fetch(await presignProcessed('HEAD', key), { method: 'HEAD' })).status, key).toBe(404);
+      }
+    });
+
+    it('logs each download: one access-log row per URL, with company, dataset, IP and user agent', async () => {
+      for (let count = 0; count < 2; count++) expect((await api('POST', `/v1/datasets/${datasetId}/download-url`, company)).status).toBe(200);
+      const log = await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin);
+      expect(log.status).toBe(200);
+      expect(log.json.entries).toHaveLength(3);
+      for (const entry of log.json.entries) {
+        expect(entry).toMatchObject({ action: 'dataset.download', datasetId, userId: demoUsers.company.userId, companyId: demoCompanyId, userAgent: 'dataset-tests/1' });
+        expect(entry.ip).toEqual(expect.any(String));
+      }
+      const byAction = await api('GET', `/v1/access-log?action=dataset.download&companyId=${demoCompanyId}&limit=2`, admin);
+      expect(byAction.json.entries).toHaveLength(2);
+      expect(byAction.json.nextCursor).toEqual(expect.any(Number));
+    });
+
+    it('hides a dataset from a company without a grant (404 on it and its URL, absent from the list), and lets granted companies bundle its members', async () => {
+      const otherMembers = await harness.seedApproved(small(3, 10_000));
+      const otherId = await createDataset('not-granted', otherMembers);
+      await settled(otherId);
+      expect((await api('GET', `/v1/datasets/${otherId}`, company)).status).toBe(404);
+      const url = await api('POST', `/v1/datasets/${otherId}/download-url`, company);
+      expect(url.status).toBe(404);
+      expect(url.json.error.code).toBe('not_found');
+      const listed = await api('GET', '/v1/datasets', company);
+      expect(listed.json.datasets.map((entry: { id: string }) => entry.id)).toEqual([datasetId]);
+      expect(listed.json.datasets[0].grantedTo).toEqual([demoCompanyId]);
+      expect((await api('GET', '/v1/datasets', await harness.tokenFor('contributor'))).status).toBe(403);
+
+      const granted = await api('POST', '/v1/bundles', company, { submissionIds: [members[3]!.id, members[1]!.id] });
+      expect(granted.status).toBe(201);
+      const outside = await api('POST', '/v1/bundles', company, { submissionIds: [members[3]!.id, otherMembers[1]!.id] });
+      expect(outside.status).toBe(400);
+
+      const revoked = await api('DELETE', `/v1/datasets/${datasetId}/grants/${demoCompanyId}`, admin);
+      expect(revoked.status).toBe(204);
+      expect((await api('POST', `/v1/datasets/${datasetId}/download-url`, company)).status).toBe(404);
+      expect((await api('DELETE', `/v1/datasets/${datasetId}/grants/${demoCompanyId}`, admin)).status).toBe(404);
+      const log = await api('GET', `/v1/access-log?datasetId=${otherId}`, admin);
+      expect(log.json.entries).toEqual([]);
+    });
+
+    it('resumes a build whose attempt failed part-way without sending its finished parts again', async () => {
+      const resumeMembers = await harness.seedApproved([...sameSize(30, 250_000), randomBytes(7 * MiB), ...sameSize(30, 250_000), randomBytes(9 * MiB), ...sameSize(40, 250_000)]);
+      const logFrom = harness.proxy.seen.length;
+      const failing = (request: SeenRequest) => request.method === 'PUT' && request.path.endsWith('/resumed.zip') && request.query.get('partNumber') === '3';
+      harness.proxy.inject(failing, { kind: 'status', status: 500, code: 'InternalError' }, 1);
+      const id = await createDataset('resumed', resumeMembers);
+      const result = await settled(id);
+      expect(result.status).toBe('ready');
+      const partPuts = requestsSince(logFrom).filter((request) => request.method === 'PUT' && request.path === archivePath(id, 'resumed') && request.query.has('partNumber'));
+      const sends = new Map<string, number>();
+      for (const request of partPuts) sends.set(request.query.get('partNumber')!, (sends.get(request.query.get('partNumber')!) ?? 0) + 1);
+      expect(sends.get('3')).toBe(2);
+      for (const [partNumber, count] of sends) if (partNumber !== '3') expect(count, `part ${partNumber}`).toBe(1);
+      // Stream, copy, stream, copy, stream: 30 small members before each large one exceed 5 MiB.
+      expect([...sends.keys()].sort()).toEqual(['1', '2', '3', '4', '5']);
+      const [row] = await harness.sql`select failed_attempts, upload_id from public.datasets where id = ${id}`;
+      expect(row!.failed_attempts).toBe(1);
+      // One multipart upload for the archive across both attempts.
+      expect(new Set(partPuts.map((request) => request.query.get('uploadId'))).size).toBe(1);
+      const link = await api('POST', `/v1/datasets/${id}/download-url`, admin);
+      const bytes = await download(link.json.url, join(workDir, 'resumed.zip'));
+      const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: resumeMembers.map((member) => member.id) });
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(await download(bundle.json.url, join(workDir, 'resumed-bundle.zip'))).digest('hex'));
+    });
+
+    it('marks a dataset failed, with a reason, when a member is gone, and aborts its upload', async () => {
+      const doomed = await harness.seedApproved([randomBytes(6 * MiB), ...small(3, 1000), randomBytes(8 * MiB), ...small(2, 1000)]);
+      const removed = await fetch(await presignRaw('DELETE', doomed[4]!.objectKey), { method: 'DELETE' });
+      expect(removed.status).toBe(204);
+      const logFrom = harness.proxy.seen.length;
+      const id = await createDataset('doomed', doomed);
+      const result = await settled(id);
+      expect(result.status).toBe('failed');
+      expect(result.failureReason).toBe(`member ${demoTaskId}/${doomed[4]!.id}.bin is missing from the raw bucket`);
+      expect(result.bytes).toBeNull();
+      const requests = requestsSince(logFrom).filter((request) => request.path === archivePath(id, 'doomed'));
+      const uploadId = requests.find((request) => request.query.has('uploadId'))?.query.get('uploadId');
+      expect(uploadId).toEqual(expect.any(String));
+      expect(requests.filter((request) => request.method === 'DELETE' && request.query.get('uploadId') === uploadId)).toHaveLength(1);
+      expect(requests.filter((request) => request.method === 'POST' && request.query.get('uploadId') === uploadId)).toEqual([]);
+      const url = await api('POST', `/v1/datasets/${id}/download-url`, admin);
+      expect(url.status).toBe(409);
+      expect(url.json.error.code).toBe('conflict');
+    });
+
+    it('refuses bad input with 400 and records nothing', async () => {
+      const [before] = await harness.sql`select count(*)::int as count from public.datasets`;
+      const pending = await harness.sql`
+        insert into public.submissions (task_id, contributor_id, content_type, declared_size)
+        values (${demoTaskId}, ${demoUsers.contributor.userId}, 'audio/webm', 10) returning id`;
+      const cases: unknown[] = [
+        { name: '../escape', submissionIds: [members[1]!.id] },
+        { name: 'x'.repeat(101), submissionIds: [members[1]!.id] },
+        { name: 'both', submissionIds: [members[1]!.id], taskId: demoTaskId },
+        { name: 'neither' },
+        { name: 'unapproved', submissionIds: [pending[0]!.id] },
+        { name: 'unknown', submissionIds: [crypto.randomUUID()] },
+        { name: 'duplicates', submissionIds: [members[1]!.id, members[1]!.id] },
+        { name: 'empty-task', taskId: crypto.randomUUID() },
+        { name: 'extra', submissionIds: [members[1]!.id], owner: 'me' },
+      ];
+      for (const body of cases) {
+        const result = await api('POST', '/v1/datasets', admin, body);
+        expect(result.status, JSON.stringify(body)).toBe(400);
+        expect(result.json.error.code).toBe('invalid_request');
+      }
+      expect((await api('POST', '/v1/datasets', company, { name: 'nope', submissionIds: [members[1]!.id] })).status).toBe(403);
+      expect((await api('POST', `/v1/datasets/${datasetId}/grants`, admin, { companyId: crypto.randomUUID() })).status).toBe(404);
+      expect((await api('POST', `/v1/datasets/${crypto.randomUUID()}/grants`, admin, { companyId: demoCompanyId })).status).toBe(404);
+      expect((await api('POST', `/v1/datasets/${datasetId}/grants`, company, { companyId: demoCompanyId })).status).toBe(403);
+      const [after] = await harness.sql`select count(*)::int as count from public.datasets`;
+      expect(after!.count).toBe(before!.count);
+    });
+  });
+
+  const presignRaw = (method: 'HEAD' | 'DELETE', key: string) => presignRawObject(harness.s3, method, key);
+  const presignProcessed = (method: 'HEAD' | 'DELETE', key: string) =>
+    presignRawObject({ ...harness.s3, buckets: { ...harness.s3.buckets, raw: harness.s3.buckets.processed } }, method, key);
+}

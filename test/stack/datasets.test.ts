@@ -1,0 +1,3 @@
+import { describeDatasets } from './datasets-suite';
+
+describeDatasets('s3rver');
