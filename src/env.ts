@@ -94,7 +94,7 @@ const configSchema = z.object({
     retryDelaySeconds: z.coerce.number().int().min(0).max(43_200).default(30),
     // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before
     // and continues in a fresh invocation from what it recorded.
-    sliceSeconds: z.coerce.number().int().min(10).max(840).default(600),
+    sliceSeconds: z.coerce.number().int().min(0).max(840).default(600),
     // Presigned dataset downloads live at most 15 minutes (issue 6).
     downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
   }),

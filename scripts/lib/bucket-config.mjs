@@ -7,6 +7,8 @@ import { rawBucketCors } from './s3.mjs';
 
 const abortIncompleteUploadsAfterDays = 7;
 
+const abortIncompleteUploadsRule = `<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>`;
+
 /** The desired settings, from the same configuration the Worker uses. */
 export function desiredBucketSettings({ buckets, corsOrigins }) {
   return [
@@ -16,7 +18,13 @@ export function desiredBucketSettings({ buckets, corsOrigins }) {
       kind: 'lifecycle',
       // S3 API: PutBucketLifecycleConfiguration, AbortIncompleteMultipartUpload. A contributor who
       // never finishes leaves parts that cost storage; after a week they are removed.
-      body: `<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>`,
+      body: abortIncompleteUploadsRule,
+    },
+    {
+      bucket: buckets.processed,
+      kind: 'lifecycle',
+      // A dataset build that dies for good (its queue message dropped) leaves its upload open.
+      body: abortIncompleteUploadsRule,
     },
     {
       bucket: buckets.assets,

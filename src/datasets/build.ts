@@ -16,7 +16,10 @@ export interface BuildSettings {
   processedBucket: string;
   /** Parts in flight at once; each holds at most one connection waiting for headers. */
   concurrency: number;
-  /** No part is started after this moment (ms since 1970); the build continues in a new invocation. */
+  /**
+   * No part is started after this moment (ms since 1970), except one per lane so that every
+   * invocation makes progress; the build continues in a new invocation.
+   */
   deadline: number;
   /** Failed attempts after which the dataset is marked failed. */
   maxFailedAttempts: number;
@@ -103,7 +106,7 @@ async function uploadParts(parts: PlannedPart[], settings: BuildSettings, upload
   let uploaded = 0;
   let failure: { error: unknown } | null = null;
   const worker = async () => {
-    while (failure === null && next < parts.length && Date.now() < settings.deadline) {
+    for (let first = true; failure === null && next < parts.length && (first || Date.now() < settings.deadline); first = false) {
       const part = parts[next++]!;
       try {
         await upload(part);

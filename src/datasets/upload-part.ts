@@ -81,14 +81,15 @@ export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart
     await abortMultipartUpload(target.store, target.processedBucket, temporaryKey, temporaryUpload).catch(() => {});
     throw error;
   }
-  const length = part.archiveEnd - part.archiveStart;
-  const etag = await uploadPartCopy(target.store, target.processedBucket, target.objectKey, target.uploadId, part.partNumber, {
-    bucket: target.processedBucket,
-    key: temporaryKey,
-    start: 0,
-    end: length,
-  });
-  // Best effort: a leftover is a few MiB under the dataset's own prefix, deleted again at the end.
-  await deleteObject(target.store, target.processedBucket, temporaryKey).catch(() => {});
-  return etag;
+  try {
+    return await uploadPartCopy(target.store, target.processedBucket, target.objectKey, target.uploadId, part.partNumber, {
+      bucket: target.processedBucket,
+      key: temporaryKey,
+      start: 0,
+      end: part.archiveEnd - part.archiveStart,
+    });
+  } finally {
+    // Best effort: a leftover is a few MiB beside the archive, made again and deleted by a retry.
+    await deleteObject(target.store, target.processedBucket, temporaryKey).catch(() => {});
+  }
 }

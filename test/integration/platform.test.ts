@@ -16,7 +16,8 @@ describe('health and the API document', () => {
     const { json } = await call('GET', '/openapi.json');
     expect(json.openapi).toBe('3.1.0');
     expect(Object.keys(json.paths).sort()).toEqual([
-      '/assets/{key}', '/healthz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
+      '/assets/{key}', '/healthz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies',
+      '/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/download-url', '/v1/datasets/{id}/grants', '/v1/datasets/{id}/grants/{companyId}', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
       '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts',
     ]);
     const createUpload = json.paths['/v1/uploads'].post;
@@ -25,6 +26,8 @@ describe('health and the API document', () => {
     expect(json.components.schemas.CreateUploadRequest.additionalProperties).toBe(false);
     expect(body.$ref).toBe('#/components/schemas/CreateUploadRequest');
     expect(Object.keys(createUpload.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '413']));
+    expect(json.components.schemas.CreateDatasetRequest.properties.name.pattern).toBe('^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$');
+    expect(Object.keys(json.paths['/v1/datasets'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '403']));
     expect(json.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });

@@ -18,20 +18,24 @@ describe('npm run buckets:apply against Ceph RGW', () => {
     const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout.trim().split('\n').sort()).toEqual([
+      'xum-processed-datasets lifecycle: changed',
       'xum-public-assets policy: changed',
       'xum-raw-submissions cors: unchanged',
       'xum-raw-submissions lifecycle: changed',
     ]);
     const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
     expect(second.stdout.trim().split('\n').sort()).toEqual([
+      'xum-processed-datasets lifecycle: unchanged',
       'xum-public-assets policy: unchanged',
       'xum-raw-submissions cors: unchanged',
       'xum-raw-submissions lifecycle: unchanged',
     ]);
 
     const client = new AwsClient({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, service: 's3', region: rgw.region });
-    const lifecycle = await (await client.fetch(`${rgw.endpoint}/${rgw.buckets.raw}?lifecycle`)).text();
-    expect(lifecycle).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
+    for (const bucket of [rgw.buckets.raw, rgw.buckets.processed]) {
+      const lifecycle = await (await client.fetch(`${rgw.endpoint}/${bucket}?lifecycle`)).text();
+      expect(lifecycle, bucket).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
+    }
     for (const bucket of [rgw.buckets.assets, rgw.buckets.raw]) {
       const put = await client.fetch(`${rgw.endpoint}/${bucket}/icon.png`, { method: 'PUT', body: 'png', headers: { 'content-type': 'image/png' } });
       expect(put.status).toBe(200);

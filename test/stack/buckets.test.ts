@@ -34,9 +34,10 @@ describe('npm run buckets:apply', () => {
     expect(result.stderr).toContain('S3_ENDPOINT');
   });
 
-  it('the desired settings: CORS with ETag exposed, a 7-day abort rule, public read on assets only', () => {
+  it('the desired settings: CORS with ETag exposed, a 7-day abort rule on raw and processed, public read on assets only', () => {
     const settings = desiredBucketSettings({ buckets: s3.buckets, corsOrigins: ['https://*.xum-ai.app'] });
     const byKind = Object.fromEntries(settings.map((setting) => [setting.kind, setting]));
+    expect(settings.filter((setting) => setting.kind === 'lifecycle').map((setting) => setting.bucket).sort()).toEqual([s3.buckets.processed, s3.buckets.raw].sort());
     expect(byKind.cors!.bucket).toBe(s3.buckets.raw);
     expect(byKind.cors!.body).toContain('<ExposeHeader>ETag</ExposeHeader>');
     expect(byKind.lifecycle!.body).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
