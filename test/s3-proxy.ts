@@ -18,6 +18,10 @@ export interface SeenRequest {
   copySource: string | null;
   /** The client (the Worker) went away before the response was complete. */
   abandoned: boolean;
+  /** Body bytes the client sent (an UploadPart's part, none for a copy). */
+  requestBytes: number;
+  /** Body bytes returned to the client (a GET's object bytes). */
+  responseBytes: number;
 }
 
 /**
@@ -32,8 +36,10 @@ export async function startS3Proxy(target: string) {
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false };
+    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false, requestBytes: 0, responseBytes: 0 };
     seen.push(entry);
+    // Counted beside the forwarding (another 'data' listener), which pause() still throttles.
+    request.on('data', (chunk: Buffer) => (entry.requestBytes += chunk.byteLength));
     response.on('close', () => (entry.abandoned = !response.writableFinished));
     const armed = faults.find((candidate) => candidate.times > 0 && candidate.matches(entry));
     if (armed) armed.times -= 1;
@@ -45,12 +51,15 @@ export async function startS3Proxy(target: string) {
     if (fault?.kind === 'status') {
       request.resume();
       response.writeHead(fault.status, { 'content-type': 'application/xml' });
-      response.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected</Message></Error>`);
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected</Message></Error>`;
+      entry.responseBytes += Buffer.byteLength(body);
+      response.end(body);
       return;
     }
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       if (fault?.kind !== 'drop') {
+        answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
         answer.pipe(response);
         return;
       }
@@ -59,6 +68,7 @@ export async function startS3Proxy(target: string) {
         if (sent >= fault.afterBytes) return;
         const part = chunk.subarray(0, fault.afterBytes - sent);
         sent += part.byteLength;
+        entry.responseBytes += part.byteLength;
         response.write(part);
         if (sent >= fault.afterBytes) {
           answer.destroy();
