@@ -7,3 +7,4 @@ export type { SignPartsRequest, SignedPart } from '../src/routes/uploads/sign-pa
 export type { UploadedPartResponse } from '../src/routes/uploads/list-parts';
 export type { SubmissionResponse, ErrorEnvelopeResponse } from '../src/routes/schemas';
 export type { CreateBundleRequest, CreateBundleResponse } from '../src/routes/bundles/create-bundle';
+export type { DatasetDownloadUrlResponse } from '../src/routes/datasets/create-download-url';

@@ -163,6 +163,30 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(byAction.json.nextCursor).toEqual(expect.any(Number));
     });
 
+    it('the CLI downloads a dataset for a company, resuming with Range when the transfer is cut, with one URL and one log row', async () => {
+      const built = await run(process.execPath, [new URL('../../scripts/build-sdk.mjs', import.meta.url).pathname]);
+      expect(built.status, built.stderr).toBe(0);
+      const archive = archivePath(datasetId, 'mixed-sizes');
+      harness.proxy.inject((request) => request.method === 'GET' && request.path === archive, { kind: 'drop', afterBytes: 3 * MiB });
+      const logFrom = harness.proxy.seen.length;
+      const rowsBefore = (await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin)).json.entries.length;
+      const out = join(workDir, 'cli-dataset.zip');
+      const cli = new URL('../../dist/cli.mjs', import.meta.url).pathname;
+      const result = await run(process.execPath, [cli, 'dataset', '--api', harness.api, '--token', company, '--out', out, datasetId]);
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stderr).toContain('resuming');
+      expect(JSON.parse(result.stdout)).toEqual({ id: datasetId, bytes: dataset.bytes, out });
+      expect(Buffer.compare(readFileSync(out), readFileSync(join(workDir, 'dataset.zip')))).toBe(0);
+      const gets = requestsSince(logFrom).filter((request) => request.method === 'GET' && request.path === archive);
+      expect(gets).toHaveLength(2);
+      expect(gets[0]!.range).toBeNull();
+      // Resumed from what reached the file: some of the 3 MiB the proxy let through, never more.
+      const resumedFrom = Number(/^bytes=(\d+)-$/.exec(gets[1]!.range ?? '')?.[1]);
+      expect(resumedFrom).toBeGreaterThan(0);
+      expect(resumedFrom).toBeLessThanOrEqual(3 * MiB);
+      expect((await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin)).json.entries.length).toBe(rowsBefore + 1);
+    });
+
     it('hides a dataset from a company without a grant (404 on it and its URL, absent from the list), and lets granted companies bundle its members', async () => {
       const otherMembers = await harness.seedApproved(small(3, 10_000));
       const otherId = await createDataset('not-granted', otherMembers);

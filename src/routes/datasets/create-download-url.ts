@@ -47,3 +47,5 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   });
   return c.json({ url: signed.url, expiresAt: signed.expiresAt.toISOString(), bytes: download.bytes }, 200);
 };
+
+export type DatasetDownloadUrlResponse = z.infer<typeof downloadUrlSchema>;

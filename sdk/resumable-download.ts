@@ -1,0 +1,45 @@
+import { createWriteStream, existsSync, statSync } from 'node:fs';
+
+export interface ResumableDownload {
+  out: string;
+  bytes: number;
+  /** The URL to fetch from, asked for before every attempt, so an expiring link can be renewed. */
+  url: () => Promise<string>;
+  onProgress?: (progress: { uploadedBytes: number; totalBytes: number }) => void;
+  attempts?: number;
+}
+
+/**
+ * Downloads exactly `bytes` bytes to `out` in Node, resuming a cut transfer with Range and
+ * If-Range (RFC 9110 §13.1.5): the server sends only the missing bytes when its ETag still
+ * matches, or the whole object again when it does not. Throws when the file cannot be completed.
+ */
+export async function downloadResumable(download: ResumableDownload): Promise<void> {
+  const { out, bytes } = download;
+  let etag: string | null = null;
+  let started = false;
+  for (let attempt = 0; attempt < (download.attempts ?? 10); attempt++) {
+    const have = existsSync(out) ? statSync(out).size : 0;
+    if (started && have === bytes) return;
+    const headers: Record<string, string> = have > 0 && etag ? { range: `bytes=${have}-`, 'if-range': etag } : {};
+    try {
+      const response = await fetch(await download.url(), { headers });
+      if (!response.ok || !response.body) throw new Error(`download answered ${response.status}`);
+      etag = response.headers.get('etag');
+      started = true;
+      const append = response.status === 206;
+      const file = createWriteStream(out, { flags: append ? 'a' : 'w' });
+      let written = append ? have : 0;
+      for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+        if (!file.write(chunk)) await new Promise<void>((resolve) => file.once('drain', () => resolve()));
+        written += chunk.byteLength;
+        download.onProgress?.({ uploadedBytes: written, totalBytes: bytes });
+      }
+      await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+    } catch (error) {
+      process.stderr.write(`download interrupted (${(error as Error).message}); resuming\n`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+    }
+  }
+  if (!existsSync(out) || statSync(out).size !== bytes) throw new Error(`could not download ${bytes} bytes to ${out}`);
+}
