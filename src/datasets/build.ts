@@ -1,7 +1,7 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
 import {
-  beginBuildAttempt, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
+  beginBuildAttempt, forgetUpload, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
 } from '../db/dataset-builds';
 import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
@@ -51,10 +51,13 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     const layout = layOutBundle(build.members);
     const { parts } = planUploadParts(layout.plan);
     if (!uploadId) {
-      uploadId = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
-      const recorded = uploadId;
-      await asService(settings.database, (tx) => recordUploadId(tx, datasetId, recorded));
-      build.finishedParts.clear();
+      const created = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
+      uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, created));
+      if (uploadId !== created) {
+        await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, created).catch(() => {});
+        if (!uploadId) return { kind: 'skipped' };
+        return { kind: 'retry', reason: 'another attempt started the upload', failedAttempts: 0 };
+      }
     }
     const target: ArchiveTarget = {
       store: settings.store, rawBucket: settings.rawBucket, processedBucket: settings.processedBucket,
@@ -74,8 +77,18 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     if (etags.size < parts.length) return { kind: 'continue', uploadedParts: uploaded };
 
     await completeMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId,
-      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })));
-    const stored = await headObject(settings.store, settings.processedBucket, build.objectKey);
+      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! }))).catch((error: unknown) => {
+      // An attempt that completed the upload and died before recording it leaves an upload S3 no
+      // longer knows; the HEAD below decides whether the archive is there.
+      if (!(error instanceof ObjectStoreError && error.kind === 'not_found')) throw error;
+    });
+    const stored = await headObject(settings.store, settings.processedBucket, build.objectKey).catch(async (error: unknown) => {
+      if (error instanceof ObjectStoreError && error.kind === 'not_found') {
+        await asService(settings.database, (tx) => forgetUpload(tx, datasetId));
+        throw new ObjectStoreError('unavailable', 'the multipart upload is gone and no archive was stored; starting over');
+      }
+      throw error;
+    });
     if (stored.size !== layout.plan.totalLength) {
       throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
     }

@@ -41,8 +41,24 @@ export async function beginBuildAttempt(tx: Transaction, datasetId: string): Pro
   };
 }
 
-export async function recordUploadId(tx: Transaction, datasetId: string, uploadId: string): Promise<void> {
-  await tx`update public.datasets set upload_id = ${uploadId} where id = ${datasetId} and status = 'building'`;
+/**
+ * Records the archive's multipart upload, unless another delivery of the same message (Queues
+ * delivers at least once) recorded one first: then that one is returned, and the caller aborts
+ * its own.
+ */
+export async function recordUploadId(tx: Transaction, datasetId: string, uploadId: string): Promise<string | null> {
+  const [recorded] = await tx<{ upload_id: string }[]>`
+    update public.datasets set upload_id = ${uploadId}
+    where id = ${datasetId} and status = 'building' and upload_id is null
+    returning upload_id`;
+  if (recorded) return recorded.upload_id;
+  const [existing] = await tx<{ upload_id: string | null }[]>`select upload_id from public.datasets where id = ${datasetId}`;
+  return existing?.upload_id ?? null;
+}
+
+/** Drops a multipart upload S3 no longer knows, and its parts: the next attempt starts over. */
+export async function forgetUpload(tx: Transaction, datasetId: string): Promise<void> {
+  await tx`update public.datasets set upload_id = null where id = ${datasetId} and status = 'building'`;
   await tx`delete from public.dataset_build_parts where dataset_id = ${datasetId}`;
 }
 
