@@ -163,6 +163,23 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(byAction.json.nextCursor).toEqual(expect.any(Number));
     });
 
+    it('returns no URL when the access-log row cannot be written', async () => {
+      // A trigger standing in for a log table that refuses writes (full disk, a broken migration).
+      await harness.sql.unsafe(`
+        create function public.refuse_dataset_downloads() returns trigger language plpgsql as $$
+        begin if new.action = 'dataset.download' then raise exception 'access log unavailable'; end if; return new; end $$;
+        create trigger refuse_dataset_downloads before insert on public.access_log for each row execute function public.refuse_dataset_downloads();`);
+      try {
+        const refused = await api('POST', `/v1/datasets/${datasetId}/download-url`, company);
+        expect(refused.status).toBe(500);
+        expect(refused.json).toEqual({ error: { code: 'internal', message: 'internal error', requestId: expect.any(String) } });
+      } finally {
+        await harness.sql.unsafe('drop trigger refuse_dataset_downloads on public.access_log; drop function public.refuse_dataset_downloads();');
+      }
+      const rows = await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin);
+      expect(rows.json.entries).toHaveLength(3);
+    });
+
     it('the CLI downloads a dataset for a company, resuming with Range when the transfer is cut, with one URL and one log row', async () => {
       const built = await run(process.execPath, [new URL('../../scripts/build-sdk.mjs', import.meta.url).pathname]);
       expect(built.status, built.stderr).toBe(0);
