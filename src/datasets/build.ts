@@ -7,7 +7,7 @@ import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
 import { headObject, ObjectStoreError } from '../sign/objects';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
-import { MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
+import { deleteComposedParts, MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
 
 export interface BuildSettings {
   store: ObjectStore;
@@ -47,9 +47,11 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
   const build = await asService(settings.database, (tx) => beginBuildAttempt(tx, datasetId));
   if (!build || build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
+  let parts: PlannedPart[] = [];
+  const archive = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };
   try {
     const layout = layOutBundle(build.members);
-    const { parts } = planUploadParts(layout.plan);
+    parts = planUploadParts(layout.plan).parts;
     if (!uploadId) {
       const created = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
       uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, created));
@@ -92,6 +94,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     if (stored.size !== layout.plan.totalLength) {
       throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
     }
+    await deleteComposedParts(archive, parts);
     await asService(settings.database, (tx) =>
       markDatasetReady(tx, datasetId, { bytes: stored.size, entries: layout.plan.entries.length, etag: stored.etag ?? '' }));
     return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded };
@@ -104,6 +107,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       // Parts of an aborted upload are freed; an abort that fails is left to the bucket's lifecycle rule.
       await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId).catch(() => {});
     }
+    await deleteComposedParts(archive, parts);
     await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
     return { kind: 'failed', reason };
   }

@@ -64,7 +64,7 @@ export function composedPartKey(objectKey: string, partNumber: number): string {
 /**
  * Uploads one planned part of the archive and returns its ETag. A composed part is first
  * assembled as its own small object (the member's tail copied, then the bytes after it as the
- * last part, which S3 lets be any size), copied in whole, and deleted.
+ * last part, which S3 lets be any size), then copied in whole; deleteComposedParts removes it.
  */
 export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
   if (part.kind !== 'composed') return sendPiece(target, target.objectKey, target.uploadId, part.partNumber, part.pieces[0]!);
@@ -81,15 +81,22 @@ export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart
     await abortMultipartUpload(target.store, target.processedBucket, temporaryKey, temporaryUpload).catch(() => {});
     throw error;
   }
-  try {
-    return await uploadPartCopy(target.store, target.processedBucket, target.objectKey, target.uploadId, part.partNumber, {
-      bucket: target.processedBucket,
-      key: temporaryKey,
-      start: 0,
-      end: part.archiveEnd - part.archiveStart,
-    });
-  } finally {
-    // Best effort: a leftover is a few MiB beside the archive, made again and deleted by a retry.
-    await deleteObject(target.store, target.processedBucket, temporaryKey).catch(() => {});
+  return uploadPartCopy(target.store, target.processedBucket, target.objectKey, target.uploadId, part.partNumber, {
+    bucket: target.processedBucket,
+    key: temporaryKey,
+    start: 0,
+    end: part.archiveEnd - part.archiveStart,
+  });
+}
+
+/**
+ * Deletes the temporary objects of the plan's composed parts, best effort: a leftover is a few
+ * MiB beside the archive. Done once the build ends rather than part by part, since deleting one
+ * while another is being written beside it makes s3rver (one folder per key prefix) fail the write.
+ */
+export async function deleteComposedParts(target: Pick<ArchiveTarget, 'store' | 'processedBucket' | 'objectKey'>, parts: readonly PlannedPart[]): Promise<void> {
+  for (const part of parts) {
+    if (part.kind !== 'composed') continue;
+    await deleteObject(target.store, target.processedBucket, composedPartKey(target.objectKey, part.partNumber)).catch(() => {});
   }
 }
