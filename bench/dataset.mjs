@@ -31,14 +31,14 @@ const memberSize = 64 * MiB;
 const largeCount = Math.max(1, Math.floor((totalMiB * MiB) / memberSize));
 const smallCount = Number(process.env.BENCH_DATASET_SMALL ?? 16);
 const smallSize = 64 * 1024;
-const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const rounds = Number(process.env.BENCH_ROUNDS ?? (s3Kind === 'rgw' ? 1 : 2));
 // The builder's parts in flight (DATASET_BUILD_CONCURRENCY, default 4); the copy uses as many.
 const concurrency = Number(process.env.BENCH_DATASET_CONCURRENCY ?? 4);
 const targetPercent = 2;
 const buildTimeoutMs = 15 * 60_000;
-const rgwNeedsMiB = (rounds + 1) * totalMiB + 128; // members + archives + warm-up and slack
+const rgwNeedsMiB = (2 * rounds + 1) * totalMiB + 128; // members + archives + concatenations + warm-up and slack
 if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
-  throw new Error(`RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB`);
+  throw new Error(`RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((2 × BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS`);
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -201,6 +201,29 @@ try {
     return elapsed;
   }
 
+  /**
+   * The least any server-side assembly of one object can cost on this S3: a multipart upload whose
+   * parts are UploadPartCopy of the large members, whole, then Complete (small members cannot be
+   * parts, so they are left out). The build does this plus headers, composed parts and bookkeeping.
+   */
+  async function concatenate(round) {
+    const target = `${proxy.url}/${processed}/bench-concat/${round}.bin`;
+    const started = process.hrtime.bigint();
+    const created = await client.fetch(`${target}?uploads`, { method: 'POST' });
+    const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
+    if (!uploadId) throw new Error('concatenate: no UploadId');
+    const etags = await inLanes(large.map((member, index) => ({ member, partNumber: index + 1 })), concurrency, async ({ member, partNumber }) => {
+      const response = await client.fetch(`${target}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`, { method: 'PUT', headers: { 'x-amz-copy-source': `/${raw}/${member.objectKey}` } });
+      const etag = /<ETag>([^<]+)<\/ETag>/.exec(await response.text())?.[1];
+      if (!response.ok || !etag) throw new Error(`concatenate part ${partNumber}: ${response.status}`);
+      return `<Part><PartNumber>${partNumber}</PartNumber><ETag>${etag}</ETag></Part>`;
+    });
+    await s3Call(`${target}?uploadId=${encodeURIComponent(uploadId)}`, { method: 'POST', body: `<CompleteMultipartUpload>${etags.join('')}</CompleteMultipartUpload>` }, 'concatenate: complete');
+    const elapsed = seconds(started);
+    await s3Call(target, { method: 'DELETE' }, 'delete concatenation');
+    return elapsed;
+  }
+
   // Warm-up, unmeasured: the queue consumer's first start and the S3 connections.
   await build('bench-warm-up', members.slice(0, 2));
   await copy('warm-up', members.slice(0, 2));
@@ -208,8 +231,9 @@ try {
   // Alternating which goes first, so drift in the machine's load falls on both alike.
   const builds = [];
   const copies = [];
+  const concatenations = [];
   for (let round = 1; round <= rounds; round++) {
-    const steps = [async () => builds.push(await build('bench-2g', members)), async () => copies.push(await copy(round))];
+    const steps = [async () => builds.push(await build('bench-2g', members)), async () => copies.push(await copy(round)), async () => concatenations.push(await concatenate(round))];
     for (const step of round % 2 ? steps : steps.reverse()) await step();
     const b = builds.at(-1);
     log(`round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1).toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`);
@@ -236,6 +260,8 @@ try {
   console.log(`per build: ${counts.copies} requests with x-amz-copy-source (bytes stay in S3), ${counts.puts} UploadPart bodies (${counts.temporary} into composed .parts/ objects, ${mib(worst.temporaryOut)} MiB), ${counts.gets} GETs of raw members${worst.largestGets.length ? ` (over 1 MiB: ${worst.largestGets.join(', ')})` : ''}; S3 XML both ways ${(worst.xml / 1024).toFixed(1)} KiB (not counted)`);
   console.log(`Worker bytes ÷ archive: ${mib(worst.read)} MiB read + ${mib(worst.out)} MiB sent = ${mib(worst.read + worst.out)} MiB of ${mib(worst.bytes)} MiB = ${percent(worst).toFixed(3)} % (worst round) — target < ${targetPercent} %: ${percent(worst) < targetPercent ? 'met' : 'MISSED'} (these bytes do not grow with the members: < ${targetPercent} % for archives over ${mib(((worst.read + worst.out) * 100) / targetPercent)} MiB)`);
   console.log(`build ÷ plain server-side copy (CopyObject of the same ${members.length} objects, ${concurrency} at a time, same proxy): ${buildMedian.toFixed(2)} s ÷ ${copyMedian.toFixed(2)} s = ${(buildMedian / copyMedian).toFixed(2)}× (medians)`);
+  const concatenateMedian = median(concatenations);
+  console.log(`build ÷ server-side concatenation (UploadPartCopy of the ${large.length} large members into one object + Complete, ${concurrency} at a time): ${buildMedian.toFixed(2)} s ÷ ${concatenateMedian.toFixed(2)} s = ${(buildMedian / concatenateMedian).toFixed(2)}× (medians; rounds ${concatenations.map((value) => value.toFixed(2)).join(', ')} s)`);
 } finally {
   await stopAll();
 }
