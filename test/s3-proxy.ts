@@ -7,7 +7,9 @@ export type Fault =
   /** Answer with this status and an S3-style error body instead of forwarding. */
   | { kind: 'status'; status: number; code: string }
   /** Send headers and `afterBytes` bytes of the body, then cut the connection. */
-  | { kind: 'drop'; afterBytes: number };
+  | { kind: 'drop'; afterBytes: number }
+  /** Forward the request, so S3 acts on it, but answer this error instead: an answer lost on the way. */
+  | { kind: 'lose-answer'; status: number; code: string };
 
 export interface SeenRequest {
   method: string;
@@ -48,15 +50,23 @@ export async function startS3Proxy(target: string) {
       request.socket.destroy();
       return;
     }
-    if (fault?.kind === 'status') {
-      request.resume();
-      response.writeHead(fault.status, { 'content-type': 'application/xml' });
-      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${fault.code}</Code><Message>injected</Message></Error>`;
+    const answerError = (status: number, code: string) => {
+      response.writeHead(status, { 'content-type': 'application/xml' });
+      const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>`;
       entry.responseBytes += Buffer.byteLength(body);
       response.end(body);
+    };
+    if (fault?.kind === 'status') {
+      request.resume();
+      answerError(fault.status, fault.code);
       return;
     }
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
+      if (fault?.kind === 'lose-answer') {
+        answer.resume();
+        answer.on('end', () => answerError(fault.status, fault.code));
+        return;
+      }
       response.writeHead(answer.statusCode ?? 502, answer.headers);
       if (fault?.kind !== 'drop') {
         answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));

@@ -86,6 +86,8 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     });
     const stored = await headObject(settings.store, settings.processedBucket, build.objectKey).catch(async (error: unknown) => {
       if (error instanceof ObjectStoreError && error.kind === 'not_found') {
+        // Aborted too, in case S3 does know it after all: nothing may keep paying for its parts.
+        await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId!).catch(() => {});
         await asService(settings.database, (tx) => forgetUpload(tx, datasetId));
         throw new ObjectStoreError('unavailable', 'the multipart upload is gone and no archive was stored; starting over');
       }

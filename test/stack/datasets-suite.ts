@@ -255,6 +255,35 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(await download(bundle.json.url, join(workDir, 'resumed-bundle.zip'))).digest('hex'));
     });
 
+    it('a Complete whose answer was lost finds the archive stored; one whose upload is gone starts over', async () => {
+      const bodies = () => [...sameSize(25, 250_000), randomBytes(6 * MiB), randomBytes(1000)];
+      const isComplete = (name: string) => (request: SeenRequest) => request.method === 'POST' && request.path.endsWith(`/${name}.zip`) && request.query.has('uploadId');
+
+      // S3 completed the upload, but its answer never arrived: the HEAD finds the archive.
+      const lostMembers = await harness.seedApproved(bodies());
+      harness.proxy.inject(isComplete('lost-answer'), { kind: 'lose-answer', status: 404, code: 'NoSuchUpload' }, 1);
+      let logFrom = harness.proxy.seen.length;
+      const lostId = await createDataset('lost-answer', lostMembers);
+      expect(await settled(lostId)).toMatchObject({ status: 'ready', entries: lostMembers.length + 1 });
+      expect(requestsSince(logFrom).filter(isComplete('lost-answer'))).toHaveLength(1);
+      expect((await harness.sql`select failed_attempts from public.datasets where id = ${lostId}`)[0]!.failed_attempts).toBe(0);
+
+      // S3 no longer knows the upload and holds no archive: the next attempt uses a new upload.
+      const goneMembers = await harness.seedApproved(bodies());
+      harness.proxy.inject(isComplete('gone-upload'), { kind: 'status', status: 404, code: 'NoSuchUpload' }, 1);
+      logFrom = harness.proxy.seen.length;
+      const goneId = await createDataset('gone-upload', goneMembers);
+      expect(await settled(goneId)).toMatchObject({ status: 'ready' });
+      const uploads = new Set(requestsSince(logFrom).filter((request) => request.path === archivePath(goneId, 'gone-upload') && request.query.has('uploadId')).map((request) => request.query.get('uploadId')));
+      expect(uploads.size).toBe(2);
+      const [first] = [...uploads];
+      expect(requestsSince(logFrom).filter((request) => request.method === 'DELETE' && request.query.get('uploadId') === first)).toHaveLength(1);
+      expect((await harness.sql`select failed_attempts from public.datasets where id = ${goneId}`)[0]!.failed_attempts).toBe(1);
+      const link = await api('POST', `/v1/datasets/${goneId}/download-url`, admin);
+      const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: goneMembers.map((member) => member.id) });
+      expect(Buffer.compare(await download(link.json.url, join(workDir, 'gone.zip')), await download(bundle.json.url, join(workDir, 'gone-bundle.zip')))).toBe(0);
+    });
+
     it('marks a dataset failed, with a reason, when a member is gone, and aborts its upload', async () => {
       const doomed = await harness.seedApproved([randomBytes(6 * MiB), ...small(3, 1000), randomBytes(8 * MiB), ...small(2, 1000)]);
       const removed = await fetch(await presignRaw('DELETE', doomed[4]!.objectKey), { method: 'DELETE' });
