@@ -5,7 +5,7 @@ import {
 } from '../db/dataset-builds';
 import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
-import { headObject, ObjectStoreError } from '../sign/objects';
+import { headObject, ObjectStoreError, type ObjectHead } from '../sign/objects';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
 import { deleteComposedParts, MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
 
@@ -78,21 +78,8 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     });
     if (etags.size < parts.length) return { kind: 'continue', uploadedParts: uploaded };
 
-    await completeMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId,
-      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! }))).catch((error: unknown) => {
-      // An attempt that completed the upload and died before recording it leaves an upload S3 no
-      // longer knows; the HEAD below decides whether the archive is there.
-      if (!(error instanceof ObjectStoreError && error.kind === 'not_found')) throw error;
-    });
-    const stored = await headObject(settings.store, settings.processedBucket, build.objectKey).catch(async (error: unknown) => {
-      if (error instanceof ObjectStoreError && error.kind === 'not_found') {
-        // Aborted too, in case S3 does know it after all: nothing may keep paying for its parts.
-        await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId!).catch(() => {});
-        await asService(settings.database, (tx) => forgetUpload(tx, datasetId));
-        throw new ObjectStoreError('unavailable', 'the multipart upload is gone and no archive was stored; starting over');
-      }
-      throw error;
-    });
+    const stored = await completeArchive(settings, datasetId, build.objectKey, uploadId,
+      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })));
     if (stored.size !== layout.plan.totalLength) {
       throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
     }
@@ -113,6 +100,32 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
     return { kind: 'failed', reason };
   }
+}
+
+/**
+ * CompleteMultipartUpload, then a HEAD of what S3 stored. An attempt that completed the upload
+ * and died before recording it leaves an upload S3 no longer knows (404); the HEAD then decides
+ * whether the archive is there. When it is not, the upload is dropped and the next attempt
+ * starts over.
+ */
+async function completeArchive(
+  settings: BuildSettings,
+  datasetId: string,
+  objectKey: string,
+  uploadId: string,
+  parts: { partNumber: number; etag: string }[],
+): Promise<ObjectHead> {
+  const isNotFound = (error: unknown) => error instanceof ObjectStoreError && error.kind === 'not_found';
+  await completeMultipartUpload(settings.store, settings.processedBucket, objectKey, uploadId, parts).catch((error: unknown) => {
+    if (!isNotFound(error)) throw error;
+  });
+  return headObject(settings.store, settings.processedBucket, objectKey).catch(async (error: unknown) => {
+    if (!isNotFound(error)) throw error;
+    // Aborted too, in case S3 does know it after all: nothing may keep paying for its parts.
+    await abortMultipartUpload(settings.store, settings.processedBucket, objectKey, uploadId).catch(() => {});
+    await asService(settings.database, (tx) => forgetUpload(tx, datasetId));
+    throw new ObjectStoreError('unavailable', 'the multipart upload is gone and no archive was stored; starting over');
+  });
 }
 
 /**
