@@ -19,6 +19,7 @@ import { startS3rver } from '../scripts/lib/s3.mjs';
 import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
 import { importTypeScript } from './lib/load-typescript.mjs';
 import { seedApproved } from './lib/seed.mjs';
+import { median } from './lib/stats.mjs';
 
 const MiB = 1024 * 1024;
 const s3Kind = process.env.STORAGE_MANAGER_S3 ?? 's3rver';
@@ -44,11 +45,6 @@ if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
 const log = (line) => process.stderr.write(`${line}\n`);
 const seconds = (since) => Number(process.hrtime.bigint() - since) / 1e9;
 const mib = (bytes) => (bytes / MiB).toFixed(1);
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 /** Runs `task(item)` for every item with `lanes` at a time; results keep the items' order. */
 async function inLanes(items, lanes, task) {

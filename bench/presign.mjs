@@ -10,6 +10,7 @@ import { freePort } from '../scripts/lib/ports.mjs';
 import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
 import { importTypeScript } from './lib/load-typescript.mjs';
 import { formatLoad, loadHeader, runLoad } from './lib/load.mjs';
+import { median } from './lib/stats.mjs';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -56,7 +57,6 @@ async function compareSigners(s3) {
       rates[name].push(perRound / (Number(process.hrtime.bigint() - started) / 1e9));
     }
   }
-  const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
   return { ours: median(rates.ours), theirs: median(rates.theirs) };
 }
 

@@ -12,6 +12,7 @@ import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/j
 import { freePort } from '../scripts/lib/ports.mjs';
 import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
 import { importTypeScript } from './lib/load-typescript.mjs';
+import { median } from './lib/stats.mjs';
 
 const size = Number(process.env.BENCH_UPLOAD_BYTES ?? 1024 ** 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -59,7 +60,6 @@ async function multipart(sdk, fromFile, api, token, concurrency) {
   return { parts: partsDone, total: Number(process.hrtime.bigint() - started) / 1e9 };
 }
 
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const stack = createStack({ port: await freePort(), log: (line) => process.stderr.write(`[stack] ${line}\n`) });
 try {
   const { url, auth, s3 } = await stack.start();

@@ -19,6 +19,7 @@ import { createStack } from '../scripts/lib/stack.mjs';
 import { download, keepAliveAgent } from './lib/download.mjs';
 import { presignRawObject, seedApproved } from './lib/seed.mjs';
 import { clockTicksPerSecond, cpuTicks, findWorkerdPids, sampleResident, workerdRole } from './lib/workerd.mjs';
+import { median } from './lib/stats.mjs';
 
 const MiB = 1024 * 1024;
 const scale = Number(process.env.BENCH_SCALE ?? 1);
@@ -36,11 +37,6 @@ const variants = ['direct', 'ours', 'passthrough', 'fflate', 'client-zip'];
 const targets = { throughput: 0.9, cpuOverFloor: 1.2, memoryGrowthBytes: 16 * MiB, librariesCpu: 10 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 const label = ({ count, size }) => `${count.toLocaleString('en')} × ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}`;
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 

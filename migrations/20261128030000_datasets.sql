@@ -97,6 +97,14 @@ create policy "dataset grants: admins grant" on public.dataset_grants for insert
 create policy "dataset grants: admins revoke" on public.dataset_grants for delete to authenticated
   using (gateway.current_app_role() = 'admin');
 
+-- True when every id names an approved submission, each once: what datasets and bundles may hold.
+create function gateway.all_approved(submission_ids uuid[]) returns boolean
+language sql stable security definer set search_path = '' as $$
+  select cardinality(submission_ids) > 0
+    and (select count(distinct s.id) from public.submissions s
+         where s.id = any (submission_ids) and s.status = 'approved') = cardinality(submission_ids)
+$$;
+
 -- Records a dataset and freezes its members: the given submissions in that order, or every
 -- approved submission of a task, oldest first. Admins only; every member must be approved.
 -- Returns null when the caller may not, when a submission is missing or not approved, or when
@@ -116,12 +124,8 @@ begin
     from public.submissions s where s.task_id = from_task and s.status = 'approved';
   else
     members := coalesce(submission_ids, '{}');
-    if (select count(distinct s.id) from public.submissions s
-        where s.id = any (members) and s.status = 'approved') <> cardinality(members) then
-      return null;
-    end if;
   end if;
-  if cardinality(members) = 0 then
+  if not gateway.all_approved(members) then
     return null;
   end if;
   insert into public.datasets (name, description) values (dataset_name, coalesce(dataset_description, ''))
@@ -138,7 +142,7 @@ $$;
 -- no URL exists without its row. Nothing is returned (and nothing logged) for a dataset the
 -- caller may not see; a visible dataset that is not ready is returned without logging.
 create function gateway.record_dataset_download(requested_dataset uuid, client_ip text, client_user_agent text)
-returns table (name text, status public.dataset_status, object_key text, bytes bigint, logged boolean)
+returns table (name text, status public.dataset_status, object_key text, bytes bigint)
 language plpgsql volatile security definer set search_path = '' as $$
 declare
   found public.datasets;
@@ -151,7 +155,7 @@ begin
     insert into public.access_log (user_id, company_id, action, dataset_id, ip, user_agent)
       values (auth.uid(), gateway.current_company_id(), 'dataset.download', found.id, client_ip, client_user_agent);
   end if;
-  return query select found.name, found.status, found.object_key, found.bytes, found.status = 'ready';
+  return query select found.name, found.status, found.object_key, found.bytes;
 end
 $$;
 
@@ -167,9 +171,7 @@ begin
   if caller_role is distinct from 'admin' and caller_role is distinct from 'company' then
     return null;
   end if;
-  if cardinality(submission_ids) = 0
-     or (select count(distinct s.id) from public.submissions s
-         where s.id = any (submission_ids) and s.status = 'approved') <> cardinality(submission_ids) then
+  if not gateway.all_approved(submission_ids) then
     return null;
   end if;
   if caller_role = 'company' and exists (
@@ -193,6 +195,7 @@ begin
 end
 $$;
 
+revoke all on function gateway.all_approved(uuid[]) from public;
 revoke all on function gateway.dataset_granted_to_caller(uuid), gateway.create_dataset(text, text, uuid[], uuid),
   gateway.record_dataset_download(uuid, text, text) from public;
 grant execute on function gateway.dataset_granted_to_caller(uuid), gateway.create_dataset(text, text, uuid[], uuid),

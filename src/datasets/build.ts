@@ -1,7 +1,7 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
 import {
-  beginBuildAttempt, forgetUpload, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
+  readBuild, forgetUpload, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
 } from '../db/dataset-builds';
 import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
@@ -33,7 +33,8 @@ export class PermanentBuildError extends Error {
 export type BuildOutcome =
   | { kind: 'ready'; bytes: number; uploadedParts: number }
   | { kind: 'continue'; uploadedParts: number }
-  | { kind: 'retry'; reason: string; failedAttempts: number }
+  /** `failedAttempts` is absent when the attempt did not count as a failure. */
+  | { kind: 'retry'; reason: string; failedAttempts?: number }
   | { kind: 'failed'; reason: string }
   | { kind: 'skipped' };
 
@@ -44,7 +45,7 @@ export type BuildOutcome =
  * attempt; a permanent one, or too many failures, aborts the upload and marks the dataset failed.
  */
 export async function buildDataset(datasetId: string, settings: BuildSettings): Promise<BuildOutcome> {
-  const build = await asService(settings.database, (tx) => beginBuildAttempt(tx, datasetId));
+  const build = await asService(settings.database, (tx) => readBuild(tx, datasetId));
   if (!build || build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
   let parts: PlannedPart[] = [];
@@ -58,7 +59,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       if (uploadId !== created) {
         await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, created).catch(() => {});
         if (!uploadId) return { kind: 'skipped' };
-        return { kind: 'retry', reason: 'another attempt started the upload', failedAttempts: 0 };
+        return { kind: 'retry', reason: 'another attempt started the upload' };
       }
     }
     const target: ArchiveTarget = {

@@ -31,7 +31,7 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
         concurrency: config.datasets.buildConcurrency,
         deadline: started + config.datasets.sliceSeconds * 1000,
         maxFailedAttempts: config.datasets.failedAttempts,
-      }).catch((error: unknown) => ({ kind: 'retry' as const, reason: error instanceof Error ? error.name : 'unknown', failedAttempts: -1 }));
+      }).catch((error: unknown) => ({ kind: 'retry' as const, reason: error instanceof Error ? error.name : 'unknown' }));
       log({ level: outcome.kind === 'failed' ? 'error' : 'info', msg: 'dataset build', datasetId, ms: Date.now() - started, ...outcome });
       if (outcome.kind === 'continue') {
         await env.DATASET_BUILDS.send({ datasetId });

@@ -57,7 +57,7 @@ async function sendPiece(target: ArchiveTarget, key: string, uploadId: string, p
 }
 
 /** Key of the temporary object a composed part is assembled in, beside the archive. */
-export function composedPartKey(objectKey: string, partNumber: number): string {
+function composedPartKey(objectKey: string, partNumber: number): string {
   return `${objectKey}.parts/${partNumber}`;
 }
 

@@ -17,7 +17,7 @@ export interface DatasetBuild {
 }
 
 /** The dataset with its frozen members and recorded progress; null when there is no such dataset. */
-export async function beginBuildAttempt(tx: Transaction, datasetId: string): Promise<DatasetBuild | null> {
+export async function readBuild(tx: Transaction, datasetId: string): Promise<DatasetBuild | null> {
   const [dataset] = await tx<{ id: string; status: DatasetStatus; object_key: string; upload_id: string | null }[]>`
     select id, status, object_key, upload_id from public.datasets where id = ${datasetId}`;
   if (!dataset) return null;

@@ -110,9 +110,8 @@ export interface DatasetDownload {
   name: string;
   status: DatasetStatus;
   objectKey: string;
+  /** Known once ready; the access-log row is written only for a ready dataset. */
   bytes: number | null;
-  /** The access-log row was written: only then may a URL be handed out. */
-  logged: boolean;
 }
 
 /**
@@ -120,9 +119,9 @@ export interface DatasetDownload {
  * (gateway.record_dataset_download). Null when the caller may not see the dataset.
  */
 export async function recordDatasetDownload(tx: Transaction, datasetId: string, client: { ip: string | null; userAgent: string | null }): Promise<DatasetDownload | null> {
-  const rows = await tx<{ name: string; status: DatasetStatus; object_key: string; bytes: string | null; logged: boolean }[]>`
+  const rows = await tx<{ name: string; status: DatasetStatus; object_key: string; bytes: string | null }[]>`
     select * from gateway.record_dataset_download(${datasetId}, ${client.ip}, ${client.userAgent})`;
   const row = rows[0];
   if (!row) return null;
-  return { name: row.name, status: row.status, objectKey: row.object_key, bytes: row.bytes === null ? null : Number(row.bytes), logged: row.logged };
+  return { name: row.name, status: row.status, objectKey: row.object_key, bytes: row.bytes === null ? null : Number(row.bytes) };
 }

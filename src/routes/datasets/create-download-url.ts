@@ -37,7 +37,8 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   // The row commits with this transaction, before anything is signed; a failure is a 503 and no URL.
   const download = await asPrincipal(c, ['admin', 'company'], (tx) => recordDatasetDownload(tx, id, clientOf(c)));
   if (!download) throw new ApiError('not_found', 'dataset not found');
-  if (!download.logged || download.bytes === null) throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
+  // Only a ready dataset was logged (gateway.record_dataset_download); only it gets a URL.
+  if (download.status !== 'ready' || download.bytes === null) throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
   const signed = await presignDownload(config.s3, {
     bucket: config.buckets.processed,
     key: download.objectKey,
