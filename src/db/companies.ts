@@ -9,3 +9,8 @@ export interface Company {
 export async function listCompanies(tx: Transaction): Promise<Company[]> {
   return tx<Company[]>`select id, name from public.companies order by name, id`;
 }
+
+/** Whether the caller can see the company under RLS (admins see every one). */
+export async function companyExists(tx: Transaction, companyId: string): Promise<boolean> {
+  return (await tx`select 1 from public.companies where id = ${companyId}`).length > 0;
+}

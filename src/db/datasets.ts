@@ -102,10 +102,6 @@ export async function revokeDatasetGrant(tx: Transaction, datasetId: string, com
   return rows.length > 0;
 }
 
-export async function companyExists(tx: Transaction, companyId: string): Promise<boolean> {
-  return (await tx`select 1 from public.companies where id = ${companyId}`).length > 0;
-}
-
 export interface DatasetDownload {
   name: string;
   status: DatasetStatus;
