@@ -38,13 +38,13 @@ async function compareSigners(s3) {
   const key = (i) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
   const ours = (i) => presignUpload(settings, { bucket: s3.buckets.raw, key: key(i), contentType: 'audio/webm', contentLength: 48213, expiresInSeconds: 900 });
   const theirs = (i) =>
-    getSignedUrl(client, new PutObjectCommand({ Bucket: s3.buckets.raw, Key: key(i), ContentType: 'audio/webm', ContentLength: 48213 }), {
+    getSignedUrl(client, new PutObjectCommand({ Bucket: s3.buckets.raw, Key: key(i), ContentType: 'audio/webm', ContentLength: 48213, ACL: 'private' }), {
       expiresIn: 900,
-      signableHeaders: new Set(['content-type', 'content-length']),
+      signableHeaders: new Set(['content-type', 'content-length', 'x-amz-acl']),
     });
   // Both sign the same canonical request: same host, path, expiry and signed headers.
   const sample = [new URL((await ours(1)).url), new URL(await theirs(1))];
-  for (const url of sample) if (url.searchParams.get('X-Amz-SignedHeaders') !== 'content-length;content-type;host') throw new Error(`unexpected signed headers in ${url}`);
+  for (const url of sample) if (url.searchParams.get('X-Amz-SignedHeaders') !== 'content-length;content-type;host;x-amz-acl') throw new Error(`unexpected signed headers in ${url}`);
 
   const perRound = 5000;
   const rounds = 6;

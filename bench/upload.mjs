@@ -34,7 +34,7 @@ async function singlePut(presignUpload, s3) {
   const signed = await presignUpload(settings, { bucket: s3.buckets.raw, key: `bench/single-${Date.now()}`, contentType: 'video/mp4', contentLength: size, expiresInSeconds: 900 });
   const started = process.hrtime.bigint();
   await new Promise((resolve, reject) => {
-    const put = httpRequest(signed.url, { method: 'PUT', headers: { 'content-type': 'video/mp4', 'content-length': String(size) } }, (response) => {
+    const put = httpRequest(signed.url, { method: 'PUT', headers: signed.headers }, (response) => {
       response.resume();
       response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT answered ${response.statusCode}`))));
     });

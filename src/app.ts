@@ -5,6 +5,7 @@ import type { AppEnv } from './context';
 import { DatabaseUnavailableError } from './db/client';
 import { ApiError, errorEnvelope, type ErrorCode } from './errors';
 import { bindings } from './middleware/config';
+import { jsonBodyLimit } from './middleware/body-limit';
 import { apiCors } from './middleware/cors';
 import { requestLog } from './middleware/request-log';
 import { listAccessLog, listAccessLogHandler } from './routes/access-log/list-access-log';
@@ -49,9 +50,15 @@ function toApiError(error: unknown, requestId: string): ApiError {
     const code = httpExceptionCodes[error.status];
     if (code) return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
   }
-  if (error instanceof DatabaseUnavailableError || error instanceof ObjectStoreError) {
+  if (error instanceof DatabaseUnavailableError) {
     console.log(JSON.stringify({ level: 'error', msg: 'upstream unavailable', error: error.name, detail: error.message, requestId }));
     return new ApiError('upstream_unavailable', 'a storage service is unavailable, try again shortly');
+  }
+  // RFC 9110 §15.6.3 and §15.6.5: the gateway's upstream answered wrongly (502) or not in time (504).
+  if (error instanceof ObjectStoreError) {
+    console.log(JSON.stringify({ level: 'error', msg: 'object store failed', kind: error.kind, status: error.status ?? null, code: error.code ?? null, requestId }));
+    if (error.kind === 'timeout') return new ApiError('gateway_timeout', 'object storage did not answer in time');
+    return new ApiError('bad_gateway', 'object storage failed to answer');
   }
   const { name, message } = error instanceof Error ? error : { name: 'non-error', message: String(error) };
   console.log(JSON.stringify({ level: 'error', msg: 'unhandled error', error: name, detail: message, requestId }));
@@ -73,6 +80,7 @@ export function buildApp() {
   app.use('*', bindings());
   // Assets answer CORS themselves (any origin may read a public asset); the API only to its own.
   for (const path of ['/healthz', '/openapi.json', '/v1/*']) app.use(path, apiCors());
+  app.use('/v1/*', jsonBodyLimit());
 
   app.all('/assets/*', serveAsset);
   app.openAPIRegistry.registerPath(getAsset);

@@ -11,6 +11,7 @@ export interface Bindings {
   S3_ACCESS_KEY_ID: string;
   S3_SECRET_ACCESS_KEY: string;
   S3_FORCE_PATH_STYLE?: string;
+  S3_TIMEOUT_MS?: string;
   BUCKET_RAW: string;
   BUCKET_PROCESSED: string;
   BUCKET_ASSETS: string;
@@ -25,6 +26,7 @@ export interface Bindings {
   BUNDLE_LINK_TTL_SECONDS?: string;
   BUNDLE_MEMBER_LIMIT?: string;
   MULTIPART_THRESHOLD_BYTES?: string;
+  MAX_JSON_BODY_BYTES?: string;
   DATASET_BUILDS: Queue<DatasetBuildMessage>;
   DATASET_BUILD_CONCURRENCY?: string;
   DATASET_BUILD_FAILED_ATTEMPTS?: string;
@@ -62,6 +64,10 @@ const configSchema = z.object({
     accessKeyId: z.string().min(1),
     secretAccessKey: z.string().min(1),
     forcePathStyle: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    // How long any S3 call may take to answer with headers; a body may stream for longer. Server-
+    // side copies and Completes answer only when done, and on Ceph RGW (Hetzner) a same-bucket
+    // copy shares the source's data, so 30 s bounds a hung store without failing a large copy.
+    timeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
   }),
   buckets: z.object({ raw: z.string().min(3), processed: z.string().min(3), assets: z.string().min(3) }),
   corsOrigins: z
@@ -73,6 +79,9 @@ const configSchema = z.object({
   viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),
   // Above this size uploads are multipart; a single PUT may not exceed 5 GiB (S3 API: PutObject).
   multipartThresholdBytes: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3).default(64 * 1024 ** 2),
+  // The largest JSON body the API reads. The biggest legitimate one, a Complete listing 10,000
+  // parts, is about 600 KB; anything larger is refused before it is parsed or the token checked.
+  maxJsonBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 ** 2).default(1024 ** 2),
   assets: z.object({
     maxAgeSeconds: z.coerce.number().int().min(0).default(86400),
     // A missing icon is remembered briefly, so a storm of requests for it does not reach S3.
@@ -134,12 +143,14 @@ export function readConfig(env: Bindings): Config {
       accessKeyId: env.S3_ACCESS_KEY_ID,
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
+      timeoutMs: env.S3_TIMEOUT_MS,
     },
     buckets: { raw: env.BUCKET_RAW, processed: env.BUCKET_PROCESSED, assets: env.BUCKET_ASSETS },
     corsOrigins: env.CORS_ORIGINS,
     uploadUrlTtlSeconds: env.UPLOAD_URL_TTL_SECONDS,
     viewUrlTtlSeconds: env.VIEW_URL_TTL_SECONDS,
     multipartThresholdBytes: env.MULTIPART_THRESHOLD_BYTES,
+    maxJsonBodyBytes: env.MAX_JSON_BODY_BYTES,
     assets: {
       maxAgeSeconds: env.ASSET_MAX_AGE_SECONDS,
       missingMaxAgeSeconds: env.ASSET_MISSING_MAX_AGE_SECONDS,

@@ -7,7 +7,15 @@ import { rawBucketCors } from './s3.mjs';
 
 const abortIncompleteUploadsAfterDays = 7;
 
-const abortIncompleteUploadsRule = `<LifecycleConfiguration><Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule></LifecycleConfiguration>`;
+// Single-PUT uploads land under this prefix and are copied to their final key at completion
+// (src/routes/uploads/verify-object.ts); what remains there is garbage: an upload never completed,
+// or a later PUT through a URL still valid. It never holds anything a reader is given.
+const stagingPrefix = 'incoming/';
+const expireStagedUploadsAfterDays = 1;
+
+const abortIncompleteUploadsRule = `<Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`;
+const expireStagedUploadsRule = `<Rule><ID>expire-staged-uploads</ID><Filter><Prefix>${stagingPrefix}</Prefix></Filter><Status>Enabled</Status><Expiration><Days>${expireStagedUploadsAfterDays}</Days></Expiration></Rule>`;
+const lifecycle = (...rules) => `<LifecycleConfiguration>${rules.join('')}</LifecycleConfiguration>`;
 
 /** The desired settings, from the same configuration the Worker uses. */
 export function desiredBucketSettings({ buckets, corsOrigins }) {
@@ -17,14 +25,15 @@ export function desiredBucketSettings({ buckets, corsOrigins }) {
       bucket: buckets.raw,
       kind: 'lifecycle',
       // S3 API: PutBucketLifecycleConfiguration, AbortIncompleteMultipartUpload. A contributor who
-      // never finishes leaves parts that cost storage; after a week they are removed.
-      body: abortIncompleteUploadsRule,
+      // never finishes leaves parts that cost storage; after a week they are removed. Staged
+      // single PUTs expire after a day, so storage cannot grow with re-uploads through a URL.
+      body: lifecycle(abortIncompleteUploadsRule, expireStagedUploadsRule),
     },
     {
       bucket: buckets.processed,
       kind: 'lifecycle',
       // A dataset build that dies for good (its queue message dropped) leaves its upload open.
-      body: abortIncompleteUploadsRule,
+      body: lifecycle(abortIncompleteUploadsRule),
     },
     {
       bucket: buckets.assets,
@@ -57,7 +66,8 @@ function canonical(kind, text) {
     );
     return JSON.stringify(rules.sort());
   }
-  const rules = [...text.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map(([, rule]) => JSON.stringify([elements(rule, 'ID'), elements(rule, 'Status'), elements(rule, 'DaysAfterInitiation')]));
+  const rules = [...text.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map(([, rule]) =>
+    JSON.stringify(['ID', 'Prefix', 'Status', 'DaysAfterInitiation', 'Days'].map((name) => elements(rule, name))));
   return JSON.stringify(rules.sort());
 }
 

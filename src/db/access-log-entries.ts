@@ -18,6 +18,7 @@ export interface AccessLogQuery {
   companyId?: string;
   action?: string;
   datasetId?: string;
+  bundleId?: string;
   from?: string;
   to?: string;
   limit: number;
@@ -47,6 +48,7 @@ export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Pro
       ${query.companyId ? tx`and company_id = ${query.companyId}` : tx``}
       ${query.action ? tx`and action = ${query.action}` : tx``}
       ${query.datasetId ? tx`and dataset_id = ${query.datasetId}` : tx``}
+      ${query.bundleId ? tx`and bundle_id = ${query.bundleId}` : tx``}
       ${query.from ? tx`and occurred_at >= ${query.from}::timestamptz` : tx``}
       ${query.to ? tx`and occurred_at < ${query.to}::timestamptz` : tx``}
       ${query.beforeId ? tx`and id < ${query.beforeId}` : tx``}

@@ -34,3 +34,23 @@ export async function readBundle(tx: Transaction, bundleId: string): Promise<Bun
     members: rows.map(toMemberRecord),
   };
 }
+
+export type BundleDownload = { kind: 'missing' } | { kind: 'refused' } | ({ kind: 'allowed' } & BundleContents);
+
+/**
+ * What a download through a bundle link may serve (gateway.open_bundle_download): the members,
+ * if the bundle's creator may still bundle every one of them; `record` writes the access-log row
+ * (at most one per bundle, client address and hour) in the same statement, before any byte is sent.
+ */
+export async function openBundleDownload(
+  tx: Transaction,
+  bundleId: string,
+  record: { ip: string | null; userAgent: string | null } | null,
+): Promise<BundleDownload> {
+  const rows = await tx<(BundleRow & { allowed: boolean })[]>`
+    select * from gateway.open_bundle_download(${bundleId}, ${record !== null}, ${record?.ip ?? null}, ${record?.userAgent ?? null})`;
+  const first = rows[0];
+  if (!first) return { kind: 'missing' };
+  if (!first.allowed) return { kind: 'refused' };
+  return { kind: 'allowed', createdAt: first.created_at, members: rows.map(toMemberRecord) };
+}

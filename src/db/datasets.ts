@@ -53,7 +53,9 @@ function toDataset(row: DatasetRow): Dataset {
 /** Visible datasets, newest first, RLS deciding which; `before` is a keyset position. */
 export async function listDatasets(tx: Transaction, query: { limit: number; before?: { createdAt: string; id: string }; id?: string }): Promise<Dataset[]> {
   const rows = await tx<DatasetRow[]>`
-    select d.id, d.name, d.description, d.status, d.created_at, d.bytes, d.entries, d.etag, d.failure_reason, d.finished_at,
+    select d.id, d.name, d.description, d.status, d.created_at, d.bytes, d.entries, d.etag, d.finished_at,
+      -- The detail is for admins; company users get a generic reason (and cannot select the column).
+      gateway.visible_failure_reason(d.id) as failure_reason,
       (select count(*) from public.dataset_members m where m.dataset_id = d.id) as members,
       -- Arrays come back as JSON: with fetch_types off (Hyperdrive) postgres.js cannot parse uuid[].
       (select to_json(coalesce(array_agg(g.company_id order by g.company_id), '{}')) from public.dataset_grants g where g.dataset_id = d.id) as granted_to

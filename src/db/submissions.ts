@@ -10,7 +10,10 @@ export interface Submission {
   contentType: string;
   declaredSize: number;
   originalFilename: string | null;
+  /** Where the object is kept once verified; no presigned URL ever names it. */
   objectKey: string;
+  /** Where a single PUT lands before `complete` copies it to `objectKey`. */
+  stagingKey: string;
   size: number | null;
   crc32: number | null;
   sha256: string | null;
@@ -32,6 +35,7 @@ interface SubmissionRow {
   declared_size: string;
   original_filename: string | null;
   object_key: string;
+  staging_key: string;
   size: string | null;
   crc32: string | null;
   sha256: string | null;
@@ -57,6 +61,7 @@ function toSubmission(row: SubmissionRow): Submission {
     declaredSize: Number(row.declared_size),
     originalFilename: row.original_filename,
     objectKey: row.object_key,
+    stagingKey: row.staging_key,
     size: nullableNumber(row.size),
     crc32: nullableNumber(row.crc32),
     sha256: row.sha256,
@@ -108,14 +113,29 @@ export async function listSubmissions(tx: Transaction, query: SubmissionPageQuer
   return rows.map(toSubmission);
 }
 
-/** Records the verified object; null when the submission is not the caller's pending one. */
+/**
+ * Takes the caller's completion lease on their pending submission (gateway.claim_completion):
+ * the lease, or null when the submission is not theirs and pending, or another request holds it.
+ */
+export async function claimCompletion(tx: Transaction, id: string, leaseSeconds: number): Promise<string | null> {
+  const rows = await tx<{ lease: string | null }[]>`select gateway.claim_completion(${id}, ${leaseSeconds}) as lease`;
+  return rows[0]?.lease ?? null;
+}
+
+/** Hands the lease back after a failed attempt, so a retry need not wait for it to expire. */
+export async function releaseCompletion(tx: Transaction, id: string, lease: string): Promise<void> {
+  await tx`select gateway.release_completion(${id}, ${lease})`;
+}
+
+/** Records the verified object; null when the caller no longer holds the lease of their pending submission. */
 export async function markUploaded(
   tx: Transaction,
   id: string,
+  lease: string,
   object: { size: number; crc32: number; sha256: string },
 ): Promise<Submission | null> {
   const rows = await tx<SubmissionRow[]>`
-    select * from gateway.complete_submission(${id}, ${object.size}, ${object.crc32}, ${object.sha256})`;
+    select * from gateway.complete_submission(${id}, ${lease}, ${object.size}, ${object.crc32}, ${object.sha256})`;
   return rows[0] ? toSubmission(rows[0]) : null;
 }
 

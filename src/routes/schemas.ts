@@ -22,6 +22,15 @@ export function errorResponses(...statuses: number[]) {
   );
 }
 
+/**
+ * Text a person writes (a review note, a description): tabs and line breaks are text, other
+ * control characters are not, and NUL cannot even be stored in a Postgres `text`, so they are a
+ * 400 here rather than a database error.
+ */
+export function freeTextSchema(maxLength: number) {
+  return z.string().max(maxLength).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters');
+}
+
 export const uuidSchema = z.uuid().openapi({ example: '00000000-0000-4000-8000-0000000a0001' });
 
 export const idParamsSchema = z.object({
@@ -52,7 +61,7 @@ export const submissionSchema = z
 
 /** The API's view of a submission: everything but the object key, which stays server-side. */
 export function presentSubmission(submission: Submission): z.infer<typeof submissionSchema> {
-  const { objectKey: _key, multipart: _multipart, originalFilename, ...visible } = submission;
+  const { objectKey: _key, stagingKey: _stagingKey, multipart: _multipart, originalFilename, ...visible } = submission;
   return { ...visible, filename: originalFilename };
 }
 

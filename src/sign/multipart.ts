@@ -1,5 +1,5 @@
 import { encodeKey, objectUrl, type ObjectStore } from './object-store';
-import { ObjectStoreError, s3ErrorCode, send } from './objects';
+import { ObjectStoreError, send, throwErrorInBody } from './objects';
 
 // S3 answers these calls with small XML documents of known shape (S3 API Reference:
 // CreateMultipartUpload, ListParts, CompleteMultipartUpload); the few fields needed are read by
@@ -21,14 +21,6 @@ function uploadUrl(store: ObjectStore, bucket: string, key: string, query: Recor
   const url = objectUrl(store.settings, bucket, key);
   for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
   return url;
-}
-
-/** An error S3 reported inside a 200 answer; InternalError and SlowDown are worth retrying. */
-function throwErrorInBody(xml: string, operation: string): void {
-  const code = s3ErrorCode(xml);
-  if (!code) return;
-  const kind = code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected';
-  throw new ObjectStoreError(kind, `${operation} failed: ${code}`, 200, code);
 }
 
 export async function createMultipartUpload(store: ObjectStore, bucket: string, key: string, contentType: string): Promise<string> {
@@ -61,7 +53,7 @@ export async function uploadPart(
     method: 'PUT',
     headers: { 'content-length': String(length), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
     body,
-  });
+  }, { bounded: false });
   await response.body?.cancel();
   const etag = response.headers.get('etag');
   if (!etag) throw new ObjectStoreError('unavailable', 'UploadPart answered without an ETag');

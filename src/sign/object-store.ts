@@ -7,6 +7,8 @@ export interface ObjectStoreSettings {
   accessKeyId: string;
   secretAccessKey: string;
   forcePathStyle: boolean;
+  /** Longest wait for an answer's headers (presigning ignores it); 30 s when absent. */
+  timeoutMs?: number;
 }
 
 export interface ObjectStore {

@@ -1,4 +1,4 @@
-import { objectUrl, type ObjectStore } from './object-store';
+import { encodeKey, objectUrl, type ObjectStore } from './object-store';
 
 /**
  * Typed failures of object operations; routes decide what a client sees. `code` is S3's error
@@ -21,20 +21,53 @@ export function s3ErrorCode(xml: string): string | undefined {
   return /<Error>[\s\S]*?<Code>([A-Za-z0-9.]+)<\/Code>/.exec(xml)?.[1];
 }
 
+/**
+ * An error S3 reported inside a 200 answer, as Complete and copies may (S3 API:
+ * CompleteMultipartUpload, CopyObject, UploadPartCopy); InternalError and SlowDown are worth retrying.
+ */
+export function throwErrorInBody(xml: string, operation: string): void {
+  const code = s3ErrorCode(xml);
+  if (!code) return;
+  const kind = code.startsWith('Internal') || code === 'SlowDown' ? 'unavailable' : 'rejected';
+  throw new ObjectStoreError(kind, `${operation} failed: ${code}`, 200, code);
+}
+
 export interface ObjectHead {
   size: number;
   contentType: string | null;
   etag: string | null;
 }
 
-export async function send(store: ObjectStore, url: URL, init: RequestInit): Promise<Response> {
+const defaultTimeoutMs = 30_000;
+
+export interface SendOptions {
+  /**
+   * Whether the wait for headers is bounded by the store's timeout. A request that streams a
+   * large body (UploadPart) gets its answer only after the last byte, so it is not.
+   */
+  bounded?: boolean;
+}
+
+/**
+ * One signed S3 request. A store that does not answer with headers within its timeout is a
+ * `timeout`; one that fails or cuts the connection is `unavailable`. Once headers arrive the
+ * timer stops, so a body may stream for as long as it needs.
+ */
+export async function send(store: ObjectStore, url: URL, init: RequestInit, options: SendOptions = {}): Promise<Response> {
+  const timeout = new AbortController();
+  const timer = options.bounded === false
+    ? undefined
+    : setTimeout(() => timeout.abort(new DOMException('object store timeout', 'TimeoutError')), store.settings.timeoutMs ?? defaultTimeoutMs);
+  const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
   let response: Response;
   try {
-    response = await store.client.fetch(url.toString(), init);
+    response = await store.client.fetch(url.toString(), { ...init, signal });
   } catch (error) {
     const name = (error as Error).name;
     if (name === 'TimeoutError' || name === 'AbortError') throw new ObjectStoreError('timeout', 'object store did not answer in time');
     throw new ObjectStoreError('unavailable', `object store unreachable: ${(error as Error).message}`);
+  } finally {
+    clearTimeout(timer);
   }
   if (response.ok) return response;
   // The body is S3's XML error; only its code is kept, so the XML can never reach a client.
@@ -106,4 +139,24 @@ export async function fetchObjectRange(
 /** DeleteObject; S3 answers 204 whether or not the key existed, so deleting is idempotent. */
 export async function deleteObject(store: ObjectStore, bucket: string, key: string): Promise<void> {
   await send(store, objectUrl(store.settings, bucket, key), { method: 'DELETE' });
+}
+
+/**
+ * CopyObject inside one bucket, keeping only what the gateway chooses (S3 API: CopyObject):
+ * `x-amz-metadata-directive: REPLACE` drops the source's user metadata and content headers
+ * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, the tagging
+ * directive drops its tags, and the ACL is private whatever the source's was.
+ */
+export async function copyObject(store: ObjectStore, bucket: string, sourceKey: string, targetKey: string, contentType: string): Promise<void> {
+  const response = await send(store, objectUrl(store.settings, bucket, targetKey), {
+    method: 'PUT',
+    headers: {
+      'x-amz-copy-source': `/${bucket}/${encodeKey(sourceKey)}`,
+      'x-amz-metadata-directive': 'REPLACE',
+      'x-amz-tagging-directive': 'REPLACE',
+      'x-amz-acl': 'private',
+      'content-type': contentType,
+    },
+  });
+  throwErrorInBody(await response.text(), 'CopyObject');
 }

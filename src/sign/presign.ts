@@ -72,24 +72,36 @@ async function presign(
 /**
  * A presigned PutObject that S3 accepts only with this exact Content-Type and Content-Length,
  * since both are signed headers (SigV4: a signed header's value is part of the canonical request).
+ * The canned ACL `private` is signed too: an uploader can then neither send another canned ACL
+ * (the signature breaks) nor grant headers (S3 refuses a canned ACL beside `x-amz-grant-*`).
+ * The returned headers are what the client must send, named as clients write them.
  */
-export function presignUpload(
+export async function presignUpload(
   settings: ObjectStoreSettings,
   options: PresignOptions & { contentType: string; contentLength: number },
 ): Promise<PresignedRequest> {
-  return presign(settings, 'PUT', {
+  const signed = await presign(settings, 'PUT', {
     ...options,
-    headers: { 'content-length': String(options.contentLength), 'content-type': options.contentType },
+    headers: { 'content-length': String(options.contentLength), 'content-type': options.contentType, 'x-amz-acl': 'private' },
   });
+  return {
+    ...signed,
+    headers: { 'Content-Type': options.contentType, 'Content-Length': String(options.contentLength), 'x-amz-acl': 'private' },
+  };
 }
 
-/** A presigned GetObject; `responseContentDisposition` asks S3 to answer with that header. */
+/**
+ * A presigned GetObject. `responseContentDisposition` and `responseContentType` make S3 answer
+ * with those headers instead of the stored ones (S3 API: GetObject, response-* parameters); they
+ * are in the signed query, so the link's holder cannot change them.
+ */
 export function presignDownload(
   settings: ObjectStoreSettings,
-  options: PresignOptions & { responseContentDisposition?: string },
+  options: PresignOptions & { responseContentDisposition?: string; responseContentType?: string },
 ): Promise<PresignedRequest> {
   const query: Record<string, string> = {};
   if (options.responseContentDisposition) query['response-content-disposition'] = options.responseContentDisposition;
+  if (options.responseContentType) query['response-content-type'] = options.responseContentType;
   return presign(settings, 'GET', { ...options, query });
 }
 

@@ -126,26 +126,31 @@ describe('upstream failures', () => {
     expect(result.text).not.toMatch(/ECONNREFUSED|at |postgres:\/\//);
   });
 
-  it('S3 down → 503 in the envelope, no XML, and the submission stays pending', async () => {
+  it('S3 down → 502 in the envelope, no XML, and the submission stays pending and completable', async () => {
     const contributor = await createContributor(serviceDatabaseOnce());
     const token = await tokenFor(contributor);
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 3 });
     await putToPresignedUrl(created.json.url, created.json.headers, new Uint8Array([1, 2, 3]));
     const result = await callWith({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
-    expect(result.status).toBe(503);
-    expect(JSON.parse(result.text).error.code).toBe('upstream_unavailable');
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.text).error).toMatchObject({ code: 'bad_gateway', message: 'object storage failed to answer' });
     expect(result.text).not.toContain('<');
-    const [row] = await serviceDatabaseOnce()`select status from public.submissions where id = ${created.json.submissionId}`;
-    expect(row!.status).toBe('pending');
+    const [row] = await serviceDatabaseOnce()`select status, completion_lease from public.submissions where id = ${created.json.submissionId}`;
+    // The failed attempt gave its completion lease back, so a retry proceeds at once.
+    expect(row).toEqual({ status: 'pending', completion_lease: null });
+    const retried = await callWith({}, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
+    expect(retried.status).toBe(200);
+    expect(JSON.parse(retried.text).submission).toMatchObject({ status: 'uploaded', size: 3 });
   });
 
-  it('S3 refusing our credentials → 503, never its XML', async () => {
+  it('S3 refusing our credentials → 502, never its XML', async () => {
     const contributor = await createContributor(serviceDatabaseOnce());
     const token = await tokenFor(contributor);
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 3 });
     await putToPresignedUrl(created.json.url, created.json.headers, new Uint8Array([1, 2, 3]));
     const result = await callWith({ S3_SECRET_ACCESS_KEY: 'wrong' }, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
-    expect(result.status).toBe(503);
+    expect(result.status).toBe(502);
+    expect(JSON.parse(result.text).error.code).toBe('bad_gateway');
     expect(result.text).not.toContain('SignatureDoesNotMatch');
     await serviceDatabaseOnce().end();
     serviceSql = undefined;

@@ -31,10 +31,11 @@ describe('POST /v1/uploads → PUT → complete', () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: bytes.byteLength, filename: 'take-1.webm' });
     expect(created.status).toBe(201);
     expect(created.json.method).toBe('PUT');
-    expect(created.json.headers).toEqual({ 'Content-Type': 'audio/webm', 'Content-Length': '11' });
+    expect(created.json.headers).toEqual({ 'Content-Type': 'audio/webm', 'Content-Length': '11', 'x-amz-acl': 'private' });
     const url = new URL(created.json.url);
-    expect(url.pathname).toBe(`/xum-raw-submissions/raw/${demoTaskId}/${created.json.submissionId}`);
-    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    // The URL names the staging key; complete copies the object to the final key no URL names.
+    expect(url.pathname).toBe(`/xum-raw-submissions/incoming/${demoTaskId}/${created.json.submissionId}`);
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-acl');
     expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
     const expiresIn = Date.parse(created.json.expiresAt) - Date.now();
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
@@ -123,7 +124,7 @@ describe('POST /v1/uploads → PUT → complete', () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 3, filename: '../../x' });
     expect(created.status).toBe(201);
     const url = new URL(created.json.url);
-    expect(url.pathname).toBe(`/xum-raw-submissions/raw/${demoTaskId}/${created.json.submissionId}`);
+    expect(url.pathname).toBe(`/xum-raw-submissions/incoming/${demoTaskId}/${created.json.submissionId}`);
     expect(created.json.url).not.toContain('..');
     const [row] = await sql`select original_filename, object_key from public.submissions where id = ${created.json.submissionId}`;
     expect(row).toEqual({ original_filename: '../../x', object_key: `raw/${demoTaskId}/${created.json.submissionId}` });

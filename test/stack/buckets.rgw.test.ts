@@ -36,6 +36,9 @@ describe('npm run buckets:apply against Ceph RGW', () => {
       const lifecycle = await (await client.fetch(`${rgw.endpoint}/${bucket}?lifecycle`)).text();
       expect(lifecycle, bucket).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
     }
+    // Staged single PUTs (copied to their final key at completion) expire after a day.
+    const rawLifecycle = await (await client.fetch(`${rgw.endpoint}/${rgw.buckets.raw}?lifecycle`)).text();
+    expect(rawLifecycle).toMatch(/<Rule>(?=[\s\S]*<Prefix>incoming\/<\/Prefix>)(?=[\s\S]*<Days>1<\/Days>)[\s\S]*<\/Rule>/);
     for (const bucket of [rgw.buckets.assets, rgw.buckets.raw]) {
       const put = await client.fetch(`${rgw.endpoint}/${bucket}/icon.png`, { method: 'PUT', body: 'png', headers: { 'content-type': 'image/png' } });
       expect(put.status).toBe(200);

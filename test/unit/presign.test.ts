@@ -48,9 +48,9 @@ describe('presignUpload', () => {
     const b = await presignUpload(awsExample, { ...options, contentType: 'audio/webm', contentLength: 12 });
     const c = await presignUpload(awsExample, { ...options, contentType: 'audio/ogg', contentLength: 11 });
     const signatureOf = (url: string) => new URL(url).searchParams.get('X-Amz-Signature');
-    expect(new URL(a.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    expect(new URL(a.url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host;x-amz-acl');
     expect(new Set([signatureOf(a.url), signatureOf(b.url), signatureOf(c.url)]).size).toBe(3);
-    expect(a.headers).toEqual({ 'content-length': '11', 'content-type': 'audio/webm' });
+    expect(a.headers).toEqual({ 'Content-Length': '11', 'Content-Type': 'audio/webm', 'x-amz-acl': 'private' });
   });
 });
 

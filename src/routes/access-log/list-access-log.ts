@@ -6,7 +6,7 @@ import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 
-const accessActionSchema = z.enum(['submission.view', 'bundle.create', 'dataset.download']);
+const accessActionSchema = z.enum(['submission.view', 'bundle.create', 'bundle.download', 'dataset.download']);
 
 const entrySchema = z
   .object({
@@ -28,6 +28,7 @@ const accessLogQuery = z.strictObject({
   companyId: z.uuid().optional(),
   action: accessActionSchema.optional(),
   datasetId: z.uuid().optional(),
+  bundleId: z.uuid().optional(),
   from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries at or after this time' }),
   to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries before this time' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -38,7 +39,7 @@ export const listAccessLog = createRoute({
   method: 'get',
   path: '/v1/access-log',
   summary: 'Who accessed what, newest first (admins)',
-  description: 'Every view URL, bundle and dataset download, with who, which company, when, IP and user agent. Filters by user, company, dataset, action and time range; paged.',
+  description: 'Every view URL, bundle and dataset download, with who, which company, when, IP and user agent. Filters by user, company, dataset, bundle, action and time range; paged. A bundle download is one row per bundle, client address and hour.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { query: accessLogQuery },

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context';
 import { ApiError } from '../../errors';
 import { decideResponse } from '../../http/conditional';
 import { sliceStream } from '../../http/slice-stream';
+import { encodeKey } from '../../sign/object-store';
 import { fetchObject, ObjectStoreError } from '../../sign/objects';
 import { errorResponses } from '../schemas';
 import { assetKeyFromPath } from './asset-key';
@@ -122,8 +123,10 @@ export async function serveAsset(c: AppContext): Promise<Response> {
   const key = assetKeyFromPath(url.pathname);
   if (key === null) throw new ApiError('invalid_request', 'not a valid asset key');
 
-  // The cache key is the key alone: query strings would let anyone bypass the cache.
-  const cacheKey = new Request(`${url.origin}${url.pathname}`, { method: 'GET' });
+  // The cache key is the decoded key, encoded one canonical way: neither a query string nor
+  // another percent-encoding of the same key (`%65nc.png` for `enc.png`, RFC 3986 §6.2.2.2) can
+  // make a new entry, so nobody can turn every request into a miss that reaches the bucket.
+  const cacheKey = new Request(`${url.origin}/assets/${encodeKey(key)}`, { method: 'GET' });
   const cache = caches.default;
   let stored = await cache.match(cacheKey);
   let cacheStatus: 'HIT' | 'MISS' = 'HIT';

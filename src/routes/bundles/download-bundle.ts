@@ -5,9 +5,10 @@ import { verifyBundleLink } from '../../bundles/link-token';
 import { bucketMemberSource } from '../../bundles/member-source';
 import type { AppEnv } from '../../context';
 import { asAnonymous } from '../../db/client';
-import { readBundle } from '../../db/bundles';
+import { openBundleDownload } from '../../db/bundles';
 import { ApiError } from '../../errors';
 import { decideResponse } from '../../http/conditional';
+import { clientOf } from '../client';
 import { archiveEtag, sliceArchive, streamSegments, streamWithComputedCrcs } from '../../zip';
 import { errorResponses, idParamsSchema } from '../schemas';
 
@@ -25,7 +26,7 @@ export const downloadBundle = createRoute({
     200: { description: 'The archive', content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } } },
     206: { description: 'A byte range of the archive' },
     304: { description: 'Not modified' },
-    ...errorResponses(400, 403, 404, 416, 503),
+    ...errorResponses(400, 403, 404, 416, 502, 503, 504),
   },
 });
 
@@ -33,13 +34,19 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   const { id } = c.req.valid('param');
   const { token } = c.req.valid('query');
   const { config, requestId } = c.var;
+  const refuse = (reason: string) => {
+    console.log(JSON.stringify({ level: 'warn', msg: 'bundle link refused', reason, requestId }));
+    // One message whatever failed, so a link's holder cannot tell a forgery from a revocation.
+    return new ApiError('forbidden', 'this download link is invalid or has expired');
+  };
   const verdict = await verifyBundleLink(config.bundles.signingSecret, id, token);
-  if (verdict !== 'valid') {
-    console.log(JSON.stringify({ level: 'warn', msg: 'bundle link refused', reason: verdict, requestId }));
-    throw new ApiError('forbidden', 'this download link is invalid or has expired');
-  }
-  const bundle = await asAnonymous(c.var.database(), (tx) => readBundle(tx, id));
-  if (!bundle) throw new ApiError('not_found', 'bundle not found');
+  if (verdict !== 'valid') throw refuse(verdict);
+  // Re-authorised on every request: a link outlives neither its creator's grant nor their role.
+  // A GET is logged before its first byte; HEAD transfers nothing and is not.
+  const record = c.req.method === 'GET' ? clientOf(c) : null;
+  const bundle = await asAnonymous(c.var.database(), (tx) => openBundleDownload(tx, id, record));
+  if (bundle.kind === 'missing') throw new ApiError('not_found', 'bundle not found');
+  if (bundle.kind === 'refused') throw refuse('creator may no longer bundle these members');
 
   const { plan, objectKeys } = layOutBundle(bundle.members);
   const etag = await archiveEtag(plan);

@@ -4,7 +4,7 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { createDataset as recordDataset } from '../../db/datasets';
 import { ApiError } from '../../errors';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
 
 const createDatasetBody = z
   .strictObject({
@@ -12,7 +12,7 @@ const createDatasetBody = z
       .string()
       .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100')
       .openapi({ description: 'Names the archive: datasets/<id>/<name>.zip', example: 'swahili-speech-v1' }),
-    description: z.string().max(2000).optional(),
+    description: freeTextSchema(2000).optional(),
     submissionIds: z.array(z.uuid()).min(1).max(10_000).optional().openapi({ description: 'Approved submissions, in archive order' }),
     taskId: z.uuid().optional().openapi({ description: "Instead of submissionIds: every approved submission of the task, oldest first" }),
   })

@@ -7,6 +7,7 @@ import { findSubmission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
+import { viewResponseHeaders } from '../uploads/content-type';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 
 export const createViewUrl = createRoute({
@@ -41,10 +42,15 @@ export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = 
     });
     return found;
   });
+  // The link decides how the browser treats the bytes, not what is stored: only media that cannot
+  // run script is shown inline; anything else downloads, so nothing renders on the bucket's origin.
+  const shown = viewResponseHeaders(submission.contentType);
   const signed = await presignDownload(config.s3, {
     bucket: config.buckets.raw,
     key: submission.objectKey,
     expiresInSeconds: config.viewUrlTtlSeconds,
+    responseContentType: shown.contentType,
+    responseContentDisposition: shown.contentDisposition,
   });
   return c.json({ url: signed.url, expiresAt: signed.expiresAt.toISOString() }, 200);
 };

@@ -4,12 +4,12 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { findSubmission, recordReview } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
+import { bearerSecurity, errorResponses, freeTextSchema, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 
 const reviewBody = z
   .strictObject({
     decision: z.enum(['approve', 'reject']),
-    note: z.string().max(2000).optional(),
+    note: freeTextSchema(2000).optional(),
   })
   .openapi('ReviewRequest');
 

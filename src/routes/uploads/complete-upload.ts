@@ -1,15 +1,13 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
-import type { AppEnv } from '../../context';
-import { findSubmission, markUploaded, type Submission } from '../../db/submissions';
+import type { AppContext, AppEnv } from '../../context';
+import { claimCompletion, findSubmission, markUploaded, releaseCompletion, type Submission } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { checksumStream } from '../../sign/checksum';
-import { completeMultipartUpload } from '../../sign/multipart';
-import { fetchObject, headObject, ObjectStoreError } from '../../sign/objects';
+import { deleteObject } from '../../sign/objects';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
-import { mediaTypeEssence } from './content-type';
 import { ownSubmission } from './own-upload';
+import { verifyUploadedObject } from './verify-object';
 
 const completeUploadBody = z
   .strictObject({
@@ -26,17 +24,23 @@ export const completeUpload = createRoute({
   path: '/v1/uploads/{id}/complete',
   summary: 'Verify the uploaded object and mark the submission uploaded',
   description:
-    'Idempotent: completing an already completed submission returns it unchanged. Multipart uploads send their parts; S3 assembles them (CompleteMultipartUpload) before the same verification as a single PUT.',
+    'Idempotent: completing an already completed submission returns it unchanged. Multipart uploads send their parts; S3 assembles them (CompleteMultipartUpload). A single PUT is copied from its staging key to a key no URL can write. Then the object is read once for CRC-32 and SHA-256. Concurrent calls wait for the first one\'s result (409 with Retry-After if it takes longer than 10 s).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { params: idParamsSchema, body: { required: false, content: { 'application/json': { schema: completeUploadBody } } } },
   responses: {
     200: { description: 'Completed submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
-    ...errorResponses(400, 401, 403, 404, 409, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 502, 503, 504),
   },
 });
 
 const completedStatuses = new Set<Submission['status']>(['uploaded', 'approved', 'rejected']);
+
+// Longer than one verification may take (a Worker request may spend up to 5 minutes of CPU on
+// reading a large object); a request that died holding the lease blocks others only this long.
+const leaseSeconds = 900;
+// How long a concurrent complete waits for the lease holder's result before answering 409.
+const waitForHolderMs = 10_000;
 
 function ownPendingOrDone(submission: Submission | null, userId: string): Submission {
   const own = ownSubmission(submission, userId);
@@ -44,57 +48,69 @@ function ownPendingOrDone(submission: Submission | null, userId: string): Submis
   return own;
 }
 
-// S3's answers to a part list it cannot assemble (S3 API: CompleteMultipartUpload, errors).
-const refusedPartLists = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
+type CompletionState =
+  | { kind: 'done'; submission: Submission }
+  | { kind: 'claimed'; submission: Submission; lease: string }
+  | { kind: 'held' };
 
-/**
- * Asks S3 to assemble the parts. An upload S3 no longer knows (404) may already be complete: the
- * HEAD that follows decides.
- */
-async function assembleParts(c: Parameters<typeof completeUploadHandler>[0], submission: Submission, parts: { partNumber: number; etag: string }[] | undefined) {
-  if (!submission.multipart) return;
-  if (!parts) throw new ApiError('invalid_request', 'parts: required to complete a multipart upload');
-  try {
-    await completeMultipartUpload(c.var.objectStore, c.var.config.buckets.raw, submission.objectKey, submission.multipart.uploadId, parts);
-  } catch (error) {
-    if (!(error instanceof ObjectStoreError)) throw error;
-    if (error.code && refusedPartLists.has(error.code)) throw new ApiError('conflict', `object storage refused the part list (${error.code})`);
-    if (error.kind !== 'not_found') throw error;
-  }
+/** One short transaction: the submission as it stands, and the completion lease if it is free. */
+function claim(c: AppContext, id: string): Promise<CompletionState> {
+  return asPrincipal(c, ['contributor'], async (tx, principal): Promise<CompletionState> => {
+    const own = ownPendingOrDone(await findSubmission(tx, id), principal.userId);
+    if (completedStatuses.has(own.status)) return { kind: 'done', submission: own };
+    const lease = await claimCompletion(tx, id, leaseSeconds);
+    return lease ? { kind: 'claimed', submission: own, lease } : { kind: 'held' };
+  });
 }
 
 /**
- * Two short transactions around the object check rather than one long one: reading a 5 GiB
- * object takes seconds, and a transaction held that long would pin a pooled connection. The
- * second transaction's update re-checks `pending`, so a concurrent completion cannot apply twice.
+ * Another request holds the lease: wait for its result, polling with backoff, and take the lease
+ * over if it is given back. Only the holder reads the object, so twenty concurrent completes of a
+ * 1 GiB upload read it once.
+ */
+async function waitForHolder(c: AppContext, id: string): Promise<Exclude<CompletionState, { kind: 'held' }>> {
+  const deadline = Date.now() + waitForHolderMs;
+  for (let delay = 100; Date.now() < deadline; delay = Math.min(delay * 2, 1000)) {
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    const state = await claim(c, id);
+    if (state.kind !== 'held') return state;
+  }
+  c.header('Retry-After', '5');
+  throw new ApiError('conflict', 'another request is completing this upload; try again shortly');
+}
+
+/**
+ * Claims the lease in one short transaction, verifies the object outside any transaction (reading
+ * 5 GiB takes a while, and a transaction held that long would pin a pooled connection), and
+ * records the checksums in a second one that requires the lease still to be ours.
  */
 export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const body = c.req.valid('json') as z.infer<typeof completeUploadBody> | undefined;
-  const { config } = c.var;
-  const submission = await asPrincipal(c, ['contributor'], async (tx, principal) =>
-    ownPendingOrDone(await findSubmission(tx, id), principal.userId),
-  );
-  if (completedStatuses.has(submission.status)) return c.json({ submission: presentSubmission(submission) }, 200);
-  await assembleParts(c, submission, body?.parts);
+  let state = await claim(c, id);
+  if (state.kind === 'held') state = await waitForHolder(c, id);
+  if (state.kind === 'done') return c.json({ submission: presentSubmission(state.submission) }, 200);
+  const { submission, lease } = state;
 
-  const bucket = config.buckets.raw;
-  let checksums;
+  let completed: Submission;
   try {
-    const head = await headObject(c.var.objectStore, bucket, submission.objectKey);
-    const sameType = head.contentType !== null && mediaTypeEssence(head.contentType) === mediaTypeEssence(submission.contentType);
-    if (head.size !== submission.declaredSize || !sameType) throw new ApiError('conflict', 'uploaded object does not match the declared size or type');
-    checksums = await checksumStream((await fetchObject(c.var.objectStore, bucket, submission.objectKey)).body);
+    const checksums = await verifyUploadedObject(c, submission, body?.parts);
+    completed = await asPrincipal(c, ['contributor'], async (tx, principal) => {
+      const updated = await markUploaded(tx, id, lease, checksums);
+      return updated ?? ownPendingOrDone(await findSubmission(tx, id), principal.userId);
+    });
   } catch (error) {
-    if (error instanceof ObjectStoreError && error.kind === 'not_found') throw new ApiError('conflict', 'object has not been uploaded yet');
+    // Given back so that a retry need not wait for the lease to expire; if even that fails, it does.
+    await asPrincipal(c, ['contributor'], (tx) => releaseCompletion(tx, id, lease)).catch(() => {});
     throw error;
   }
-  if (checksums.size !== submission.declaredSize) throw new ApiError('conflict', 'uploaded object does not match the declared size or type');
-
-  const completed = await asPrincipal(c, ['contributor'], async (tx, principal) => {
-    const updated = await markUploaded(tx, id, checksums);
-    return updated ?? ownPendingOrDone(await findSubmission(tx, id), principal.userId);
-  });
+  // Still pending: the lease expired and another request took it over; its result stands.
+  if (completed.status === 'pending') throw new ApiError('conflict', 'another request is completing this upload; try again shortly');
+  if (!submission.multipart) {
+    // What was verified lives at the final key now; the staging object is garbage (the bucket's
+    // lifecycle rule removes it if this delete fails, or if a later PUT through the URL recreates it).
+    c.executionCtx.waitUntil(deleteObject(c.var.objectStore, c.var.config.buckets.raw, submission.stagingKey).catch(() => {}));
+  }
   return c.json({ submission: presentSubmission(completed) }, 200);
 };
 

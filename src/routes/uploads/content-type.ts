@@ -25,3 +25,36 @@ export function isContentTypeAllowed(patterns: string[], contentType: string): b
     return lower === essence || (lower.endsWith('/*') && lower.slice(0, -2) === type);
   });
 }
+
+// Types a browser renders as documents that can run script, or that embed it: accepted from no
+// contributor, whatever a task's pattern says (`image/*` would otherwise admit SVG), since a
+// reviewer opens them from the bucket's origin.
+const activeTypes = new Set([
+  'text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/xsl',
+  'text/javascript', 'application/javascript', 'application/x-javascript', 'application/ecmascript', 'text/ecmascript',
+  'application/pdf', 'application/x-shockwave-flash', 'multipart/x-mixed-replace',
+]);
+
+/** Whether the type is one browsers treat as active content (any XML, via the `+xml` suffix of RFC 6839). */
+export function isActiveContentType(contentType: string): boolean {
+  const essence = mediaTypeEssence(contentType);
+  return activeTypes.has(essence) || essence.endsWith('+xml');
+}
+
+// What a view link may show inline: audio and video a browser plays, raster images it decodes.
+// None runs script. Everything else is served as an attachment of no particular type.
+const inlineTypes = new Set([
+  'audio/webm', 'audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/wav', 'audio/x-wav', 'audio/wave', 'audio/flac',
+  'video/mp4', 'video/webm', 'video/quicktime', 'video/ogg',
+  'image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif', 'image/heic',
+]);
+
+/**
+ * The Content-Type and Content-Disposition a view link makes S3 answer with (S3 API: GetObject,
+ * response-content-type and response-content-disposition), whatever is stored with the object.
+ */
+export function viewResponseHeaders(contentType: string): { contentType: string; contentDisposition: string } {
+  const essence = mediaTypeEssence(contentType);
+  if (inlineTypes.has(essence)) return { contentType: essence, contentDisposition: 'inline' };
+  return { contentType: 'application/octet-stream', contentDisposition: 'attachment' };
+}

@@ -9,7 +9,7 @@ import { createMultipartUpload } from '../../sign/multipart';
 import { presignUpload } from '../../sign/presign';
 import { layOutParts, maximumMultipartObjectSize } from '../../uploads/part-layout';
 import { bearerSecurity, errorResponses, uuidSchema } from '../schemas';
-import { contentTypeSchema, isContentTypeAllowed } from './content-type';
+import { contentTypeSchema, isActiveContentType, isContentTypeAllowed } from './content-type';
 
 const createUploadBody = z
   .strictObject({
@@ -72,7 +72,7 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
     if (!task || !task.assignedToCaller) throw new ApiError('not_found', 'task not found');
     if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
-    if (!isContentTypeAllowed(task.allowedContentTypes, input.contentType)) {
+    if (isActiveContentType(input.contentType) || !isContentTypeAllowed(task.allowedContentTypes, input.contentType)) {
       throw new ApiError('invalid_request', 'content type not allowed for this task');
     }
     if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
@@ -102,9 +102,11 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
       201,
     );
   }
+  // The staging key, never the final one: `complete` copies what was verified out of reach of
+  // this URL, which stays valid for its whole lifetime.
   const signed = await presignUpload(config.s3, {
     bucket: config.buckets.raw,
-    key: submission.objectKey,
+    key: submission.stagingKey,
     contentType: submission.contentType,
     contentLength: submission.declaredSize,
     expiresInSeconds: config.uploadUrlTtlSeconds,
@@ -114,7 +116,7 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
       submissionId: submission.id,
       method: 'PUT' as const,
       url: signed.url,
-      headers: { 'Content-Type': submission.contentType, 'Content-Length': String(submission.declaredSize) },
+      headers: signed.headers,
       expiresAt: signed.expiresAt.toISOString(),
     },
     201,
