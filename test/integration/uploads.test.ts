@@ -100,15 +100,18 @@ describe('POST /v1/uploads → PUT → complete', () => {
 
   it('S3 refuses a PUT with another size or another type than was signed', async () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 11 });
-    const longer = await fetch(created.json.url, { method: 'PUT', headers: { 'Content-Type': 'audio/webm' }, body: new TextEncoder().encode('hello world!') });
+    // Every other signed header exactly as listed, so only the size or the type differs.
+    const longer = await putToPresignedUrl(created.json.url, created.json.headers, new TextEncoder().encode('hello world!'));
     expect(longer.status).toBe(403);
-    expect(await longer.text()).toContain('SignatureDoesNotMatch');
-    const otherType = await fetch(created.json.url, { method: 'PUT', headers: { 'Content-Type': 'text/html' }, body: new TextEncoder().encode('hello world') });
+    expect(longer.text).toContain('SignatureDoesNotMatch');
+    const otherType = await putToPresignedUrl(created.json.url, { ...created.json.headers, 'Content-Type': 'text/html' }, new TextEncoder().encode('hello world'));
     expect(otherType.status).toBe(403);
-    await otherType.text();
+    expect(otherType.text).toContain('SignatureDoesNotMatch');
     // Nothing was stored, so completing is still refused.
     const completed = await call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token });
     expect(completed.status).toBe(409);
+    // The URL itself was fine: with the listed headers and 11 bytes, S3 takes it.
+    expect((await putToPresignedUrl(created.json.url, created.json.headers, new TextEncoder().encode('hello world'))).status).toBe(200);
   });
 
   it('completing before the object exists is 409 and leaves the submission pending', async () => {
