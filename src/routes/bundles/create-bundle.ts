@@ -35,7 +35,7 @@ export const createBundle = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: createBundleBody } } } },
   responses: {
     201: { description: 'The bundle', content: { 'application/json': { schema: createBundleResponse } } },
-    ...errorResponses(400, 401, 403, 415, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 503),
   },
 });
 

@@ -32,7 +32,7 @@ export const createDataset = createRoute({
       description: 'The dataset, building',
       content: { 'application/json': { schema: z.object({ id: z.uuid(), status: z.literal('building') }).openapi('DatasetAccepted') } },
     },
-    ...errorResponses(400, 401, 403, 415, 503),
+    ...errorResponses(400, 401, 403, 413, 415, 503),
   },
 });
 

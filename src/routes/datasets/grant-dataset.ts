@@ -24,7 +24,7 @@ export const grantDataset = createRoute({
   responses: {
     201: { description: 'Granted', content: { 'application/json': { schema: grantSchema } } },
     200: { description: 'Already granted', content: { 'application/json': { schema: grantSchema } } },
-    ...errorResponses(400, 401, 403, 404, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 413, 415, 503),
   },
 });
 

@@ -22,7 +22,7 @@ export const reviewSubmission = createRoute({
   request: { params: idParamsSchema, body: { required: true, content: { 'application/json': { schema: reviewBody } } } },
   responses: {
     200: { description: 'Reviewed submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
-    ...errorResponses(400, 401, 403, 404, 409, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 

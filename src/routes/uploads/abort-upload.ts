@@ -17,7 +17,7 @@ export const abortUpload = createRoute({
   request: { params: idParamsSchema },
   responses: {
     200: { description: 'The aborted submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
-    ...errorResponses(400, 401, 403, 404, 409, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504),
   },
 });
 

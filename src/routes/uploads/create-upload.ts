@@ -58,7 +58,7 @@ export const createUpload = createRoute({
   request: { body: { required: true, content: { 'application/json': { schema: createUploadBody } } } },
   responses: {
     201: { description: 'Upload URL', content: { 'application/json': { schema: createUploadResponse } } },
-    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 502, 503, 504),
   },
 });
 

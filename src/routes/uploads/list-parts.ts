@@ -18,7 +18,7 @@ export const listParts = createRoute({
   request: { params: idParamsSchema },
   responses: {
     200: { description: 'Uploaded parts', content: { 'application/json': { schema: z.object({ parts: z.array(uploadedPart) }).openapi('UploadedParts') } } },
-    ...errorResponses(400, 401, 403, 404, 409, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504),
   },
 });
 

@@ -30,7 +30,7 @@ export const signParts = createRoute({
   request: { params: idParamsSchema, body: { required: true, content: { 'application/json': { schema: signPartsBody } } } },
   responses: {
     200: { description: 'Part URLs', content: { 'application/json': { schema: z.object({ parts: z.array(signedPart) }).openapi('SignedParts') } } },
-    ...errorResponses(400, 401, 403, 404, 409, 415, 503),
+    ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
 
