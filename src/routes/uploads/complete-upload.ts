@@ -36,9 +36,15 @@ export const completeUpload = createRoute({
 
 const completedStatuses = new Set<Submission['status']>(['uploaded', 'approved', 'rejected']);
 
-// Longer than one verification may take (a Worker request may spend up to 5 minutes of CPU on
-// reading a large object); a request that died holding the lease blocks others only this long.
-const leaseSeconds = 900;
+/**
+ * How long a completion may hold the lease: longer than copying and reading the object at a slow
+ * 4 MiB/s, so a healthy completion keeps it; short for small objects, so a request that died
+ * holding it (and could not give it back) blocks a retry for seconds, not minutes. Past 15 minutes
+ * another request may take over, which is safe: the first one's checksums can no longer be recorded.
+ */
+function leaseSecondsFor(size: number): number {
+  return Math.min(900, 30 + Math.ceil(size / (4 * 1024 * 1024)));
+}
 // How long a concurrent complete waits for the lease holder's result before answering 409.
 const waitForHolderMs = 10_000;
 
@@ -58,7 +64,7 @@ function claim(c: AppContext, id: string): Promise<CompletionState> {
   return asPrincipal(c, ['contributor'], async (tx, principal): Promise<CompletionState> => {
     const own = ownPendingOrDone(await findSubmission(tx, id), principal.userId);
     if (completedStatuses.has(own.status)) return { kind: 'done', submission: own };
-    const lease = await claimCompletion(tx, id, leaseSeconds);
+    const lease = await claimCompletion(tx, id, leaseSecondsFor(own.declaredSize));
     return lease ? { kind: 'claimed', submission: own, lease } : { kind: 'held' };
   });
 }
