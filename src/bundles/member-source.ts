@@ -26,11 +26,39 @@ export function bucketMemberSource(store: ObjectStore, bucket: string, objectKey
         try {
           return await fetchObjectRange(store, bucket, key, start, end, signal);
         } catch (error) {
-          const transient = error instanceof ObjectStoreError && (error.kind === 'unavailable' || error.kind === 'timeout');
+          // A store that did not answer within its timeout is not asked again: the caller has
+          // waited long enough, and a 504 now beats four timeouts in a row.
+          const transient = error instanceof ObjectStoreError && error.kind === 'unavailable';
           if (!transient || attempt >= retries || signal.aborted) throw error;
           await pause(firstBackoffMs * 2 ** attempt, signal);
         }
       }
+    },
+  };
+}
+
+/**
+ * Opens one member before anything is sent, so that a store failing or hanging on the first
+ * member the response needs is still an error status (502, 504) instead of a 200 whose body
+ * breaks; the returned source hands that opened body to the writer when it asks for it, and
+ * opens everything else as `source` does. The early request is cancelled with the writer's.
+ */
+export async function openFirstMember(
+  source: MemberSource,
+  first: { index: number; start: number; end: number } | null,
+): Promise<MemberSource> {
+  if (first === null) return source;
+  const early = new AbortController();
+  let opened: ReadableStream<Uint8Array> | null = await source.open(first.index, first.start, first.end, early.signal);
+  return {
+    open(index, start, end, signal) {
+      if (opened !== null && index === first.index && start === first.start && end === first.end) {
+        const body = opened;
+        opened = null;
+        signal.addEventListener('abort', () => early.abort(signal.reason), { once: true });
+        return Promise.resolve(body);
+      }
+      return source.open(index, start, end, signal);
     },
   };
 }

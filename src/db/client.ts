@@ -18,7 +18,9 @@ const connectionErrorCodes = new Set([
 
 function isUnavailable(error: unknown): boolean {
   if (error instanceof postgres.PostgresError) return unavailableSqlStates.test(error.code);
-  if (!(error instanceof Error)) return false;
+  // Only plain Errors, as sockets raise them: a typed error thrown by the work inside the
+  // transaction (an object store failure, an API error) keeps its own meaning.
+  if (!(error instanceof Error) || Object.getPrototypeOf(error) !== Error.prototype) return false;
   const code = (error as { code?: unknown }).code;
   if (typeof code === 'string' && connectionErrorCodes.has(code)) return true;
   // workerd's TCP sockets (cloudflare:sockets) fail with plain Errors naming the connection.

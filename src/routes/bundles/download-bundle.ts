@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { crc32 } from 'node:zlib';
 import { layOutBundle } from '../../bundles/archive-layout';
 import { verifyBundleLink } from '../../bundles/link-token';
-import { bucketMemberSource } from '../../bundles/member-source';
+import { bucketMemberSource, openFirstMember } from '../../bundles/member-source';
 import type { AppEnv } from '../../context';
 import { asAnonymous } from '../../db/client';
 import { openBundleDownload } from '../../db/bundles';
@@ -77,11 +77,17 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   const status = decision.kind === 'partial' ? 206 : 200;
   if (c.req.method === 'HEAD') return new Response(null, { status, headers });
 
-  const source = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
   const onFailure = (error: unknown) =>
     console.log(JSON.stringify({ level: 'error', msg: 'bundle stream aborted', error: (error as Error)?.name ?? 'unknown', detail: (error as Error)?.message ?? String(error), requestId }));
-  const body = plan.rangesSupported
-    ? streamSegments(sliceArchive(plan, start, end), length, source, onFailure)
-    : streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), onFailure);
+  const bucketSource = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
+  if (plan.rangesSupported) {
+    const segments = sliceArchive(plan, start, end);
+    const first = segments.find((segment) => segment.kind === 'member') ?? null;
+    const source = await openFirstMember(bucketSource, first && { index: first.index, start: first.start, end: first.end });
+    return new Response(streamSegments(segments, length, source, onFailure), { status, headers });
+  }
+  const first = plan.entries.find((entry) => entry.body.kind === 'stored' && entry.dataLength > 0);
+  const source = await openFirstMember(bucketSource, first ? { index: first.index, start: 0, end: first.dataLength - 1 } : null);
+  const body = streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), onFailure);
   return new Response(body, { status, headers });
 };
