@@ -112,6 +112,8 @@ export async function startS3Proxy(target: string) {
       request.socket.destroy();
       forward.write(part, () => forward.destroy());
     });
+    // A body shorter than `afterBytes` goes through whole.
+    request.on('end', () => forwarded < fault.afterBytes && forward.end());
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
 import { datasetClient } from './dataset-client';
 import { call, expectError, MiB, rowCounts, sha256, submissionRow, uploadPending, type Answer } from './faults-client';
@@ -18,10 +18,14 @@ export function describePostgresFaults(harness: () => Harness) {
     if (!proxy) throw new Error('the fault suite needs startHarness({ postgresProxy: true })');
     return proxy;
   };
-  const tokens = (role: Parameters<Harness['tokenFor']>[0]) => harness().tokenFor(role);
   const datasets = datasetClient(harness, () => admin);
+  let contributor: string;
+  let validator: string;
   let admin: string;
 
+  beforeAll(async () => {
+    [contributor, validator, admin] = await Promise.all([harness().tokenFor('contributor'), harness().tokenFor('validator'), harness().tokenFor('admin')]);
+  });
   afterEach(() => pg().clear());
 
   /**
@@ -42,13 +46,10 @@ export function describePostgresFaults(harness: () => Harness) {
   }
 
   describe('Postgres cut in the middle of a request → 503, nothing written, the retry succeeds', () => {
-    let contributor: string;
     let uploadedId: string;
     let uploadedBytes: Buffer;
 
     it('POST /v1/uploads (single PUT), cut at the insert', async () => {
-      contributor = await tokens('contributor');
-      admin = await tokens('admin');
       const open = () => call(harness(), 'POST', '/v1/uploads', { token: contributor, json: { taskId: demoTaskId, contentType: 'audio/webm', size: 10 } });
       const before = await cutAt('insert into public.submissions', open);
       const retried = await open();
@@ -82,7 +83,6 @@ export function describePostgresFaults(harness: () => Harness) {
     });
 
     it('POST /v1/submissions/{id}/review, cut at review_submission: stays uploaded and unreviewed', async () => {
-      const validator = await tokens('validator');
       const review = () => call(harness(), 'POST', `/v1/submissions/${uploadedId}/review`, { token: validator, json: { decision: 'approve', note: 'fine' } });
       await cutAt('review_submission', review);
       expect(await submissionRow(harness(), uploadedId)).toMatchObject({ status: 'uploaded', reviewed_by: null });
@@ -139,7 +139,7 @@ export function describePostgresFaults(harness: () => Harness) {
 
   describe('Postgres refusing connections', () => {
     it('a read route answers 503 in the envelope, and 200 once Postgres is back', async () => {
-      const token = await tokens('contributor');
+      const token = contributor;
       const refusedBefore = pg().refused;
       pg().refuse(true);
       const down = await call(harness(), 'GET', '/v1/tasks', { token });

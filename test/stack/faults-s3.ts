@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt.mjs';
 import type { Fault, SeenRequest } from '../s3-proxy';
 import { call, expectError, MiB, putAsset, rawObject, rowCounts, sha256, submissionRow, uploadPending, uploadPendingMultipart, type Answer } from './faults-client';
@@ -51,6 +51,9 @@ const involves = (id: string) => (request: SeenRequest) => request.path.includes
 export function describeS3Faults(harness: () => Harness) {
   let contributor: string;
   let admin: string;
+  beforeAll(async () => {
+    [contributor, admin] = await Promise.all([harness().tokenFor('contributor'), harness().tokenFor('admin')]);
+  });
   afterEach(() => harness().proxy.clear());
 
   const rawBucketPath = () => `/${harness().s3.buckets.raw}/`;
@@ -58,7 +61,6 @@ export function describeS3Faults(harness: () => Harness) {
   describe('POST /v1/uploads above the threshold (CreateMultipartUpload)', () => {
     for (const expected of s3Faults) {
       it(`${expected.name} → ${expected.status}; no submission row is left; the retry opens the upload`, async () => {
-        contributor ??= await harness().tokenFor('contributor');
         const before = await rowCounts(harness(), ['submissions']);
         const open = () => call(harness(), 'POST', '/v1/uploads', { token: contributor, json: { taskId: demoTaskId, contentType: 'video/mp4', size: 6 * MiB } });
         const creates = (request: SeenRequest) => request.method === 'POST' && request.query.has('uploads') && request.path.startsWith(rawBucketPath());
@@ -86,7 +88,6 @@ export function describeS3Faults(harness: () => Harness) {
     ];
     for (const { step, matches, expected } of cases) {
       it(`${step}: ${expected.name} → ${expected.status}; the submission stays pending and the retry completes it`, async () => {
-        contributor ??= await harness().tokenFor('contributor');
         const bytes = randomBytes(64 * 1024);
         const id = await uploadPending(harness(), contributor, bytes);
         const complete = () => call(harness(), 'POST', `/v1/uploads/${id}/complete`, { token: contributor });
@@ -107,7 +108,6 @@ export function describeS3Faults(harness: () => Harness) {
   describe('POST /v1/uploads/{id}/complete, multipart (CompleteMultipartUpload)', () => {
     for (const expected of s3Faults) {
       it(`${expected.name} → ${expected.status}; the upload stays pending and open, and the retry completes it`, async () => {
-        contributor ??= await harness().tokenFor('contributor');
         const bytes = randomBytes(5 * MiB + 1000);
         const upload = await uploadPendingMultipart(harness(), contributor, bytes);
         const complete = () => call(harness(), 'POST', `/v1/uploads/${upload.id}/complete`, { token: contributor, json: { parts: upload.parts } });
@@ -126,19 +126,19 @@ export function describeS3Faults(harness: () => Harness) {
     let url: string;
     let memberPath: string;
     let good: string;
+    // One member, so the archive's first member is the only S3 object and every GET is for it.
+    beforeAll(async () => {
+      const [member] = await harness().seedApproved([randomBytes(100_000)]);
+      memberPath = `/${harness().s3.buckets.raw}/${member!.objectKey}`;
+      const created = await call(harness(), 'POST', '/v1/bundles', { token: admin, json: { submissionIds: [member!.id] } });
+      expect(created.status, created.text).toBe(201);
+      url = created.json.url;
+      const first = await fetch(url);
+      expect(first.status).toBe(200);
+      good = sha256(Buffer.from(await first.arrayBuffer()));
+    });
     for (const expected of s3Faults) {
       it(`${expected.name} on every attempt → ${expected.status}; the link still works afterwards`, async () => {
-        if (!url) {
-          admin = await harness().tokenFor('admin');
-          const [member] = await harness().seedApproved([randomBytes(100_000)]);
-          memberPath = `/${harness().s3.buckets.raw}/${member!.objectKey}`;
-          const created = await call(harness(), 'POST', '/v1/bundles', { token: admin, json: { submissionIds: [member!.id] } });
-          expect(created.status, created.text).toBe(201);
-          url = created.json.url;
-          const first = await fetch(url);
-          expect(first.status).toBe(200);
-          good = sha256(Buffer.from(await first.arrayBuffer()));
-        }
         // A 200 whose body then breaks off (or never comes) is reported as such, not thrown.
         const download = async (): Promise<Answer> => {
           const started = Date.now();
