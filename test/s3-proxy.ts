@@ -9,7 +9,11 @@ export type Fault =
   /** Send headers and `afterBytes` bytes of the body, then cut the connection. */
   | { kind: 'drop'; afterBytes: number }
   /** Forward the request, so S3 acts on it, but answer this error instead: an answer lost on the way. */
-  | { kind: 'lose-answer'; status: number; code: string };
+  | { kind: 'lose-answer'; status: number; code: string }
+  /** Read the request and never answer: an S3 that hangs. The connection stays open until the client gives up. */
+  | { kind: 'hang' }
+  /** Forward the headers and `afterBytes` bytes of the request body, then cut both connections: an upload killed mid-body. */
+  | { kind: 'cut-request'; afterBytes: number };
 
 export interface SeenRequest {
   method: string;
@@ -22,6 +26,8 @@ export interface SeenRequest {
   abandoned: boolean;
   /** Body bytes the client sent (an UploadPart's part, none for a copy). */
   requestBytes: number;
+  /** The request's Content-Length, when it declared one. */
+  declaredBytes: number | null;
   /** Body bytes returned to the client (a GET's object bytes). */
   responseBytes: number;
 }
@@ -38,7 +44,7 @@ export async function startS3Proxy(target: string) {
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false, requestBytes: 0, responseBytes: 0 };
+    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false, requestBytes: 0, declaredBytes: request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']), responseBytes: 0 };
     seen.push(entry);
     // Counted beside the forwarding (another 'data' listener), which pause() still throttles.
     request.on('data', (chunk: Buffer) => (entry.requestBytes += chunk.byteLength));
@@ -61,6 +67,8 @@ export async function startS3Proxy(target: string) {
       answerError(fault.status, fault.code);
       return;
     }
+    // The request is read (the counting listener keeps it flowing); the response is never started.
+    if (fault?.kind === 'hang') return;
     const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
       if (fault?.kind === 'lose-answer') {
         answer.resume();
@@ -87,7 +95,25 @@ export async function startS3Proxy(target: string) {
       });
     });
     forward.on('error', () => response.socket?.destroy());
-    request.pipe(forward);
+    if (fault?.kind !== 'cut-request') {
+      request.pipe(forward);
+      return;
+    }
+    let forwarded = 0;
+    request.on('data', (chunk: Buffer) => {
+      if (forwarded >= fault.afterBytes) return;
+      const part = chunk.subarray(0, fault.afterBytes - forwarded);
+      forwarded += part.byteLength;
+      if (forwarded < fault.afterBytes) {
+        forward.write(part);
+        return;
+      }
+      // The client sees the cut at once; S3 gets the bytes before it, then the connection ends.
+      request.socket.destroy();
+      forward.write(part, () => forward.destroy());
+    });
+    // A body shorter than `afterBytes` goes through whole.
+    request.on('end', () => forwarded < fault.afterBytes && forward.end());
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
@@ -98,6 +124,10 @@ export async function startS3Proxy(target: string) {
     requestLog: () => seen.map((request) => ({ method: request.method, url: `${request.path}${request.query.size > 0 ? `?${request.query}` : ''}` })),
     inject(matches: (request: SeenRequest) => boolean, fault: Fault, times = 1) {
       faults.push({ matches, fault, times });
+    },
+    /** Disarms every fault not yet used up. */
+    clear() {
+      faults.length = 0;
     },
     async stop() {
       server.closeAllConnections();

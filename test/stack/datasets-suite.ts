@@ -7,6 +7,7 @@ import { presignRawObject } from '../../bench/lib/seed.mjs';
 import { demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
 import type { SeenRequest } from '../s3-proxy';
 import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
+import { datasetClient, sameSize } from './dataset-client';
 import { run, startHarness, type Harness, type Seeded } from './harness';
 
 const MiB = 1024 * 1024;
@@ -39,42 +40,8 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  async function api(method: string, path: string, token: string, json?: unknown) {
-    const response = await fetch(`${harness.api}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'dataset-tests/1' },
-      body: json === undefined ? undefined : JSON.stringify(json),
-    });
-    const text = await response.text();
-    return { status: response.status, json: text ? JSON.parse(text) : undefined };
-  }
-
-  async function createDataset(name: string, members: Seeded[]): Promise<string> {
-    const created = await api('POST', '/v1/datasets', admin, { name, description: 'test dataset', submissionIds: members.map((member) => member.id) });
-    expect(created.status, JSON.stringify(created.json)).toBe(202);
-    expect(created.json).toEqual({ id: expect.any(String), status: 'building' });
-    return created.json.id;
-  }
-
-  async function settled(id: string): Promise<any> {
-    for (const started = Date.now(); Date.now() - started < 110_000; ) {
-      const dataset = await api('GET', `/v1/datasets/${id}`, admin);
-      expect(dataset.status).toBe(200);
-      if (dataset.json.status !== 'building') return dataset.json;
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-    throw new Error(`dataset ${id} still building`);
-  }
-
-  async function download(url: string, file: string, headersFile?: string) {
-    const result = await run('curl', ['-sS', '-f', '-o', file, ...(headersFile ? ['-D', headersFile] : []), url]);
-    expect(result.status, result.stderr).toBe(0);
-    return readFileSync(file);
-  }
-
-  const archivePath = (id: string, name: string) => `/${harness.s3.buckets.processed}/datasets/${id}/${name}.zip`;
+  const { api, createDataset, settled, download, archivePath } = datasetClient(() => harness, () => admin);
   const requestsSince = (from: number): SeenRequest[] => harness.proxy.seen.slice(from);
-  const sameSize = (count: number, size: number) => Array.from({ length: count }, () => randomBytes(size));
   const small = (count: number, max: number) => Array.from({ length: count }, (_, index) => randomBytes(index === 0 ? 0 : 1 + Math.floor(Math.random() * max)));
 
   describe(`datasets (${s3})`, () => {

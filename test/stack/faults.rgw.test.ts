@@ -1,0 +1,17 @@
+import { afterAll, beforeAll } from 'vitest';
+import { describeMultipartFaults } from './faults-multipart';
+import { faultBindings } from './faults-s3';
+import { startHarness, type Harness } from './harness';
+
+// The fault cases that need a complete S3 (ListParts, AbortMultipartUpload), against Ceph RGW;
+// the rest of the fault suite is faults.test.ts, whose faults the proxy injects the same way on
+// either S3.
+
+let harness: Harness;
+
+beforeAll(async () => {
+  harness = await startHarness({ s3: 'rgw', workerBindings: faultBindings });
+}, 120_000);
+afterAll(() => harness?.stop());
+
+describeMultipartFaults(() => harness);
