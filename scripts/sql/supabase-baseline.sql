@@ -42,3 +42,15 @@ end
 $$;
 
 grant execute on function auth.jwt(), auth.uid() to anon, authenticated, service_role;
+
+-- Supabase's default privileges on schema `public`, which its Data API (PostgREST) exposes: the
+-- API roles may use the schema, and every table, sequence and function the migration role
+-- creates there is granted ALL to all three of them. Row-level security is then the only thing
+-- between a signed-in user and a new table, unless a migration cuts the grants back (see
+-- migrations/20261129000000_supabase_privileges.sql). Reproduced here so the local database
+-- starts from the same grants as a real project; granting what is already granted changes
+-- nothing, so this is harmless there.
+grant usage on schema public to anon, authenticated, service_role;
+alter default privileges in schema public grant all on tables to anon, authenticated, service_role;
+alter default privileges in schema public grant all on sequences to anon, authenticated, service_role;
+alter default privileges in schema public grant all on functions to anon, authenticated, service_role;

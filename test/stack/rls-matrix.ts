@@ -1,0 +1,256 @@
+import { ids, roles, type Role } from './rls-fixtures';
+import { tables, type Table } from './rls-statements';
+
+// The security policy of schema `public` as Supabase's Data API exposes it: who may read and
+// write which rows of every table, per caller. This is the intended policy, written down before
+// looking at what the migrations do; rls-matrix.test.ts runs each cell against the migrated
+// database the way PostgREST runs a request.
+//
+// select:  denied  no privilege (SQLSTATE 42501)
+//          none    0 rows visible, though the table has rows
+//          own     exactly the rows `own[table]` selects for the caller (at least one, not all)
+//          all     every row
+// writes:  denied  42501: no privilege, or a row-level-security check refused the new row
+//          none    0 rows affected, though the statement's target rows exist
+//          allowed the statement succeeded and affected at least one row
+//
+// Writes use the canonical statements of rls-statements.ts. Users write only through the
+// gateway's security-definer functions, except the two things the Worker inserts under RLS
+// (a pending submission, a dataset grant) and the grant it deletes; service_role (which RLS
+// does not restrain) may touch only what the dataset build job touches.
+
+export type SelectOutcome = 'denied' | 'none' | 'own' | 'all';
+export type WriteOutcome = 'denied' | 'none' | 'allowed';
+export type Operation = 'select' | 'insert' | 'update' | 'delete';
+type Row = readonly [onSelect: SelectOutcome, onInsert: WriteOutcome, onUpdate: WriteOutcome, onDelete: WriteOutcome];
+
+const nothing: Row = ['denied', 'denied', 'denied', 'denied'];
+
+export const matrix: Record<Table, Record<Role, Row>> = {
+  //                 select    insert     update     delete
+  companies: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  profiles: {
+    anon:        nothing,
+    contributor: ['own', 'denied', 'denied', 'denied'],
+    validator:   ['own', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    // Contributor pseudonyms for the archive's manifest.
+    service:     ['all', 'denied', 'denied', 'denied'],
+  },
+  tasks: {
+    anon:        nothing,
+    contributor: ['own', 'denied', 'denied', 'denied'],
+    validator:   ['all', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['none', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  task_assignments: {
+    anon:        nothing,
+    contributor: ['own', 'denied', 'denied', 'denied'],
+    validator:   ['all', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['none', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  submissions: {
+    anon:        nothing,
+    contributor: ['own', 'allowed', 'denied', 'denied'],
+    // Staff review through gateway.review_submission, never by updating the row.
+    validator:   ['all', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    // Companies reach submissions only as members of granted datasets, through the gateway.
+    company:     ['none', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     ['all', 'denied', 'denied', 'denied'],
+  },
+  access_log: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['none', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  bundles: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  bundle_members: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     nothing,
+  },
+  datasets: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    // The build job records progress and the outcome in the build columns.
+    service:     ['all', 'denied', 'allowed', 'denied'],
+  },
+  dataset_members: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator:   ['none', 'denied', 'denied', 'denied'],
+    admin:       ['all', 'denied', 'denied', 'denied'],
+    company:     ['own', 'denied', 'denied', 'denied'],
+    noProfile:   ['none', 'denied', 'denied', 'denied'],
+    service:     ['all', 'denied', 'denied', 'denied'],
+  },
+  dataset_grants: {
+    anon:        nothing,
+    contributor: ['none', 'denied', 'denied', 'none'],
+    validator:   ['none', 'denied', 'denied', 'none'],
+    admin:       ['all', 'allowed', 'denied', 'allowed'],
+    company:     ['own', 'denied', 'denied', 'none'],
+    noProfile:   ['none', 'denied', 'denied', 'none'],
+    service:     nothing,
+  },
+  dataset_build_parts: {
+    anon:        nothing,
+    contributor: nothing,
+    validator:   nothing,
+    admin:       nothing,
+    company:     nothing,
+    noProfile:   nothing,
+    service:     ['all', 'allowed', 'allowed', 'allowed'],
+  },
+};
+
+// What "own" means, as the superuser computes it (auth.uid() is the caller's sub). Written
+// without the gateway's helper functions, so a policy that calls them wrongly is caught.
+const callerCompany = `(select p.company_id from public.profiles p where p.id = auth.uid())`;
+const grantedToCaller = `(select g.dataset_id from public.dataset_grants g where g.company_id = ${callerCompany})`;
+
+export const own: Partial<Record<Table, string>> = {
+  companies: `id = ${callerCompany}`,
+  profiles: `id = auth.uid()`,
+  tasks: `id in (select a.task_id from public.task_assignments a where a.user_id = auth.uid())`,
+  task_assignments: `user_id = auth.uid()`,
+  submissions: `contributor_id = auth.uid()`,
+  bundles: `created_by = auth.uid()`,
+  bundle_members: `bundle_id in (select b.id from public.bundles b where b.created_by = auth.uid())`,
+  datasets: `id in ${grantedToCaller}`,
+  dataset_members: `dataset_id in ${grantedToCaller}`,
+  dataset_grants: `company_id = ${callerCompany}`,
+};
+
+export interface Cell {
+  role: Role;
+  table: Table;
+  operation: Operation;
+  expected: SelectOutcome | WriteOutcome;
+}
+
+const operations: Operation[] = ['select', 'insert', 'update', 'delete'];
+
+export const cells: Cell[] = tables.flatMap((table) =>
+  roles.flatMap((role) => operations.map((operation, index) => ({ role, table, operation, expected: matrix[table][role][index]! }))),
+);
+
+/**
+ * Statements beside the canonical ones, for rules a single statement per cell cannot show: the
+ * columns a permitted insert may set, and the conditions of the insert policies.
+ */
+export interface Probe {
+  name: string;
+  role: Role;
+  statement: string;
+  expected: WriteOutcome;
+  /** For 'none': a query counting the rows the statement aims at, which must exist. */
+  target?: string;
+}
+
+const q = (id: string) => `'${id}'`;
+
+export const probes: Probe[] = [
+  {
+    name: 'contributor presets review fields on its own pending submission',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, reviewed_by, review_note)
+      values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 10, ${q(ids.validator)}, 'sounds great')`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor presets the checksums and upload time the gateway records at complete',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, size, crc32, sha256, uploaded_at)
+      values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 10, 10, 1, '${'b'.repeat(64)}', now())`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor chooses its submission id and creation time',
+    role: 'contributor',
+    statement: `insert into public.submissions (id, created_at, task_id, contributor_id, content_type, declared_size)
+      values (gen_random_uuid(), now() - interval '1 year', ${q(ids.taskA)}, auth.uid(), 'audio/webm', 10)`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor opens a submission on a task not assigned to it',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskB)}, auth.uid(), 'audio/webm', 10)`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor opens a submission in the name of another contributor',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, ${q(ids.contributorB)}, 'audio/webm', 10)`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor declares more bytes than the task allows',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 1000001)`,
+    expected: 'denied',
+  },
+  {
+    name: 'contributor declares a type the task does not allow',
+    role: 'contributor',
+    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, auth.uid(), 'image/png', 10)`,
+    expected: 'denied',
+  },
+  {
+    name: 'admin grants in the name of someone else',
+    role: 'admin',
+    statement: `insert into public.dataset_grants (dataset_id, company_id, granted_by) values (${q(ids.datasetBuilding)}, ${q(ids.companyA)}, ${q(ids.validator)})`,
+    expected: 'denied',
+  },
+  {
+    name: "company revokes its own company's grant",
+    role: 'company',
+    statement: `delete from public.dataset_grants where company_id = ${q(ids.companyA)}`,
+    expected: 'none',
+    target: `select count(*)::int as count from public.dataset_grants where company_id = ${q(ids.companyA)}`,
+  },
+  {
+    name: 'service role rewrites a dataset description',
+    role: 'service',
+    statement: `update public.datasets set description = 'rewritten' where id = ${q(ids.datasetGranted)}`,
+    expected: 'denied',
+  },
+];
