@@ -50,6 +50,21 @@ revoke all on function gateway.claim_completion(uuid, integer), gateway.release_
 grant execute on function gateway.claim_completion(uuid, integer), gateway.release_completion(uuid, uuid),
   gateway.complete_submission(uuid, uuid, bigint, bigint, text) to authenticated;
 
+-- Nobody reviews their own submission: a validator or admin may once have been a contributor.
+create or replace function gateway.review_submission(submission_id uuid, decision text, note text)
+returns setof public.submissions
+language sql volatile security definer set search_path = '' as $$
+  update public.submissions
+     set status = case decision when 'approve' then 'approved'::public.submission_status else 'rejected'::public.submission_status end,
+         reviewed_by = auth.uid(), reviewed_at = now(), review_note = note
+   where id = submission_id
+     and status = 'uploaded'
+     and decision in ('approve', 'reject')
+     and contributor_id <> auth.uid()
+     and gateway.current_app_role() in ('validator', 'admin')
+  returning *
+$$;
+
 -- Bundles ------------------------------------------------------------------------------------
 
 alter table public.access_log drop constraint access_log_action_check;

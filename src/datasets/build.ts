@@ -36,6 +36,8 @@ export type BuildOutcome =
   /** `failedAttempts` is absent when the attempt did not count as a failure. */
   | { kind: 'retry'; reason: string; failedAttempts?: number }
   | { kind: 'failed'; reason: string }
+  /** No such dataset: not committed yet (the message is sent inside its transaction), or never. */
+  | { kind: 'missing' }
   | { kind: 'skipped' };
 
 /**
@@ -46,7 +48,8 @@ export type BuildOutcome =
  */
 export async function buildDataset(datasetId: string, settings: BuildSettings): Promise<BuildOutcome> {
   const build = await asService(settings.database, (tx) => readBuild(tx, datasetId));
-  if (!build || build.status !== 'building') return { kind: 'skipped' };
+  if (!build) return { kind: 'missing' };
+  if (build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
   let parts: PlannedPart[] = [];
   const archive = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };

@@ -3,6 +3,9 @@ import { readConfig, type Bindings, type DatasetBuildMessage } from '../env';
 import { sharedObjectStore } from '../sign/object-store';
 import { buildDataset } from './build';
 
+// Deliveries of a message whose dataset cannot be found before it is dropped.
+const missingDatasetAttempts = 5;
+
 const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
@@ -36,6 +39,10 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
       if (outcome.kind === 'continue') {
         await env.DATASET_BUILDS.send({ datasetId });
         message.ack();
+      } else if (outcome.kind === 'missing' && message.attempts < missingDatasetAttempts) {
+        // The message is sent inside the transaction that records the dataset, so it can arrive
+        // before the commit; after a few tries the commit has evidently failed.
+        message.retry({ delaySeconds: 1 });
       } else if (outcome.kind === 'retry') {
         message.retry({ delaySeconds: config.datasets.retryDelaySeconds });
       } else {

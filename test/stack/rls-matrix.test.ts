@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../scripts/lib/database.mjs';
 import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres.mjs';
 import { callers, seed, type Role } from './rls-fixtures';
-import { cells, own, probes, type Cell } from './rls-matrix';
+import { cells, own, probes, readableColumns, type Cell } from './rls-matrix';
 import { deleteStatement, tables, updateStatement, writes, type Table } from './rls-statements';
 
 // Runs every cell of the RLS matrix (rls-matrix.ts) the way Supabase's Data API (PostgREST) runs
@@ -71,8 +71,12 @@ async function attempt(tx: postgres.TransactionSql, statement: string): Promise<
 /** "denied" for SQLSTATE 42501 (insufficient_privilege, which RLS violations also raise). */
 const refusal = (error: { code: string; message: string }) => (error.code === '42501' ? 'denied' : `error ${error.code}: ${error.message}`);
 
+/** Rows as JSON, of the columns the Data API would return for `select=*` to a caller with column grants. */
+const selectRows = (table: Table, where = 'true') =>
+  `select to_jsonb(t)::text as row from (select ${readableColumns[table] ?? '*'} from public.${table} where ${where}) t order by 1`;
+
 const rowsOf = async (tx: postgres.TransactionSql, table: Table, where = 'true') =>
-  (await tx.unsafe(`select to_jsonb(t)::text as row from public.${table} t where ${where} order by 1`)).map((r) => String(r.row));
+  (await tx.unsafe(selectRows(table, where))).map((r) => String(r.row));
 
 async function observeSelect(cell: Cell): Promise<string> {
   return inRequest(cell.role, async (tx, enter) => {
@@ -86,7 +90,7 @@ async function observeSelect(cell: Cell): Promise<string> {
       expect(owned!.length, `others own rows of ${cell.table}`).toBeLessThan(everything.length);
     }
     await enter();
-    const seen = await attempt(tx, `select to_jsonb(t)::text as row from public.${cell.table} t order by 1`);
+    const seen = await attempt(tx, selectRows(cell.table));
     if ('error' in seen) return refusal(seen.error);
     const visible = seen.rows.map((r) => String(r.row));
     if (visible.length === 0) return everything.length > 0 ? 'none' : 'an empty table (fixtures missing)';

@@ -160,6 +160,15 @@ export const own: Partial<Record<Table, string>> = {
   dataset_grants: `company_id = ${callerCompany}`,
 };
 
+/**
+ * Columns a role reads where it may not read them all (a column grant): a company user reads the
+ * datasets granted to it but not why a build failed (member names, S3 codes) nor the build's
+ * upload id; `gateway.visible_failure_reason` gives each caller what it may see.
+ */
+export const readableColumns: Partial<Record<Table, string>> = {
+  datasets: 'id, name, description, status, created_by, created_at, object_key, bytes, entries, etag, finished_at',
+};
+
 export interface Cell {
   role: Role;
   table: Table;
@@ -189,6 +198,18 @@ export interface Probe {
 const q = (id: string) => `'${id}'`;
 
 export const probes: Probe[] = [
+  {
+    name: "company reads the failure detail of a dataset granted to it",
+    role: 'company',
+    statement: `select failure_reason from public.datasets`,
+    expected: 'denied',
+  },
+  {
+    name: "admin selects a build's upload id and failed attempts, which no API caller needs",
+    role: 'admin',
+    statement: `select upload_id, failed_attempts from public.datasets`,
+    expected: 'denied',
+  },
   {
     name: 'contributor presets review fields on its own pending submission',
     role: 'contributor',

@@ -46,8 +46,9 @@ export const createDatasetHandler: RouteHandler<typeof createDataset, AppEnv> = 
     if (!created) {
       throw new ApiError('invalid_request', body.taskId ? 'the task has no approved submissions' : 'every submission must exist and be approved');
     }
-    // Queued inside the transaction: if queuing fails nothing is recorded; if the commit fails
-    // after it, the job finds no dataset and does nothing.
+    // Queued inside the transaction: if queuing fails nothing is recorded. The message may then
+    // arrive before the commit, so the job retries a dataset it cannot find yet a few times
+    // (src/datasets/queue.ts) before concluding that the commit failed.
     await c.env.DATASET_BUILDS.send({ datasetId: created });
     return created;
   });

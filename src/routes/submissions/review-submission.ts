@@ -29,9 +29,11 @@ export const reviewSubmission = createRoute({
 export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmission, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const review = c.req.valid('json');
-  const reviewed = await asPrincipal(c, ['validator', 'admin'], async (tx) => {
+  const reviewed = await asPrincipal(c, ['validator', 'admin'], async (tx, principal) => {
     const found = await findSubmission(tx, id);
     if (!found) throw new ApiError('not_found', 'submission not found');
+    // A reviewer who once contributed (roles change) does not approve their own work.
+    if (found.contributorId === principal.userId) throw new ApiError('forbidden', 'you may not review your own submission');
     if (found.status !== 'uploaded') throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
     const updated = await recordReview(tx, id, { decision: review.decision, note: review.note ?? null });
     // Null only if another reviewer decided in between.
