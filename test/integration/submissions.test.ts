@@ -164,6 +164,23 @@ describe('POST /v1/submissions/{id}/review', () => {
     expect(rows.map((row) => row.status)).toEqual(['pending', 'uploaded']);
   });
 
+  it('a reviewer may not review a submission they made before their role changed (403), in the API or its function', async () => {
+    const former = await createContributor(sql);
+    const token = await tokenFor(former);
+    const own = await uploadSubmission(token, randomBytes(10));
+    await sql`update public.profiles set role = 'validator' where id = ${former.userId}`;
+    const refused = await call('POST', `/v1/submissions/${own.id}/review`, { token, json: { decision: 'approve' } });
+    expect(refused.status).toBe(403);
+    expect(errorOf(refused)).toMatchObject({ code: 'forbidden', message: 'you may not review your own submission' });
+    const direct = await sql.begin(async (tx) => {
+      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${JSON.stringify({ sub: former.userId, role: 'authenticated' })}, true)`;
+      return tx`select * from gateway.review_submission(${own.id}, 'approve', null)`;
+    });
+    expect(direct).toHaveLength(0);
+    const [row] = await sql`select status, reviewed_by from public.submissions where id = ${own.id}`;
+    expect(row).toEqual({ status: 'uploaded', reviewed_by: null });
+  });
+
   it('is 404 for an unknown submission', async () => {
     expect((await call('POST', `/v1/submissions/${crypto.randomUUID()}/review`, { token: validator, json: { decision: 'approve' } })).status).toBe(404);
   });
