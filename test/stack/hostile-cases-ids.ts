@@ -56,7 +56,7 @@ export const linkCases: HostileCase<Fixture>[] = [
   link('the token truncated by one character', (f) => download(f.bundles.admin.id, f.bundles.admin.token.slice(0, -1))),
   link("another bundle's token replayed on this bundle", (f) => download(f.bundles.admin.id, f.bundles.other.token)),
   link('the expiry extended, the signature kept', (f) => download(f.bundles.admin.id, f.bundles.admin.token.replace(/^\d+/, (expires) => String(Number(expires) + 86400 * 365)))),
-  link('the signature in standard base64 (+ and /)', (f) => download(f.bundles.admin.id, f.bundles.admin.token.replace(/-/g, '+').replace(/_/g, '/'))),
+  link('the same signature in padded standard base64', (f) => download(f.bundles.admin.id, f.bundles.admin.token.replace(/\.(.*)$/, (_, signature: string) => `.${Buffer.from(signature, 'base64url').toString('base64')}`))),
   link('a NUL byte appended to the token', (f) => download(f.bundles.admin.id, `${f.bundles.admin.token}\u0000`)),
   link('a forged token on a bundle that does not exist (same answer)', () => download(nobody, `${Math.floor(Date.now() / 1000) + 3600}.${Buffer.alloc(32, 7).toString('base64url')}`)),
   link('no token, but an admin session', (f) => ({ ...get(`/v1/bundles/${f.bundles.admin.id}/download`), headers: { authorization: `Bearer ${f.tokens.admin}` } }), { status: 400, message: /token/ }),
@@ -66,5 +66,7 @@ export const linkCases: HostileCase<Fixture>[] = [
   link('a correctly signed link to a bundle that does not exist', (f) => download(nobody, f.signedLinks.missingBundle), { status: 404, message: 'bundle not found' }),
   link('the grant behind a company bundle was revoked (GET)', (f) => download(f.bundles.revoked.id, f.bundles.revoked.token), refusedLink, 'E'),
   link('the grant behind a company bundle was revoked (ranged GET)', (f) => download(f.bundles.revoked.id, f.bundles.revoked.token, { range: 'bytes=0-99' }), refusedLink, 'E'),
+  link('a member of the bundle is no longer approved', (f) => download(f.bundles.unapproved.id, f.bundles.unapproved.token), refusedLink, 'E'),
+  link('the admin who made the bundle is an admin no more', (f) => download(f.bundles.demoted.id, f.bundles.demoted.token), refusedLink, 'E'),
   link('the grant behind a company bundle was revoked (HEAD)', (f) => ({ ...download(f.bundles.revoked.id, f.bundles.revoked.token), method: 'HEAD' }), refusedLink, 'E'),
 ];

@@ -38,6 +38,10 @@ export interface Fixture {
     other: { id: string; token: string };
     /** Made by the company user while its dataset was granted; the grant is revoked since (spec E). */
     revoked: { id: string; token: string };
+    /** An admin's bundle of a submission since rejected (spec E). */
+    unapproved: { id: string; token: string };
+    /** Made by an admin who has since been made a validator (spec E). */
+    demoted: { id: string; token: string };
   };
   /** Links only the secret can make: one expired a minute ago, one for a bundle that does not exist. */
   signedLinks: { expired: string; missingBundle: string };
@@ -61,12 +65,38 @@ async function call<T>(api: string, path: string, init: RequestInit, status: num
 }
 
 /** Inserts a user with a profile (and an assignment for contributors): no route creates users. */
-async function insertUser(harness: Harness, role: 'contributor', email: string): Promise<string> {
+async function insertUser(harness: Harness, role: 'contributor' | 'admin', email: string): Promise<string> {
   const id = crypto.randomUUID();
   await harness.sql`insert into auth.users (id, email) values (${id}, ${email})`;
   await harness.sql`insert into public.profiles (id, role, display_name) values (${id}, ${role}, ${email})`;
-  await harness.sql`insert into public.task_assignments (task_id, user_id) values (${demoTaskId}, ${id})`;
+  if (role === 'contributor') await harness.sql`insert into public.task_assignments (task_id, user_id) values (${demoTaskId}, ${id})`;
   return id;
+}
+
+/**
+ * Dataset builds run on the queue; the snapshots must not see one finish. Normally every dataset
+ * is ready within a second. But the build message is sent inside the creating transaction, and
+ * the local queue can deliver it before that transaction commits: the build then finds no
+ * dataset, is skipped, and the dataset stays `building` for ever (a race in the gateway, reported
+ * to the lead). Such a dataset changes no more, so datasets and their build parts unchanged for
+ * five seconds count as settled too, with a warning.
+ */
+async function settleDatasetBuilds(harness: Harness) {
+  const state = async () => JSON.stringify(await harness.sql`select d.*, (select count(*) from public.dataset_build_parts p where p.dataset_id = d.id) as parts from public.datasets d order by d.id`);
+  let last = await state();
+  let stableSince = Date.now();
+  for (const started = Date.now(); ; ) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const [row] = await harness.sql<{ building: number }[]>`select count(*)::int as building from public.datasets where status = 'building'`;
+    if (row?.building === 0) return;
+    const now = await state();
+    if (now !== last) [last, stableSince] = [now, Date.now()];
+    if (Date.now() - stableSince > 5000) {
+      console.warn(`hostile fixture: ${row?.building} dataset(s) left building, their build message consumed before the dataset committed`);
+      return;
+    }
+    if (Date.now() - started > 90_000) throw new Error(`fixture: datasets still building: ${now}`);
+  }
 }
 
 const linkToken = (url: string) => new URL(url).searchParams.get('token')!;
@@ -85,8 +115,8 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
   await sql`delete from auth.users where id = ${deletedId}`;
 
   // Approved and uploaded submissions of the demo contributor, with their objects in the raw bucket.
-  const seeded = await harness.seedApproved(Array.from({ length: 6 }, () => randomBytes(64 + Math.floor(Math.random() * 512))));
-  const [inGranted, inUngranted, inRevoked, loose, uploaded, ...forNotes] = seeded.map((row) => row.id) as [string, string, string, string, string, ...string[]];
+  const seeded = await harness.seedApproved(Array.from({ length: 7 }, () => randomBytes(64 + Math.floor(Math.random() * 512))));
+  const [inGranted, inUngranted, inRevoked, loose, laterRejected, uploaded, ...forNotes] = seeded.map((row) => row.id) as [string, string, string, string, string, string, ...string[]];
   await sql`update public.submissions set status = 'uploaded' where id in ${sql([uploaded, ...forNotes])}`;
 
   const pendingSingle = await call<{ submissionId: string }>(api, '/v1/uploads', json(contributor, { taskId: demoTaskId, contentType: 'audio/webm', size: 11, filename: 'a.webm' }), 201);
@@ -100,6 +130,14 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
   const adminBundle = await call<{ id: string; url: string; bytes: number }>(api, '/v1/bundles', json(admin, { submissionIds: [inGranted, loose] }), 201);
   const otherBundle = await call<{ id: string; url: string }>(api, '/v1/bundles', json(admin, { submissionIds: [inUngranted] }), 201);
   const revokedBundle = await call<{ id: string; url: string }>(api, '/v1/bundles', json(company, { submissionIds: [inRevoked] }), 201);
+  // Links whose maker may no longer bundle their members: no route rejects an approved
+  // submission or demotes an admin, so both happen in the database.
+  const unapprovedBundle = await call<{ id: string; url: string }>(api, '/v1/bundles', json(admin, { submissionIds: [laterRejected] }), 201);
+  await sql`update public.submissions set status = 'rejected' where id = ${laterRejected}`;
+  const formerAdminId = await insertUser(harness, 'admin', `former-admin-${Date.now()}@test.xum-ai.app`);
+  const formerAdmin = await signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, userId: formerAdminId, email: 'former-admin@test.xum-ai.app' }));
+  const demotedBundle = await call<{ id: string; url: string }>(api, '/v1/bundles', json(formerAdmin, { submissionIds: [loose] }), 201);
+  await sql`update public.profiles set role = 'validator' where id = ${formerAdminId}`;
   await call(api, `/v1/datasets/${datasets.revoked}/grants/${demoCompanyId}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } }, 204);
   // Spec E logs a bundle's GETs at most once per bundle, client IP and hour. The range cases GET
   // this bundle, so it is downloaded once now, inside the hour the cases will run in: that row
@@ -116,13 +154,7 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
   const put = await s3.fetch(`${harness.s3.endpoint}/${harness.s3.buckets.assets}/${assetKey}`, { method: 'PUT', body: assetBody, headers: { 'content-type': 'image/png' } });
   if (put.status !== 200) throw new Error(`fixture: asset PUT ${put.status}`);
 
-  // Dataset builds run on the queue; the snapshots must not see them finish.
-  for (const started = Date.now(); ; ) {
-    const [row] = await sql<{ building: number }[]>`select count(*)::int as building from public.datasets where status = 'building'`;
-    if (row?.building === 0) break;
-    if (Date.now() - started > 60_000) throw new Error('fixture: datasets still building');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  await settleDatasetBuilds(harness);
 
   return {
     api,
@@ -145,6 +177,8 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
       admin: { id: adminBundle.id, token: linkToken(adminBundle.url), bytes: adminBundle.bytes, etag: primed.headers.get('etag')!, lastModified: primed.headers.get('last-modified')! },
       other: { id: otherBundle.id, token: linkToken(otherBundle.url) },
       revoked: { id: revokedBundle.id, token: linkToken(revokedBundle.url) },
+      unapproved: { id: unapprovedBundle.id, token: linkToken(unapprovedBundle.url) },
+      demoted: { id: demotedBundle.id, token: linkToken(demotedBundle.url) },
     },
     signedLinks: {
       expired: await signBundleLink(auth.bundleSigningSecret, adminBundle.id, new Date(Date.now() - 60_000)),

@@ -3,7 +3,7 @@ import { request as httpRequest } from 'node:http';
 /** Who sends a case: one of the fixture's users, or nobody (no Authorization header). */
 export type Caller = 'anonymous' | 'contributor' | 'contributor2' | 'validator' | 'admin' | 'company';
 
-export type Category = 'jwt' | 'idor' | 'traversal' | 'unicode' | 'size-type' | 'arrays' | 'framing' | 'links' | 'range' | 'methods';
+export type Category = 'jwt' | 'roles' | 'idor' | 'traversal' | 'unicode' | 'size-type' | 'arrays' | 'framing' | 'links' | 'range' | 'methods';
 
 /** Behaviour the lead implements for issue 10 (see /work/spec-issue10.md); such a case fails until it lands. */
 export type SpecItem = 'C' | 'E' | 'F' | 'J';
@@ -88,7 +88,7 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
   return new Promise((resolve, reject) => {
     let answered = false;
     const request = httpRequest(
-      { host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers, agent: false, insecureHTTPParser: false },
+      { host: url.hostname, port: url.port, method: spec.method, path: spec.path, headers, agent: false },
       (response) => {
         answered = true;
         const chunks: Buffer[] = [];
@@ -117,7 +117,10 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
     const piece = 64 * 1024;
     (async () => {
       for (let offset = 0; offset < body.byteLength && !request.destroyed; offset += piece) {
-        if (!request.write(body.subarray(offset, offset + piece))) await new Promise((next) => (request.once('drain', next), request.once('close', next)));
+        if (!request.write(body.subarray(offset, offset + piece))) await new Promise<void>((next) => {
+          const resume = () => (request.off('drain', resume), request.off('close', resume), next());
+          request.on('drain', resume).on('close', resume);
+        });
       }
       request.end();
     })().catch(() => {});
