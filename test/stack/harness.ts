@@ -45,6 +45,8 @@ export async function startHarness(options: { workerBindings?: Record<string, st
     pg,
     sql,
     tokenFor,
+    /** The local signing key, JWKS and bundle-link secret, so tests can forge tokens and links the gateway must refuse. */
+    auth: started.auth,
     /** Approved submissions with their objects stored straight in S3 (not through the proxy). */
     seedApproved: (bodies: (SeedBody | Uint8Array)[]) => seedApproved(sql, s3, bodies),
     async stop() {
