@@ -8,16 +8,15 @@
 //  - fflate and client-zip: the same entries zipped inside the same Worker by those libraries.
 // Variants alternate in rounds; medians are printed with their ratios. Then the workerd RSS growth
 // while downloading a ~10 MB and a ~4 GiB bundle.
-import { randomBytes } from 'node:crypto';
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { crc32 } from 'node:zlib';
 import postgres from 'postgres';
 import { demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
 import { freePort } from '../scripts/lib/ports.mjs';
 import { createStack } from '../scripts/lib/stack.mjs';
 import { download, keepAliveAgent } from './lib/download.mjs';
-import { presignRawObject, seedApproved } from './lib/seed.mjs';
+import { createBundle, seedInParallel, syntheticObjects } from './lib/bundles.mjs';
+import { presignRawObject } from './lib/seed.mjs';
 import { clockTicksPerSecond, cpuTicks, findWorkerdPids, sampleResident, workerdRole } from './lib/workerd.mjs';
 import { median } from './lib/stats.mjs';
 
@@ -39,47 +38,6 @@ const targets = { throughput: 0.9, cpuOverFloor: 1.2, memoryGrowthBytes: 16 * Mi
 const log = (line) => process.stderr.write(`${line}\n`);
 const label = ({ count, size }) => `${count.toLocaleString('en')} × ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}`;
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
-
-/**
- * `count` bodies of `size` bytes: one random block shared by all, each made distinct (and its CRC
- * different) by an 8-byte prefix. CRC-32 is computed natively, as completing an upload records it.
- */
-function syntheticObjects(count, size, tag) {
-  const block = randomBytes(size);
-  const tail = block.subarray(8);
-  const tailCrc = (prefix) => crc32(tail, crc32(prefix));
-  return Array.from({ length: count }, (_, index) => {
-    const prefix = Buffer.alloc(8);
-    prefix.writeUInt32BE(tag);
-    prefix.writeUInt32BE(index, 4);
-    return { size, chunks: () => [prefix, tail], crc32: tailCrc(prefix), sha256: null };
-  });
-}
-
-/** seedApproved over a few connections at once; the order of the result is the order of `bodies`. */
-async function seedInParallel(sql, s3, bodies, lanes = 4) {
-  const results = new Array(bodies.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: lanes }, async () => {
-      while (next < bodies.length) {
-        const index = next++;
-        [results[index]] = await seedApproved(sql, s3, [bodies[index]]);
-      }
-    }),
-  );
-  return results;
-}
-
-async function createBundle(api, adminToken, members) {
-  const response = await fetch(`${api}/v1/bundles`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ submissionIds: members.map((member) => member.id) }),
-  });
-  if (response.status !== 201) throw new Error(`POST /v1/bundles answered ${response.status}: ${await response.text()}`);
-  return response.json();
-}
 
 const presignedGet = (s3, key) => presignRawObject(s3, 'GET', key);
 

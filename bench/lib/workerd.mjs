@@ -71,7 +71,8 @@ export function residentBytes(pid) {
 
 /**
  * Samples the RSS of `pids` every `intervalMs` until stopped; returns, for their sum and for each,
- * the baseline (at the start) and the peak.
+ * the baseline (at the start) and the peak, and every sample of the sum with its time in ms
+ * (`series`), so a caller can tell a plateau from steady growth.
  */
 export function sampleResident(pids, intervalMs = 50) {
   const read = () => {
@@ -82,8 +83,11 @@ export function sampleResident(pids, intervalMs = 50) {
   const baseline = { sum: first.sum, each: new Map(first.each) };
   const peak = { sum: first.sum, each: new Map(first.each) };
   let samples = 1;
+  const started = performance.now();
+  const series = [{ ms: 0, sum: first.sum }];
   const sample = () => {
     const now = read();
+    series.push({ ms: performance.now() - started, sum: now.sum });
     peak.sum = Math.max(peak.sum, now.sum);
     for (const [pid, bytes] of now.each) peak.each.set(pid, Math.max(peak.each.get(pid), bytes));
     samples += 1;
@@ -93,7 +97,7 @@ export function sampleResident(pids, intervalMs = 50) {
     stop() {
       clearInterval(timer);
       sample();
-      return { baseline, peak, samples };
+      return { baseline, peak, samples, series };
     },
   };
 }

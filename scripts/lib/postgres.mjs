@@ -52,12 +52,16 @@ async function startSystemPostgres(bindir) {
     ...account,
   });
   const port = await freePort();
+  // Locally every Worker request opens its own connection (Miniflare's Hyperdrive stand-in does
+  // not pool), so `npm run bench:load`'s burst of 200 presigns needs 200 at once on top of the
+  // bench's own: with 200 slots one request per burst got 503 upstream_unavailable ("too many
+  // clients"). 400 leaves room for the burst, a harness and a test, at a few MB of shared memory.
   const server = spawn(join(bindir, 'postgres'), [
     '-D', dataDir, '-p', String(port),
     '-c', 'listen_addresses=127.0.0.1',
     '-c', `unix_socket_directories=${dataDir}`,
     '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-    '-c', 'max_connections=200',
+    '-c', 'max_connections=400',
   ], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dataDir, ...account });
   let stderr = '';
   server.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
