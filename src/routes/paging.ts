@@ -1,8 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
 import { decodeBase64url, encodeBase64url } from '../http/base64url';
+import { timestampSchema } from './schemas';
 
-const cursorSchema = z.object({ createdAt: z.iso.datetime(), id: z.uuid() });
+const cursorSchema = z.object({ createdAt: timestampSchema, id: z.uuid() });
 
 /** Position after a row in (created_at desc, id desc) order. */
 export type CreatedCursor = z.infer<typeof cursorSchema>;

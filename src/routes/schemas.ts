@@ -28,8 +28,16 @@ export function errorResponses(...statuses: number[]) {
  * 400 here rather than a database error.
  */
 export function freeTextSchema(maxLength: number) {
-  return z.string().max(maxLength).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'must not contain control characters');
+  return z.string().max(maxLength).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
 }
+
+/**
+ * An ISO 8601 time with an offset, in a year Postgres can store: the format admits year 0000,
+ * which the proleptic Gregorian calendar Postgres uses does not have.
+ */
+export const timestampSchema = z.iso
+  .datetime({ offset: true })
+  .refine((value) => !value.startsWith('0000'), 'must be in year 1 or later');
 
 export const uuidSchema = z.uuid().openapi({ example: '00000000-0000-4000-8000-0000000a0001' });
 

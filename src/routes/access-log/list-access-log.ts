@@ -4,7 +4,7 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
 import { keysetPage } from '../paging';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
 const accessActionSchema = z.enum(['submission.view', 'bundle.create', 'bundle.download', 'dataset.download']);
 
@@ -29,8 +29,8 @@ const accessLogQuery = z.strictObject({
   action: accessActionSchema.optional(),
   datasetId: z.uuid().optional(),
   bundleId: z.uuid().optional(),
-  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries at or after this time' }),
-  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'Entries before this time' }),
+  from: timestampSchema.optional().openapi({ description: 'Entries at or after this time' }),
+  to: timestampSchema.optional().openapi({ description: 'Entries before this time' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
   cursor: z.coerce.number().int().min(1).optional().openapi({ description: 'nextCursor from the previous page' }),
 });

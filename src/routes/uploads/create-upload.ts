@@ -21,7 +21,7 @@ const createUploadBody = z
       .string()
       .min(1)
       .max(255)
-      .regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters')
+      .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
       .optional(),
   })
   .openapi('CreateUploadRequest');
@@ -72,7 +72,9 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
     if (!task || !task.assignedToCaller) throw new ApiError('not_found', 'task not found');
     if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
-    if (isActiveContentType(input.contentType) || !isContentTypeAllowed(task.allowedContentTypes, input.contentType)) {
+    // A declared type is one type: a media range such as `image/*` would match the pattern itself.
+    const concrete = !input.contentType.includes('*');
+    if (!concrete || isActiveContentType(input.contentType) || !isContentTypeAllowed(task.allowedContentTypes, input.contentType)) {
       throw new ApiError('invalid_request', 'content type not allowed for this task');
     }
     if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
