@@ -1,4 +1,3 @@
-import type { JWK } from '@supabase/supabase-js';
 import { z } from 'zod';
 
 /** What wrangler binds to the Worker: vars and secrets as strings, Hyperdrive as a binding. */
@@ -6,6 +5,8 @@ export interface Bindings {
   HYPERDRIVE: Hyperdrive;
   SUPABASE_URL: string;
   AUTH_JWKS?: string;
+  SUPABASE_JWT_SECRET?: string;
+  ALLOW_ANONYMOUS_USERS?: string;
   S3_ENDPOINT: string;
   S3_REGION: string;
   S3_ACCESS_KEY_ID: string;
@@ -55,8 +56,13 @@ const configSchema = z.object({
         ctx.addIssue({ code: 'custom', message: 'AUTH_JWKS is not a JSON Web Key Set' });
         return z.NEVER;
       }
-      return { keys: parsed.data.keys.map((key) => ({ key_ops: ['verify'], ...key }) as JWK) };
+      return { keys: parsed.data.keys };
     }),
+  // The legacy HS256 secret, for projects not (or not yet) on asymmetric signing keys. HS256 needs
+  // a key at least as long as its hash, 256 bits (RFC 7518 §3.2); Supabase's secrets are longer.
+  supabaseJwtSecret: z.string().min(32).optional(),
+  // Anonymous sign-ins are users too (role `authenticated`), refused unless the operator opts in.
+  allowAnonymousUsers: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   databaseUrl: z.string().min(1),
   s3: z.object({
     endpoint: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
@@ -136,6 +142,8 @@ export function readConfig(env: Bindings): Config {
   const result = configSchema.safeParse({
     supabaseUrl: env.SUPABASE_URL,
     authJwks: env.AUTH_JWKS,
+    supabaseJwtSecret: env.SUPABASE_JWT_SECRET,
+    allowAnonymousUsers: env.ALLOW_ANONYMOUS_USERS,
     databaseUrl: env.HYPERDRIVE?.connectionString,
     s3: {
       endpoint: env.S3_ENDPOINT,

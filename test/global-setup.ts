@@ -29,17 +29,35 @@ declare module 'vitest' {
  *    counted, so tests can show which tokens were refused without any network call;
  *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server (through the logging proxy)
  *    have been asked so far;
- *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
+ *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts;
+ *  - `/projects/<id>/auth/v1/...`: the same for a project of a test's own (SUPABASE_URL =
+ *    `<control>/projects/<id>`), whose JWKS and answer status the test sets, and changes to
+ *    rotate keys, with `PUT /__projects/<id>` and `{ jwks?, status? }`. Its requests are counted
+ *    in `/__requests` too.
  */
 async function startControlServer(jwks: unknown, s3Requests: () => { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
   const authRequests: string[] = [];
-  const server = createServer((request, response) => {
+  const projects = new Map<string, { jwks: unknown; status: number }>();
+  const server = createServer(async (request, response) => {
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.url === '/__requests') return json(200, authRequests);
     if (request.url === '/__s3-requests') return json(200, s3Requests());
     if (request.url?.startsWith('/hang-bucket/')) return;
+    const setting = /^\/__projects\/([\w-]+)$/.exec(request.url ?? '');
+    if (setting && request.method === 'PUT') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      const { jwks: projectJwks = { keys: [] }, status = 200 } = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      projects.set(setting[1]!, { jwks: projectJwks, status });
+      return response.writeHead(204).end();
+    }
     authRequests.push(`${request.method} ${request.url}`);
     if (request.url === '/auth/v1/.well-known/jwks.json') return json(200, jwks);
+    const project = /^\/projects\/([\w-]+)\/auth\/v1\/\.well-known\/jwks\.json$/.exec(request.url ?? '');
+    if (project && request.method === 'GET') {
+      const { jwks: projectJwks, status } = projects.get(project[1]!) ?? { jwks: { keys: [] }, status: 200 };
+      return status === 200 ? json(200, projectJwks) : json(status, { message: 'unavailable' });
+    }
     return json(401, { code: 401, msg: 'invalid JWT' });
   });
   const port = await freePort();

@@ -1,9 +1,18 @@
-import { createClient, type JWK, type SupabaseClient } from '@supabase/supabase-js';
+import { parseCompactJws, readClaims, TokenRejectedError } from './jws';
+import { fixedKeySet, projectKeySet } from './key-set-cache';
+import { verifyWithKey, verifyWithSecret, type VerificationKey } from './keys';
+
+export { TokenRejectedError } from './jws';
+export { KeySetUnavailableError } from './key-set-cache';
 
 export interface TokenVerifierSettings {
   supabaseUrl: string;
-  /** A fixed key set; when absent, supabase-js fetches and caches the project's JWKS. */
-  jwks?: { keys: JWK[] };
+  /** A fixed key set (AUTH_JWKS); when absent, the project's JWKS is fetched and cached. */
+  jwks?: { keys: readonly object[] };
+  /** The project's legacy JWT secret (SUPABASE_JWT_SECRET); without it HS256 is refused. */
+  jwtSecret?: string;
+  /** Whether anonymous sign-ins (`is_anonymous: true`) may call the API. */
+  allowAnonymous: boolean;
 }
 
 export interface VerifiedToken {
@@ -13,77 +22,68 @@ export interface VerifiedToken {
   claims: Record<string, unknown>;
 }
 
-/** Why a token was refused: for logs only, clients hear one generic message (RFC 6750 §3.1). */
-export class TokenRejectedError extends Error {
-  override name = 'TokenRejectedError';
-}
-
-// Asymmetric algorithms Supabase signing keys use. HS256 would make getClaims call the Auth
-// server for every token, and `none` is no signature at all (RFC 8725 §3.1, §3.2).
-const acceptedAlgorithms = new Set(['ES256', 'RS256']);
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-// One client per project URL and isolate, so supabase-js's JWKS cache outlives a request.
-const authClients = new Map<string, SupabaseClient>();
-
-function authClient(supabaseUrl: string): SupabaseClient {
-  let client = authClients.get(supabaseUrl);
-  if (!client) {
-    // The key is only sent as `apikey` to the public JWKS endpoint, which does not need one.
-    client = createClient(supabaseUrl, 'jwks-only', {
-      auth: { persistSession: false, autoRefreshToken: false, detectSessionInUrl: false },
-    });
-    authClients.set(supabaseUrl, client);
-  }
-  return client;
-}
-
-function decodeHeader(token: string): Record<string, unknown> {
-  const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]+$/.test(part))) {
-    throw new TokenRejectedError('not a compact JWS');
-  }
-  try {
-    const json = atob(parts[0]!.replace(/-/g, '+').replace(/_/g, '/'));
-    const header: unknown = JSON.parse(json);
-    if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new Error('not an object');
-    return header as Record<string, unknown>;
-  } catch {
-    throw new TokenRejectedError('unreadable header');
-  }
+async function keyFor(kid: string, settings: TokenVerifierSettings): Promise<VerificationKey | undefined> {
+  if (settings.jwks) return (await fixedKeySet(settings.jwks)).get(kid);
+  return projectKeySet(settings.supabaseUrl).find(kid);
 }
 
 /**
- * Verifies a Supabase access token. supabase-js `auth.getClaims` checks the signature against the
- * JWKS and the expiry; everything else that makes a token ours is checked here: the header (before
- * any network call), the issuer, the audience and the Postgres role (RFC 7519 §4.1).
+ * Checks the signature with the one key the header may select. The algorithms are a fixed list
+ * (RFC 8725 §3.1, §3.2): HS256 only with the configured secret, never with a key of the key set,
+ * so a token MACed with a public key as its secret cannot pass (the algorithm-confusion attack);
+ * ES256 and RS256 only with a key of that same algorithm from the key set; `none` and everything
+ * else never (RFC 7518 §3.6, RFC 8725 §2.1). Header members that point elsewhere for a key (`jku`,
+ * `x5u`, `jwk`, `x5c`) are never followed (RFC 8725 §3.10).
+ */
+async function verifySignature(token: string, settings: TokenVerifierSettings): Promise<Record<string, unknown>> {
+  const jws = parseCompactJws(token);
+  const { alg, kid } = jws.header;
+  // RFC 7515 §4.1.11: a token whose `crit` names extensions must be refused by whoever does not
+  // implement them; we implement none.
+  if (jws.header.crit !== undefined) throw new TokenRejectedError('critical header parameters');
+
+  let valid: boolean;
+  if (alg === 'HS256') {
+    // Refused before any network call when the project is not on the legacy secret.
+    if (settings.jwtSecret === undefined) throw new TokenRejectedError('HS256 without SUPABASE_JWT_SECRET');
+    // Supabase Auth MACs with the secret's UTF-8 bytes as they are, not base64-decoded.
+    valid = await verifyWithSecret(new TextEncoder().encode(settings.jwtSecret), jws.signature, jws.signingInput);
+  } else if (alg === 'ES256' || alg === 'RS256') {
+    // Supabase's asymmetric tokens always name their key (RFC 7515 §4.1.4).
+    if (typeof kid !== 'string' || kid === '') throw new TokenRejectedError('no key id');
+    const key = await keyFor(kid, settings);
+    if (!key) throw new TokenRejectedError('unknown key id');
+    if (key.alg !== alg) throw new TokenRejectedError('algorithm does not match the key');
+    valid = await verifyWithKey(key, jws.signature, jws.signingInput);
+  } else {
+    throw new TokenRejectedError('algorithm not accepted');
+  }
+  if (!valid) throw new TokenRejectedError('bad signature');
+  return readClaims(jws);
+}
+
+/**
+ * Verifies a Supabase access token entirely in the Worker: the signature (above), then the claims
+ * that make it one of this project's user tokens (RFC 7519 §7.2, §4.1; RFC 8725 §3.8, §3.9).
+ * Nothing is ever sent to the Auth server.
  */
 export async function verifyAccessToken(token: string, settings: TokenVerifierSettings): Promise<VerifiedToken> {
-  const header = decodeHeader(token);
-  if (typeof header.alg !== 'string' || !acceptedAlgorithms.has(header.alg)) throw new TokenRejectedError('algorithm not accepted');
-  if (typeof header.kid !== 'string' || header.kid === '') throw new TokenRejectedError('no key id');
-  // With a fixed key set an unknown kid is refused here; otherwise getClaims would fall back to
-  // asking the Auth server about the token.
-  if (settings.jwks && !settings.jwks.keys.some((key) => key.kid === header.kid)) throw new TokenRejectedError('unknown key id');
-
-  let claims: Record<string, unknown>;
-  try {
-    const { data, error } = await authClient(settings.supabaseUrl).auth.getClaims(token, settings.jwks ? { jwks: settings.jwks } : {});
-    if (error || !data) throw new TokenRejectedError(`getClaims: ${error?.message ?? 'no claims'}`);
-    claims = data.claims as Record<string, unknown>;
-  } catch (error) {
-    if (error instanceof TokenRejectedError) throw error;
-    throw new TokenRejectedError(`verification failed: ${(error as Error).message}`);
-  }
-
+  const claims = await verifySignature(token, settings);
   const now = Math.floor(Date.now() / 1000);
   if (claims.iss !== `${settings.supabaseUrl}/auth/v1`) throw new TokenRejectedError('wrong issuer');
   const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
   if (!audiences.includes('authenticated')) throw new TokenRejectedError('wrong audience');
   if (claims.role !== 'authenticated') throw new TokenRejectedError('wrong role');
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw new TokenRejectedError('expired');
-  if (typeof claims.nbf === 'number' && claims.nbf > now) throw new TokenRejectedError('not yet valid');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) throw new TokenRejectedError('not yet valid');
   if (typeof claims.sub !== 'string' || !uuidPattern.test(claims.sub)) throw new TokenRejectedError('no subject');
+  // Supabase anonymous sign-ins carry role `authenticated` too; only this claim tells them apart
+  // (Supabase docs, "Anonymous Sign-Ins"). Anything but false or absent counts as anonymous.
+  if (claims.is_anonymous !== undefined && claims.is_anonymous !== false && !settings.allowAnonymous) {
+    throw new TokenRejectedError('anonymous user');
+  }
   return {
     userId: claims.sub,
     sessionId: typeof claims.session_id === 'string' ? claims.session_id : null,

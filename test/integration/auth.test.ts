@@ -59,7 +59,7 @@ describe('tokens', () => {
     await expectRefused(await tokenFor('contributor', { sub: 'not-a-uuid' }));
   });
 
-  it('refuses HS256, alg none and tokens without kid without any network call', async () => {
+  it('without SUPABASE_JWT_SECRET, refuses HS256, and alg none and tokens without kid always, without any network call', async () => {
     const before = await authServerRequests();
     const payload = await decode(await tokenFor('admin'));
     await expectRefused(await hs256Token(payload, signingKey.kid));

@@ -65,6 +65,7 @@ export const authCases: HostileCase<Fixture>[] = [
   forged('role anon', 'anonRole', upload),
   forged('sub that is not a UUID', 'nonUuidSub', upload),
   forged('sub with SQL after the admin id', 'sqlSub', grant),
+  forged('an anonymous sign-in of an assigned contributor (is_anonymous: true)', 'anonymous', upload),
   forged("the admin's payload under the contributor's signature", 'tamperedPayload', grant),
   // Verified tokens whose user has no profile: the token is genuine, the account is not there.
   forged('a genuine token of a deleted user', 'deletedUser', upload, forbidden),

@@ -11,7 +11,7 @@ export type ForgedName =
   | 'algNone' | 'algNoneUppercase' | 'hs256WithJwk' | 'hs256WithPem' | 'unknownKid' | 'kidPath' | 'kidSql' | 'kidMissing'
   | 'jkuElsewhere' | 'x5uElsewhere' | 'embeddedJwk' | 'otherKeySameKid' | 'algSwitchedToRs256' | 'signatureStripped'
   | 'expired' | 'noExpiry' | 'notYetValid' | 'wrongIssuer' | 'wrongAudience' | 'audienceList' | 'serviceRole' | 'anonRole'
-  | 'nonUuidSub' | 'sqlSub' | 'deletedUser' | 'unknownUser' | 'tamperedPayload' | 'metadataAdmin';
+  | 'nonUuidSub' | 'sqlSub' | 'deletedUser' | 'unknownUser' | 'tamperedPayload' | 'metadataAdmin' | 'anonymous';
 
 interface LocalAuth {
   supabaseUrl: string;
@@ -92,5 +92,7 @@ export async function forgeTokens(
     tamperedPayload: `${contributorHeader}.${adminPayload}.${contributorSignature}`,
     // Roles come from profiles: metadata claiming admin changes nothing.
     metadataAdmin: await signed(claims('contributor', { user_metadata: { role: 'admin' }, app_metadata: { role: 'admin' } })),
+    // An anonymous sign-in (role authenticated, is_anonymous true), refused unless configured.
+    anonymous: await signed(claims('contributor', { is_anonymous: true })),
   };
 }
