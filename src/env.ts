@@ -34,6 +34,9 @@ export interface Bindings {
   DATASET_BUILD_RETRY_DELAY_SECONDS?: string;
   DATASET_BUILD_SLICE_SECONDS?: string;
   DATASET_DOWNLOAD_URL_TTL_SECONDS?: string;
+  DATASET_BUILD_SUBREQUESTS?: string;
+  DATASET_BUILD_STALL_MINUTES?: string;
+  DATASET_BUILD_REQUEUES?: string;
 }
 
 /** What the dataset build queue carries: only the id; the database holds the rest. */
@@ -112,7 +115,19 @@ const configSchema = z.object({
     sliceSeconds: z.coerce.number().int().min(0).max(840).default(600),
     // Presigned dataset downloads live at most 15 minutes (issue 6).
     downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
-  }),
+    // Subrequests the parts of one build invocation may use (src/datasets/part-cost.ts), and the
+    // sweep's cleanups per run; wrangler.toml [limits] subrequests is derived from it.
+    subrequestBudget: z.coerce.number().int().min(100).max(9_000_000).default(20_000),
+    // A building dataset that records nothing for this long has nobody working on it: the Cron
+    // Trigger re-queues it (src/datasets/sweep.ts), and fails it after `requeues` re-queues.
+    stallMinutes: z.coerce.number().int().min(5).max(10_080).default(30),
+    requeues: z.coerce.number().int().min(0).max(100).default(3),
+  }).refine(
+    // A live build records something at least once per slice or retry; five minutes more for
+    // the queue to deliver, so only a build nobody works on is taken for stalled.
+    (datasets) => datasets.stallMinutes * 60 >= datasets.sliceSeconds + datasets.retryDelaySeconds + 300,
+    { message: 'must exceed the slice and the retry delay by 5 minutes', path: ['stallMinutes'] },
+  ),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -176,6 +191,9 @@ export function readConfig(env: Bindings): Config {
       retryDelaySeconds: env.DATASET_BUILD_RETRY_DELAY_SECONDS,
       sliceSeconds: env.DATASET_BUILD_SLICE_SECONDS,
       downloadUrlTtlSeconds: env.DATASET_DOWNLOAD_URL_TTL_SECONDS,
+      subrequestBudget: env.DATASET_BUILD_SUBREQUESTS,
+      stallMinutes: env.DATASET_BUILD_STALL_MINUTES,
+      requeues: env.DATASET_BUILD_REQUEUES,
     },
   });
   if (!result.success) {
@@ -185,3 +203,15 @@ export function readConfig(env: Bindings): Config {
   parsedConfigs.set(env, result.data);
   return result.data;
 }
+
+/**
+ * Bindings that are secrets: set per environment with `wrangler secret put NAME --env ENV`, never
+ * in wrangler.toml [vars] (npm run deploy:check lists them and refuses them in [vars]). A new
+ * secret belongs here as well as in Bindings and the schema.
+ */
+export const secretBindings = {
+  required: ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'BUNDLE_SIGNING_SECRET'],
+  // Legacy HS256 projects (SUPABASE_JWT_SECRET), and the signing secret before a rotation, which
+  // still verifies the links it signed until they expire (BUNDLE_SIGNING_SECRET_PREVIOUS).
+  optional: ['SUPABASE_JWT_SECRET', 'BUNDLE_SIGNING_SECRET_PREVIOUS'],
+} as const satisfies { required: readonly (keyof Bindings)[]; optional: readonly string[] };

@@ -1,4 +1,5 @@
 import { buildApp } from './app';
+import { runScheduledSweep } from './datasets/cron';
 import { consumeDatasetBuilds } from './datasets/queue';
 import { isPostgresSocketLeftover } from './db/socket-leftovers';
 import type { Bindings, DatasetBuildMessage } from './env';
@@ -12,4 +13,5 @@ addEventListener('unhandledrejection', (event) => {
 export default {
   fetch: (request, env, ctx) => app.fetch(request, env, ctx),
   queue: (batch, env) => consumeDatasetBuilds(batch, env),
+  scheduled: (_controller, env) => runScheduledSweep(env),
 } satisfies ExportedHandler<Bindings, DatasetBuildMessage>;

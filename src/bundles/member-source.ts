@@ -5,6 +5,9 @@ import type { MemberSource } from '../zip';
 const retries = 3;
 const firstBackoffMs = 100;
 
+/** GETs one member read may send at most: the first and its retries. [limits] counts on it. */
+export const memberFetchAttempts = 1 + retries;
+
 function pause(milliseconds: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, milliseconds);

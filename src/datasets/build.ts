@@ -6,6 +6,7 @@ import {
 import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
 import { headObject, ObjectStoreError, type ObjectHead } from '../sign/objects';
+import { partSubrequests } from './part-cost';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
 import { deleteComposedParts, MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
 
@@ -23,6 +24,12 @@ export interface BuildSettings {
   deadline: number;
   /** Failed attempts after which the dataset is marked failed. */
   maxFailedAttempts: number;
+  /**
+   * Subrequests the parts of one invocation may use (src/datasets/part-cost.ts): no part is
+   * started that would pass it, except the first, so every invocation makes progress. A part
+   * that alone needs more can never be uploaded, and fails the build.
+   */
+  subrequestBudget: number;
 }
 
 /** A failure no retry can mend: a member gone from the raw bucket, an archive S3 cannot hold. */
@@ -52,10 +59,20 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
   if (build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
   let parts: PlannedPart[] = [];
+  // Deleted once per invocation at most, so its count is bounded by the parts (wrangler.toml [limits]).
+  let composedDeleted = false;
   const archive = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };
   try {
     const layout = layOutBundle(build.members);
     parts = planUploadParts(layout.plan).parts;
+    const costs = new Map(parts.map((part) => [part.partNumber, partSubrequests(layout.plan, part)]));
+    for (const [partNumber, cost] of costs) {
+      if (cost > settings.subrequestBudget) {
+        throw new PermanentBuildError(
+          `part ${partNumber} needs up to ${cost} subrequests (4 per member it holds), more than one invocation may make: ${settings.subrequestBudget} (DATASET_BUILD_SUBREQUESTS)`,
+        );
+      }
+    }
     if (!uploadId) {
       const created = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
       uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, created));
@@ -75,7 +92,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       if (finished && finished.size === part.archiveEnd - part.archiveStart) etags.set(part.partNumber, finished.etag);
     }
     const remaining = parts.filter((part) => !etags.has(part.partNumber));
-    const uploaded = await uploadParts(remaining, settings, async (part) => {
+    const uploaded = await uploadParts(remaining, (part) => costs.get(part.partNumber)!, settings, async (part) => {
       const etag = await uploadPlannedPart(target, part).catch((error: unknown) => explainPartFailure(target, part, error));
       await asService(settings.database, (tx) => recordFinishedPart(tx, datasetId, part.partNumber, etag, part.archiveEnd - part.archiveStart));
       etags.set(part.partNumber, etag);
@@ -87,6 +104,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     if (stored.size !== layout.plan.totalLength) {
       throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
     }
+    composedDeleted = true;
     await deleteComposedParts(archive, parts);
     await asService(settings.database, (tx) =>
       markDatasetReady(tx, datasetId, { bytes: stored.size, entries: layout.plan.entries.length, etag: stored.etag ?? '' }));
@@ -100,7 +118,8 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       // Parts of an aborted upload are freed; an abort that fails is left to the bucket's lifecycle rule.
       await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId).catch(() => {});
     }
-    await deleteComposedParts(archive, parts);
+    // Composed parts exist only once the upload has started.
+    if (!composedDeleted && uploadId) await deleteComposedParts(archive, parts);
     await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
     return { kind: 'failed', reason };
   }
@@ -133,17 +152,27 @@ async function completeArchive(
 }
 
 /**
- * Uploads parts with bounded concurrency until all are done, one fails, or the deadline passes.
- * After a failure no new part starts, but parts in flight finish and are recorded, so the next
- * attempt does not send them again. Returns how many parts were uploaded.
+ * Uploads parts in order with bounded concurrency until all are done, one fails, the deadline
+ * passes or the next part would overspend the subrequest budget. After a failure no new part
+ * starts, but parts in flight finish and are recorded, so the next attempt does not send them
+ * again. Returns how many parts were uploaded.
  */
-async function uploadParts(parts: PlannedPart[], settings: BuildSettings, upload: (part: PlannedPart) => Promise<void>): Promise<number> {
+async function uploadParts(
+  parts: PlannedPart[],
+  cost: (part: PlannedPart) => number,
+  settings: BuildSettings,
+  upload: (part: PlannedPart) => Promise<void>,
+): Promise<number> {
   let next = 0;
   let uploaded = 0;
+  let spent = 0;
   let failure: { error: unknown } | null = null;
   const worker = async () => {
     for (let first = true; failure === null && next < parts.length && (first || Date.now() < settings.deadline); first = false) {
-      const part = parts[next++]!;
+      const part = parts[next]!;
+      if (spent > 0 && spent + cost(part) > settings.subrequestBudget) return;
+      next++;
+      spent += cost(part);
       try {
         await upload(part);
         uploaded++;

@@ -34,6 +34,7 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
         concurrency: config.datasets.buildConcurrency,
         deadline: started + config.datasets.sliceSeconds * 1000,
         maxFailedAttempts: config.datasets.failedAttempts,
+        subrequestBudget: config.datasets.subrequestBudget,
       }).catch((error: unknown) => ({ kind: 'retry' as const, reason: error instanceof Error ? error.name : 'unknown' }));
       log({ level: outcome.kind === 'failed' ? 'error' : 'info', msg: 'dataset build', datasetId, ms: Date.now() - started, ...outcome });
       if (outcome.kind === 'continue') {

@@ -4,7 +4,9 @@ import type { Transaction } from './client';
 import type { DatasetStatus } from './datasets';
 
 // What the build job reads and records. It runs as service_role (asService), which is granted
-// exactly these tables.
+// exactly these tables. Every record of progress also stamps `progressed_at` (and clears the
+// sweep's re-queue count), so src/datasets/sweep.ts can tell a build that moves from one nobody
+// is working on.
 
 export interface DatasetBuild {
   id: string;
@@ -48,7 +50,7 @@ export async function readBuild(tx: Transaction, datasetId: string): Promise<Dat
  */
 export async function recordUploadId(tx: Transaction, datasetId: string, uploadId: string): Promise<string | null> {
   const [recorded] = await tx<{ upload_id: string }[]>`
-    update public.datasets set upload_id = ${uploadId}
+    update public.datasets set upload_id = ${uploadId}, progressed_at = now(), build_requeues = 0
     where id = ${datasetId} and status = 'building' and upload_id is null
     returning upload_id`;
   if (recorded) return recorded.upload_id;
@@ -58,20 +60,25 @@ export async function recordUploadId(tx: Transaction, datasetId: string, uploadI
 
 /** Drops a multipart upload S3 no longer knows, and its parts: the next attempt starts over. */
 export async function forgetUpload(tx: Transaction, datasetId: string): Promise<void> {
-  await tx`update public.datasets set upload_id = null where id = ${datasetId} and status = 'building'`;
+  await tx`update public.datasets set upload_id = null, progressed_at = now(), build_requeues = 0 where id = ${datasetId} and status = 'building'`;
   await tx`delete from public.dataset_build_parts where dataset_id = ${datasetId}`;
 }
 
+/** One statement, so recording a part costs the build one round trip as before. */
 export async function recordFinishedPart(tx: Transaction, datasetId: string, partNumber: number, etag: string, size: number): Promise<void> {
   await tx`
-    insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${datasetId}, ${partNumber}, ${etag}, ${size})
-    on conflict (dataset_id, part_number) do update set etag = excluded.etag, size = excluded.size`;
+    with recorded as (
+      insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${datasetId}, ${partNumber}, ${etag}, ${size})
+      on conflict (dataset_id, part_number) do update set etag = excluded.etag, size = excluded.size
+      returning dataset_id
+    )
+    update public.datasets set progressed_at = now(), build_requeues = 0 where id in (select dataset_id from recorded)`;
 }
 
 /** Counts a failed attempt and returns how many there have been. */
 export async function recordFailedAttempt(tx: Transaction, datasetId: string): Promise<number> {
   const [row] = await tx<{ failed_attempts: number }[]>`
-    update public.datasets set failed_attempts = failed_attempts + 1 where id = ${datasetId} returning failed_attempts`;
+    update public.datasets set failed_attempts = failed_attempts + 1, progressed_at = now(), build_requeues = 0 where id = ${datasetId} returning failed_attempts`;
   return row?.failed_attempts ?? 0;
 }
 

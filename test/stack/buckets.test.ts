@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desiredBucketSettings } from '../../scripts/lib/bucket-config.mjs';
 import { startS3rver } from '../../scripts/lib/s3.mjs';
@@ -25,6 +28,48 @@ describe('npm run buckets:apply', () => {
     expect(preflight.status).toBe(200);
     const other = await fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, { method: 'OPTIONS', headers: { origin: 'https://app.xum-ai.app', 'access-control-request-method': 'PUT' } });
     expect(other.status).toBe(403);
+  });
+
+  it('with --env, takes endpoint, buckets and CORS from that wrangler environment, and refuses a different value in the environment', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'buckets-env-'));
+    try {
+      const config = join(dir, 'wrangler.toml');
+      writeFileSync(config, [
+        'name = "buckets-env"',
+        `main = "${new URL('../../src/worker.ts', import.meta.url).pathname}"`,
+        'compatibility_date = "2026-04-20"',
+        '[env.production]',
+        'name = "buckets-env-production"',
+        '[env.production.vars]',
+        `S3_ENDPOINT = "${s3.endpoint}"`,
+        `S3_REGION = "${s3.region}"`,
+        `BUCKET_RAW = "${s3.buckets.raw}"`,
+        `BUCKET_PROCESSED = "${s3.buckets.processed}"`,
+        `BUCKET_ASSETS = "${s3.buckets.assets}"`,
+        'CORS_ORIGINS = "https://admin.example"',
+      ].join('\n'));
+      const { S3_ENDPOINT: _endpoint, S3_REGION: _region, CORS_ORIGINS: _origins, ...rest } = process.env;
+      const env = { ...rest, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
+      const applied = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config], { env });
+      expect(applied.status, applied.stderr).toBe(0);
+      expect(applied.stdout).toContain(`environment production: ${s3.endpoint}, buckets ${s3.buckets.raw}, ${s3.buckets.processed}, ${s3.buckets.assets}, CORS https://admin.example`);
+      expect(applied.stdout).toContain(`${s3.buckets.raw} cors: changed`);
+      const preflight = (origin: string) =>
+        fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT' } });
+      expect((await preflight('https://admin.example')).status).toBe(200);
+      expect((await preflight('http://localhost:5173')).status).toBe(403);
+
+      const conflicting = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config], {
+        env: { ...env, S3_ENDPOINT: 'http://127.0.0.1:9', CORS_ORIGINS: 'https://admin.example' },
+      });
+      expect(conflicting.status).toBe(2);
+      expect(conflicting.stderr).toBe('S3_ENDPOINT set in the environment differ from wrangler.toml [env.production.vars]; unset them\n');
+      const unknown = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'prod', '--config', config], { env });
+      expect(unknown.status).toBe(2);
+      expect(unknown.stderr).toBe(`${config} has no [env.prod] (it has: production)\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('names what it needs when the endpoint is not configured', async () => {

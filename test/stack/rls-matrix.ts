@@ -274,4 +274,23 @@ export const probes: Probe[] = [
     statement: `update public.datasets set description = 'rewritten' where id = ${q(ids.datasetGranted)}`,
     expected: 'denied',
   },
+  // Build progress (20261129020000_dataset_progress.sql): the build job's and the cron sweep's.
+  {
+    name: "admin selects a build's progress time and re-queue count, which no API caller needs",
+    role: 'admin',
+    statement: `select progressed_at, build_requeues from public.datasets`,
+    expected: 'denied',
+  },
+  {
+    name: 'admin postpones the sweep of a stalled build',
+    role: 'admin',
+    statement: `update public.datasets set progressed_at = now(), build_requeues = 0 where id = ${q(ids.datasetBuilding)}`,
+    expected: 'denied',
+  },
+  {
+    name: 'service role records build progress and counts a re-queue',
+    role: 'service',
+    statement: `update public.datasets set progressed_at = now(), build_requeues = build_requeues + 1 where id = ${q(ids.datasetBuilding)}`,
+    expected: 'allowed',
+  },
 ];

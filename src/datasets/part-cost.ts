@@ -1,0 +1,33 @@
+import { memberFetchAttempts } from '../bundles/member-source';
+import { sliceArchive, type ArchivePlan } from '../zip';
+import type { PartPiece, PlannedPart } from './part-plan';
+
+// Workers count every fetch of an invocation against one limit (wrangler.toml [limits]
+// subrequests). A build slice stops starting parts before its own budget of them is spent, so
+// the limit holds however many members a dataset has; these are the most one part can use.
+
+/**
+ * Statements that record a finished part: begin, role and claims, the write, commit
+ * (src/db/client.ts inRole). Counted as if each were a subrequest, though Hyperdrive may count
+ * only the connection.
+ */
+const recordStatements = 4;
+
+/** Subrequests one piece may send: its UploadPart or UploadPartCopy and what feeds or explains it. */
+function pieceSubrequests(plan: ArchivePlan, piece: PartPiece): number {
+  // UploadPartCopy, and a HEAD of the member when the copy answers 404 (explainPartFailure).
+  if (piece.kind === 'copy') return 2;
+  // UploadPart, and a ranged GET of every member whose bytes the piece holds, with its retries.
+  const members = sliceArchive(plan, piece.start, piece.end - 1).filter((segment) => segment.kind === 'member').length;
+  return 1 + members * memberFetchAttempts;
+}
+
+/** The most subrequests uploading and recording `part` can make (src/datasets/upload-part.ts). */
+export function partSubrequests(plan: ArchivePlan, part: PlannedPart): number {
+  let count = recordStatements;
+  for (const piece of part.pieces) count += pieceSubrequests(plan, piece);
+  // A composed part's temporary object: Create, Complete, Abort when a piece fails, and the
+  // UploadPartCopy of the object into the archive.
+  if (part.kind === 'composed') count += 4;
+  return count;
+}

@@ -1,0 +1,85 @@
+import { layOutBundle } from '../bundles/archive-layout';
+import { asService, type Database } from '../db/client';
+import { readBuild } from '../db/dataset-builds';
+import { claimStalledForRequeue, failOneStalled, type AbandonedBuild } from '../db/dataset-sweep';
+import type { DatasetBuildMessage } from '../env';
+import type { ObjectStore } from '../sign/object-store';
+import { abortMultipartUpload } from '../sign/multipart';
+import { planUploadParts, type PlannedPart } from './part-plan';
+import { deleteComposedParts } from './upload-part';
+
+// A build whose queue message is gone (dropped, or dead-lettered after too many deliveries) or
+// whose consumer dies before recording anything would stay `building` for ever. The Cron
+// Trigger finds such builds by their `progressed_at`, queues a new message for each (the build
+// continues from its recorded parts), and once re-queuing has not helped `maxRequeues` times,
+// fails the dataset with a reason and aborts its multipart upload, so its parts stop costing
+// storage before the bucket's 7-day lifecycle rule would remove them.
+
+export interface SweepSettings {
+  store: ObjectStore;
+  database: Database;
+  processedBucket: string;
+  queue: Queue<DatasetBuildMessage>;
+  /** No progress for this long makes a build stalled. */
+  stalledSeconds: number;
+  /** Re-queues of a stalled build before it is failed. */
+  maxRequeues: number;
+  /** Subrequests the failures of one run may use; at least one build is failed if any is due. */
+  subrequestBudget: number;
+}
+
+export interface SweepOutcome {
+  requeued: string[];
+  /** `uploadAborted` is null when the build had not started its upload. */
+  failed: { id: string; uploadAborted: boolean | null }[];
+}
+
+// Queues: one sendBatch carries at most 100 messages; more stalled builds wait for the next run.
+const requeueBatch = 100;
+
+// The two transactions of a failure (the claim, then the read of its members), counted as
+// statements (src/datasets/part-cost.ts counts the same way).
+const failureStatements = 12;
+
+export async function sweepStalledBuilds(settings: SweepSettings): Promise<SweepOutcome> {
+  const bound = { stalledSeconds: settings.stalledSeconds, maxRequeues: settings.maxRequeues };
+  const reason = `the build stalled: nothing recorded for ${Math.round(settings.stalledSeconds / 60)} minutes, even after ${settings.maxRequeues} re-queues`;
+  const failed: SweepOutcome['failed'] = [];
+  for (let spent = 0; spent < settings.subrequestBudget; ) {
+    const abandoned = await asService(settings.database, (tx) => failOneStalled(tx, bound, reason));
+    if (!abandoned) break;
+    const released = await releaseUpload(settings, abandoned);
+    failed.push({ id: abandoned.id, uploadAborted: released.aborted });
+    spent += failureStatements + released.subrequests;
+  }
+  const requeued = await asService(settings.database, async (tx) => {
+    const ids = await claimStalledForRequeue(tx, bound, requeueBatch);
+    // Sent inside the transaction, as POST /v1/datasets does: if queuing fails, no re-queue is counted.
+    if (ids.length > 0) await settings.queue.sendBatch(ids.map((datasetId) => ({ body: { datasetId } })));
+    return ids;
+  });
+  return { requeued, failed };
+}
+
+/**
+ * Aborts a failed build's multipart upload (S3 API: AbortMultipartUpload frees its parts) and
+ * deletes the temporary objects of its composed parts, as a failing build does itself. Returns
+ * whether the abort succeeded and the subrequests it took.
+ */
+async function releaseUpload(settings: SweepSettings, build: AbandonedBuild): Promise<{ aborted: boolean | null; subrequests: number }> {
+  if (!build.uploadId) return { aborted: null, subrequests: 0 };
+  let parts: PlannedPart[] = [];
+  const recorded = await asService(settings.database, (tx) => readBuild(tx, build.id));
+  try {
+    parts = planUploadParts(layOutBundle(recorded?.members ?? []).plan).parts;
+  } catch {
+    // No plan, no composed parts: a build that cannot be planned never uploaded any.
+  }
+  const aborted = await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, build.uploadId).then(
+    () => true,
+    () => false,
+  );
+  const target = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };
+  await deleteComposedParts(target, parts);
+  return { aborted, subrequests: 1 + parts.filter((part) => part.kind === 'composed').length };
+}

@@ -1,0 +1,57 @@
+import type { Transaction } from './client';
+
+// What the Cron Trigger's sweep (src/datasets/sweep.ts) reads and records, as service_role: the
+// building datasets whose `progressed_at` is older than the stall bound. Rows are claimed with
+// FOR UPDATE SKIP LOCKED, so overlapping runs never take the same dataset twice.
+
+export interface StallBound {
+  stalledSeconds: number;
+  maxRequeues: number;
+}
+
+/**
+ * Counts up to `limit` stalled builds with re-queues left as re-queued now and returns their ids;
+ * the caller queues their messages in the same transaction, so a failed send counts nothing.
+ */
+export async function claimStalledForRequeue(tx: Transaction, bound: StallBound, limit: number): Promise<string[]> {
+  const rows = await tx<{ id: string }[]>`
+    update public.datasets set build_requeues = build_requeues + 1, progressed_at = now()
+    where id in (
+      select id from public.datasets
+      where status = 'building' and progressed_at < now() - make_interval(secs => ${bound.stalledSeconds})
+        and build_requeues < ${bound.maxRequeues}
+      order by progressed_at
+      limit ${limit}
+      for update skip locked
+    )
+    returning id`;
+  return rows.map((row) => row.id);
+}
+
+export interface AbandonedBuild {
+  id: string;
+  objectKey: string;
+  uploadId: string | null;
+}
+
+/**
+ * Marks the longest-stalled build that has used all its re-queues failed, with `reason`, and
+ * drops its recorded parts; returns it, or null when there is none. Its upload is the caller's
+ * to abort, after the commit.
+ */
+export async function failOneStalled(tx: Transaction, bound: StallBound, reason: string): Promise<AbandonedBuild | null> {
+  const [row] = await tx<{ id: string; object_key: string; upload_id: string | null }[]>`
+    update public.datasets set status = 'failed', failure_reason = ${reason}, finished_at = now()
+    where id = (
+      select id from public.datasets
+      where status = 'building' and progressed_at < now() - make_interval(secs => ${bound.stalledSeconds})
+        and build_requeues >= ${bound.maxRequeues}
+      order by progressed_at
+      limit 1
+      for update skip locked
+    )
+    returning id, object_key, upload_id`;
+  if (!row) return null;
+  await tx`delete from public.dataset_build_parts where dataset_id = ${row.id}`;
+  return { id: row.id, objectKey: row.object_key, uploadId: row.upload_id };
+}

@@ -1,0 +1,78 @@
+import { env } from 'cloudflare:test';
+import { crc32 } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildDataset, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
+import { openDatabase } from '../../src/db/client';
+import { createObjectStore, objectUrl } from '../../src/sign/object-store';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
+
+// The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which
+// wrangler.toml [limits] subrequests is derived from: one invocation after another, called as
+// the queue consumer calls them, against PostgreSQL and S3.
+//
+// Members of 11 MiB, 1000 B and 6 MiB make four parts (src/datasets/part-plan.ts), each costing
+// at most (4 statements to record it; UploadPart + 4 GETs per member; UploadPartCopy + HEAD):
+//   1 stream   manifest and the head of the first member   4 + 1 + 4 × 1        =  9
+//   2 composed that member's tail, the small member        4 + 4 + 2 + 1 + 4×1  = 15
+//   3 copy     the second large member                     4 + 2                =  6
+//   4 stream   the central directory                       4 + 1                =  5
+
+const sql = serviceDatabase();
+const database = openDatabase(env.HYPERDRIVE.connectionString);
+const store = createObjectStore({
+  endpoint: env.S3_ENDPOINT, region: env.S3_REGION, accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, forcePathStyle: true,
+});
+let members: string[];
+
+beforeAll(async () => {
+  members = [];
+  for (const size of [11 * 1024 * 1024, 1000, 6 * 1024 * 1024]) {
+    const body = randomBytes(size);
+    const [row] = await sql<{ id: string; object_key: string }[]>`
+      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
+      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${size}, ${size}, ${crc32(body)}, ${'b'.repeat(64)}, '2026-11-01T12:00:00Z')
+      returning id, object_key`;
+    expect((await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), { method: 'PUT', body })).status).toBe(200);
+    members.push(row!.id);
+  }
+});
+afterAll(async () => {
+  await database.close();
+  await sql.end();
+});
+
+async function newDataset(name: string): Promise<string> {
+  const [row] = await sql<{ id: string }[]>`insert into public.datasets (name, created_by) values (${name}, ${demoUsers.admin.userId}) returning id`;
+  for (const [position, submission] of members.entries()) {
+    await sql`insert into public.dataset_members (dataset_id, position, submission_id) values (${row!.id}, ${position}, ${submission})`;
+  }
+  return row!.id;
+}
+
+const settings = (subrequestBudget: number): BuildSettings => ({
+  store, database, rawBucket: env.BUCKET_RAW, processedBucket: env.BUCKET_PROCESSED,
+  concurrency: 4, deadline: Date.now() + 600_000, maxFailedAttempts: 5, subrequestBudget,
+});
+
+describe('the subrequest budget of a dataset build invocation', () => {
+  it('starts no part that would pass it, so the build continues in further invocations, each within it', async () => {
+    const id = await newDataset('budgeted');
+    const outcomes: BuildOutcome[] = [];
+    for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++) outcomes.push(await buildDataset(id, settings(15)));
+    // 9, then 9 + 15 > 15: one part; 15: one part; 6 + 5: both, and the archive is complete.
+    expect(outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null])).toEqual([
+      ['continue', 1], ['continue', 1], ['ready', 2],
+    ]);
+    const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
+    expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
+  });
+
+  it('fails a build with a part no invocation can afford, before starting its upload', async () => {
+    const id = await newDataset('unaffordable');
+    const outcome = await buildDataset(id, settings(14));
+    const reason = 'part 2 needs up to 15 subrequests (4 per member it holds), more than one invocation may make: 14 (DATASET_BUILD_SUBREQUESTS)';
+    expect(outcome).toEqual({ kind: 'failed', reason });
+    const [row] = await sql`select status, failure_reason, upload_id from public.datasets where id = ${id}`;
+    expect(row).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });
+  });
+});
