@@ -29,7 +29,7 @@ declare module 'vitest' {
  *    counted, so tests can show which tokens were refused without any network call;
  *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server (through the logging proxy)
  *    have been asked so far;
- *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
+ *  - `/hang-bucket` and `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts.
  */
 async function startControlServer(jwks: unknown, s3Requests: () => { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
   const authRequests: string[] = [];
@@ -37,7 +37,7 @@ async function startControlServer(jwks: unknown, s3Requests: () => { method: str
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.url === '/__requests') return json(200, authRequests);
     if (request.url === '/__s3-requests') return json(200, s3Requests());
-    if (request.url?.startsWith('/hang-bucket/')) return;
+    if (request.url === '/hang-bucket' || request.url?.startsWith('/hang-bucket/')) return;
     authRequests.push(`${request.method} ${request.url}`);
     if (request.url === '/auth/v1/.well-known/jwks.json') return json(200, jwks);
     return json(401, { code: 401, msg: 'invalid JWT' });
