@@ -20,8 +20,6 @@ export interface Readiness {
   checks: Checks;
   /** Why each failing check failed, for the log only: error names and codes, never messages from upstream. */
   failures: { check: CheckName; outcome: CheckOutcome; detail: string }[];
-  /** Served from the last few seconds' result rather than checked again. */
-  reused: boolean;
 }
 
 /**
@@ -31,9 +29,10 @@ export interface Readiness {
 export const checkTimeoutMs = 3000;
 /**
  * /readyz is public, and every call would otherwise cost one Postgres connection and three S3
- * requests: a result is reused for a few seconds per isolate, so a flood of probes does not
- * become a flood on the dependencies. Only settled results are kept (workerd does not let one
- * request wait on another request's I/O).
+ * requests: a ready result is reused for a few seconds per isolate, so a flood of probes does not
+ * become a flood on the dependencies. A failure is never reused, so recovery shows at once and an
+ * outage at most this late. Only settled results are kept (workerd does not let one request wait
+ * on another request's I/O).
  */
 const reuseMs = 5000;
 const recent = new WeakMap<Config, { at: number; readiness: Readiness }>();
@@ -81,11 +80,10 @@ export async function checkReadiness(config: Config | Error, defer: (promise: Pr
       ready: false,
       checks: { config: 'failed', database: 'skipped', raw: 'skipped', processed: 'skipped', assets: 'skipped' },
       failures: [{ check: 'config', outcome: 'failed', detail: config.message }],
-      reused: false,
     };
   }
   const previous = recent.get(config);
-  if (previous && now - previous.at < reuseMs) return { ...previous.readiness, reused: true };
+  if (previous && now - previous.at < reuseMs) return previous.readiness;
 
   const store = sharedObjectStore(config.s3);
   const database = openDatabase(config.databaseUrl);
@@ -109,7 +107,7 @@ export async function checkReadiness(config: Config | Error, defer: (promise: Pr
     checks[check] = result.outcome;
     if (result.outcome !== 'ok') failures.push({ check, outcome: result.outcome, detail: result.detail });
   }
-  const readiness: Readiness = { ready: failures.length === 0, checks, failures, reused: false };
-  recent.set(config, { at: now, readiness });
+  const readiness: Readiness = { ready: failures.length === 0, checks, failures };
+  if (readiness.ready) recent.set(config, { at: now, readiness });
   return readiness;
 }

@@ -56,12 +56,19 @@ describe('GET /readyz (readiness)', () => {
     expect(heads.map((request) => request.url).sort()).toEqual([`/${env.BUCKET_ASSETS}`, `/${env.BUCKET_PROCESSED}`, `/${env.BUCKET_RAW}`].sort());
   });
 
-  it('reuses a result for a few seconds: a flood of probes is not a flood on S3 and Postgres', async () => {
+  it('reuses a ready result for a few seconds (a flood of probes is not a flood on S3 and Postgres), a failure never', async () => {
     const environment = { ...env };
     expect((await probe('/readyz', {}, environment)).status).toBe(200);
     const before = (await s3Requests()).length;
     for (let i = 0; i < 5; i++) expect((await probe('/readyz', {}, environment)).json).toEqual({ status: 'ready', checks: allOk });
     expect((await s3Requests()).length).toBe(before);
+
+    const failing = { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: closedPort } };
+    for (let i = 0; i < 2; i++) {
+      const start = (await s3Requests()).length;
+      expect((await probe('/readyz', {}, failing)).status).toBe(503);
+      expect((await s3Requests()).length - start).toBe(3);
+    }
   });
 
   it('Postgres unreachable → 503 naming database only, in the envelope, with nothing secret', async () => {

@@ -19,7 +19,7 @@ export const getReadyz = createRoute({
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: configuration, Postgres and the three buckets',
-  description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a result is reused for a few seconds. Answers without a token and names no secret, endpoint or upstream error.`,
+  description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a ready result is reused for up to 5 s, a failure never. Answers without a token and names no secret, endpoint or upstream error.`,
   responses: {
     200: { description: 'Every dependency answers', content: { 'application/json': { schema: readySchema } } },
     503: { description: 'Not ready: the message names the failing checks', content: { 'application/json': { schema: notReadySchema } } },
@@ -41,10 +41,8 @@ export const getReadyzHandler: RouteHandler<typeof getReadyz, AppEnv> = async (c
   const readiness = await checkReadiness(config, (promise) => c.executionCtx.waitUntil(promise));
   if (readiness.ready) return c.json({ status: 'ready' as const, checks: readiness.checks }, 200);
 
-  if (!readiness.reused) {
-    for (const failure of readiness.failures) {
-      console.log(JSON.stringify({ level: 'error', msg: 'readiness check failed', ...failure, requestId }));
-    }
+  for (const failure of readiness.failures) {
+    console.log(JSON.stringify({ level: 'error', msg: 'readiness check failed', ...failure, requestId }));
   }
   const failing = readiness.failures.map((failure) => failure.check);
   const error = new ApiError('upstream_unavailable', `not ready: ${failing.join(', ')}`);
