@@ -20,6 +20,7 @@ import { grantDataset, grantDatasetHandler } from './routes/datasets/grant-datas
 import { listDatasets, listDatasetsHandler } from './routes/datasets/list-datasets';
 import { revokeDatasetGrant, revokeDatasetGrantHandler } from './routes/datasets/revoke-dataset-grant';
 import { getHealthz, getHealthzHandler } from './routes/health/get-healthz';
+import { getReadyz, getReadyzHandler } from './routes/health/get-readyz';
 import { createViewUrl, createViewUrlHandler } from './routes/submissions/create-view-url';
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
 import { listSubmissionsHandler, listSubmissionsRoute } from './routes/submissions/list-submissions';
@@ -77,15 +78,19 @@ export function buildApp() {
   });
 
   app.use('*', requestLog());
+  // The probes come before the bindings are validated: liveness must not depend on configuration,
+  // and readiness reports a broken one as a failed check. Load balancers and monitors call them,
+  // not browsers, so they carry no CORS headers.
+  app.openapi(getHealthz, getHealthzHandler);
+  app.openapi(getReadyz, getReadyzHandler);
   app.use('*', bindings());
   // Assets answer CORS themselves (any origin may read a public asset); the API only to its own.
-  for (const path of ['/healthz', '/openapi.json', '/v1/*']) app.use(path, apiCors());
+  for (const path of ['/openapi.json', '/v1/*']) app.use(path, apiCors());
   app.use('/v1/*', jsonBodyLimit());
 
   app.all('/assets/*', serveAsset);
   app.openAPIRegistry.registerPath(getAsset);
 
-  app.openapi(getHealthz, getHealthzHandler);
   app.openapi(listTasks, listTasksHandler);
   app.openapi(createUpload, createUploadHandler);
   app.openapi(completeUpload, completeUploadHandler);

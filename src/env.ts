@@ -24,6 +24,7 @@ export interface Bindings {
   ASSET_IMMUTABLE_PREFIX?: string;
   ASSET_ORIGIN_TIMEOUT_MS?: string;
   BUNDLE_SIGNING_SECRET: string;
+  BUNDLE_SIGNING_SECRET_PREVIOUS?: string;
   BUNDLE_LINK_TTL_SECONDS?: string;
   BUNDLE_MEMBER_LIMIT?: string;
   MULTIPART_THRESHOLD_BYTES?: string;
@@ -102,6 +103,13 @@ const configSchema = z.object({
   bundles: z.object({
     // HMAC key for download links; 32+ characters so it cannot be guessed offline.
     signingSecret: z.string().min(32),
+    // The secret before the last rotation: it still verifies links (never signs one) until they
+    // expire, then is removed (docs: rotating BUNDLE_SIGNING_SECRET). Empty means unset.
+    previousSigningSecret: z
+      .string()
+      .optional()
+      .transform((text) => (text === '' ? undefined : text))
+      .pipe(z.string().min(32).optional()),
     linkTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
     memberLimit: z.coerce.number().int().min(1).max(65_000).default(5000),
   }),
@@ -182,6 +190,7 @@ export function readConfig(env: Bindings): Config {
     },
     bundles: {
       signingSecret: env.BUNDLE_SIGNING_SECRET,
+      previousSigningSecret: env.BUNDLE_SIGNING_SECRET_PREVIOUS,
       linkTtlSeconds: env.BUNDLE_LINK_TTL_SECONDS,
       memberLimit: env.BUNDLE_MEMBER_LIMIT,
     },

@@ -29,7 +29,7 @@ declare module 'vitest' {
  *    counted, so tests can show which tokens were refused without any network call;
  *  - `/__requests` and `/__s3-requests`: what Auth and the S3 server (through the logging proxy)
  *    have been asked so far;
- *  - `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts;
+ *  - `/hang-bucket` and `/hang-bucket/...`: an "S3" that accepts the connection and never answers, for timeouts;
  *  - `/projects/<id>/auth/v1/...`: the same for a project of a test's own (SUPABASE_URL =
  *    `<control>/projects/<id>`), whose JWKS and answer status the test sets, and changes to
  *    rotate keys, with `PUT /__projects/<id>` and `{ jwks?, status? }`. Its requests are counted
@@ -42,7 +42,7 @@ async function startControlServer(jwks: unknown, s3Requests: () => { method: str
     const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.url === '/__requests') return json(200, authRequests);
     if (request.url === '/__s3-requests') return json(200, s3Requests());
-    if (request.url?.startsWith('/hang-bucket/')) return;
+    if (request.url === '/hang-bucket' || request.url?.startsWith('/hang-bucket/')) return;
     const setting = /^\/__projects\/([\w-]+)$/.exec(request.url ?? '');
     if (setting && request.method === 'PUT') {
       const chunks: Buffer[] = [];

@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { generateSigningKey } from './jwt.mjs';
 import { applyBucketSettings, desiredBucketSettings } from './bucket-config.mjs';
+import { demoAsset, seedDemoAsset } from './demo-asset.mjs';
 import { migrate } from './database.mjs';
 import { startPostgres } from './postgres.mjs';
 import { rgwAvailable, startRgw } from './rgw.mjs';
@@ -85,6 +86,8 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
         for (const result of await applyBucketSettings(s3, desiredBucketSettings({ buckets: s3.buckets, corsOrigins }))) {
           log(`bucket ${result.bucket} ${result.kind}: ${result.outcome}`);
         }
+        await seedDemoAsset(s3);
+        log(`asset ${demoAsset.key}`);
       }
 
       let databaseUrl = env.DATABASE_URL;

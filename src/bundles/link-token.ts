@@ -27,14 +27,27 @@ export async function signBundleLink(secret: string, bundleId: string, expiresAt
   return `${expires}.${encodeBase64url(new Uint8Array(signature))}`;
 }
 
-/** 'valid', or why not: for logs only, clients hear one message whatever the reason. */
-export async function verifyBundleLink(secret: string, bundleId: string, token: string, now = new Date()): Promise<'valid' | 'expired' | 'invalid'> {
+/**
+ * 'valid', or why not: for logs only, clients hear one message whatever the reason.
+ *
+ * `secrets` is the current secret, then the previous one while a rotation is under way: a link
+ * signed with either verifies, so rotating the secret breaks no live link. New links are signed
+ * with the current secret only, so once every link signed with the previous one has expired
+ * (at most the link lifetime after the rotation) the previous secret can be removed.
+ */
+export async function verifyBundleLink(secrets: readonly string[], bundleId: string, token: string, now = new Date()): Promise<'valid' | 'expired' | 'invalid'> {
   const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return 'invalid';
   const expires = Number(match[1]);
   const signature = decodeBase64url(match[2]!);
   if (!signature) return 'invalid';
-  const authentic = await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, message(bundleId, expires));
+  let authentic = false;
+  for (const secret of secrets) {
+    if (await crypto.subtle.verify('HMAC', await hmacKey(secret), signature, message(bundleId, expires))) {
+      authentic = true;
+      break;
+    }
+  }
   if (!authentic) return 'invalid';
   return expires * 1000 > now.getTime() ? 'valid' : 'expired';
 }

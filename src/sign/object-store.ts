@@ -62,3 +62,10 @@ export function objectUrl(settings: ObjectStoreSettings, bucket: string, key: st
   }
   return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}/${encodeKey(key)}`);
 }
+
+/** The bucket's own URL (no key), path-style or virtual-hosted like `objectUrl`. */
+export function bucketUrl(settings: ObjectStoreSettings, bucket: string): URL {
+  const endpoint = new URL(settings.endpoint);
+  if (settings.forcePathStyle) return new URL(`${endpoint.origin}/${encodeURIComponent(bucket)}`);
+  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}/`);
+}

@@ -1,4 +1,4 @@
-import { encodeKey, objectUrl, type ObjectStore } from './object-store';
+import { bucketUrl, encodeKey, objectUrl, type ObjectStore } from './object-store';
 
 /**
  * Typed failures of object operations; routes decide what a client sees. `code` is S3's error
@@ -75,6 +75,14 @@ export async function send(store: ObjectStore, url: URL, init: RequestInit, opti
   if (response.status === 404) throw new ObjectStoreError('not_found', `object store answered 404 ${code ?? ''}`.trim(), 404, code);
   if (response.status >= 500) throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status, code);
   throw new ObjectStoreError('rejected', `object store answered ${response.status} ${code ?? ''}`.trim(), response.status, code);
+}
+
+/**
+ * HeadBucket (S3 API: HeadBucket): 200 when the bucket exists and these credentials may list it,
+ * with no body either way, so it is the cheapest signed request that proves both.
+ */
+export async function headBucket(store: ObjectStore, bucket: string, signal?: AbortSignal): Promise<void> {
+  await send(store, bucketUrl(store.settings, bucket), { method: 'HEAD', signal });
 }
 
 /** HeadObject: size, type and ETag, without the body. */

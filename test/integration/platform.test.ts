@@ -16,7 +16,7 @@ describe('health and the API document', () => {
     const { json } = await call('GET', '/openapi.json');
     expect(json.openapi).toBe('3.1.0');
     expect(Object.keys(json.paths).sort()).toEqual([
-      '/assets/{key}', '/healthz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies',
+      '/assets/{key}', '/healthz', '/readyz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies',
       '/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/download-url', '/v1/datasets/{id}/grants', '/v1/datasets/{id}/grants/{companyId}', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
       '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts',
     ]);
@@ -71,10 +71,10 @@ describe('CORS', () => {
     for (const origin of ['https://xum-ai.app.evil.example', 'https://evilxum-ai.app', 'http://localhost.evil.example', 'https://localhost:3000']) {
       const response = await preflight(origin);
       expect(response.headers.get('access-control-allow-origin'), origin).toBeNull();
-      const simple = await SELF.fetch(`${gateway}/healthz`, { headers: { origin } });
+      const simple = await SELF.fetch(`${gateway}/openapi.json`, { headers: { origin } });
       expect(simple.headers.get('access-control-allow-origin'), origin).toBeNull();
     }
-    const allowed = await SELF.fetch(`${gateway}/healthz`, { headers: { origin: 'https://app.xum-ai.app' } });
+    const allowed = await SELF.fetch(`${gateway}/openapi.json`, { headers: { origin: 'https://app.xum-ai.app' } });
     expect(allowed.headers.get('access-control-allow-origin')).toBe('https://app.xum-ai.app');
     expect(allowed.headers.get('access-control-expose-headers')).toContain('X-Request-Id');
   });
@@ -157,7 +157,7 @@ describe('upstream failures', () => {
   });
 
   it('a misconfigured Worker answers a generic 500 and names no secret', async () => {
-    const result = await callWith({ S3_ENDPOINT: 'not a url' }, 'GET', '/healthz', 'x');
+    const result = await callWith({ S3_ENDPOINT: 'not a url' }, 'GET', '/v1/tasks', 'x');
     expect(result.status).toBe(500);
     expect(JSON.parse(result.text).error).toMatchObject({ code: 'internal', message: 'internal error' });
     expect(demoTaskId).toBeTruthy();

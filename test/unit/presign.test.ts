@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { presignDownload, presignUpload } from '../../src/sign/presign';
-import { objectUrl } from '../../src/sign/object-store';
+import { bucketUrl, objectUrl } from '../../src/sign/object-store';
 
 // AWS's published example for query-string authentication (Amazon S3 API Reference,
 // "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)", example GET of
@@ -60,5 +60,12 @@ describe('objectUrl', () => {
     expect(objectUrl({ ...awsExample, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }, 'bucket', "x/it's").toString()).toBe(
       'http://127.0.0.1:9000/bucket/x/it%27s',
     );
+  });
+});
+
+describe('bucketUrl', () => {
+  it('names the bucket itself, virtual-hosted (Hetzner) or path-style (local servers), for HeadBucket', () => {
+    expect(bucketUrl({ ...awsExample, endpoint: 'https://fsn1.your-objectstorage.com' }, 'xum-raw-submissions').toString()).toBe('https://xum-raw-submissions.fsn1.your-objectstorage.com/');
+    expect(bucketUrl({ ...awsExample, endpoint: 'http://127.0.0.1:9000/', forcePathStyle: true }, 'xum-raw-submissions').toString()).toBe('http://127.0.0.1:9000/xum-raw-submissions');
   });
 });

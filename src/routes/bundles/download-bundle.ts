@@ -39,7 +39,8 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
     // One message whatever failed, so a link's holder cannot tell a forgery from a revocation.
     return new ApiError('forbidden', 'this download link is invalid or has expired');
   };
-  const verdict = await verifyBundleLink(config.bundles.signingSecret, id, token);
+  const { signingSecret, previousSigningSecret } = config.bundles;
+  const verdict = await verifyBundleLink(previousSigningSecret ? [signingSecret, previousSigningSecret] : [signingSecret], id, token);
   if (verdict !== 'valid') throw refuse(verdict);
   // Re-authorised on every request: a link outlives neither its creator's grant nor their role.
   // A GET is logged before its first byte; HEAD transfers nothing and is not.

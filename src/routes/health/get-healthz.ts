@@ -10,5 +10,6 @@ export const getHealthz = createRoute({
   },
 });
 
-// Liveness only: it touches neither Postgres nor S3, so a load balancer probe costs nothing.
+// Liveness only: it reads no configuration and touches neither Postgres nor S3, so a probe costs
+// nothing and a misconfigured Worker still answers (GET /readyz says what is wrong).
 export const getHealthzHandler: RouteHandler<typeof getHealthz, AppEnv> = (c) => c.json({ ok: true as const }, 200);

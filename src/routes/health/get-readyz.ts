@@ -1,0 +1,50 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import type { AppEnv } from '../../context';
+import { readConfig, type Config } from '../../env';
+import { ApiError, errorEnvelope } from '../../errors';
+import { checkNames, checkReadiness, checkTimeoutMs } from '../../health/readiness';
+import { errorEnvelopeSchema } from '../schemas';
+
+const outcomeSchema = z.enum(['ok', 'failed', 'timeout', 'skipped']);
+const checksSchema = z
+  .object(Object.fromEntries(checkNames.map((name) => [name, outcomeSchema])) as Record<(typeof checkNames)[number], typeof outcomeSchema>)
+  .openapi('ReadinessChecks', { description: 'One outcome per dependency; `skipped` when the configuration it needs is invalid' });
+
+const readySchema = z.object({ status: z.literal('ready'), checks: checksSchema }).openapi('Ready');
+const notReadySchema = errorEnvelopeSchema
+  .extend({ checks: checksSchema })
+  .openapi('NotReady', { description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it' });
+
+export const getReadyz = createRoute({
+  method: 'get',
+  path: '/readyz',
+  summary: 'Readiness: configuration, Postgres and the three buckets',
+  description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a ready result is reused for up to 5 s, a failure never. Answers without a token and names no secret, endpoint or upstream error.`,
+  responses: {
+    200: { description: 'Every dependency answers', content: { 'application/json': { schema: readySchema } } },
+    503: { description: 'Not ready: the message names the failing checks', content: { 'application/json': { schema: notReadySchema } } },
+  },
+});
+
+/**
+ * Mounted before the bindings middleware: a configuration that does not parse is a failed check
+ * here, not a 500. Details go to the log with the request id; the response carries only outcomes.
+ */
+export const getReadyzHandler: RouteHandler<typeof getReadyz, AppEnv> = async (c) => {
+  const requestId = c.var.requestId;
+  let config: Config | Error;
+  try {
+    config = readConfig(c.env);
+  } catch (error) {
+    config = error instanceof Error ? error : new Error(String(error));
+  }
+  const readiness = await checkReadiness(config, (promise) => c.executionCtx.waitUntil(promise));
+  if (readiness.ready) return c.json({ status: 'ready' as const, checks: readiness.checks }, 200);
+
+  for (const failure of readiness.failures) {
+    console.log(JSON.stringify({ level: 'error', msg: 'readiness check failed', ...failure, requestId }));
+  }
+  const failing = readiness.failures.map((failure) => failure.check);
+  const error = new ApiError('upstream_unavailable', `not ready: ${failing.join(', ')}`);
+  return c.json({ ...errorEnvelope(error, requestId), checks: readiness.checks }, 503);
+};
