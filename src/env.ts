@@ -223,4 +223,4 @@ export const secretBindings = {
   // Legacy HS256 projects (SUPABASE_JWT_SECRET), and the signing secret before a rotation, which
   // still verifies the links it signed until they expire (BUNDLE_SIGNING_SECRET_PREVIOUS).
   optional: ['SUPABASE_JWT_SECRET', 'BUNDLE_SIGNING_SECRET_PREVIOUS'],
-} as const satisfies { required: readonly (keyof Bindings)[]; optional: readonly string[] };
+} as const satisfies { required: readonly (keyof Bindings)[]; optional: readonly (keyof Bindings)[] };
