@@ -238,7 +238,9 @@ describe('Supabase Auth', () => {
   it('was asked for nothing but its JWKS by any request so far', async () => {
     const requests = await controlRequests();
     expect(requests.length).toBeGreaterThan(0);
-    expect(requests.filter((line) => !jwksLine.test(line))).toEqual([]);
+    // Other tests point S3 at the same server (the readiness checks of a missing bucket); of Auth's
+    // own paths, only the JWKS may have been asked for.
+    expect(requests.filter((line) => line.includes('/auth/v1/') && !jwksLine.test(line))).toEqual([]);
     expect(requests.filter((line) => line.includes('/auth/v1/user'))).toEqual([]);
   });
 });
