@@ -64,11 +64,11 @@ async function call<T>(api: string, path: string, init: RequestInit, status: num
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Inserts a user with a profile (and an assignment for contributors): no route creates users. */
+/** Signs a user up (the trigger makes the profile), with a role and, for contributors, an assignment. */
 async function insertUser(harness: Harness, role: 'contributor' | 'admin', email: string): Promise<string> {
   const id = crypto.randomUUID();
   await harness.sql`insert into auth.users (id, email) values (${id}, ${email})`;
-  await harness.sql`insert into public.profiles (id, role, display_name) values (${id}, ${role}, ${email})`;
+  await harness.sql`update public.profiles set role = ${role}, display_name = ${email} where id = ${id}`;
   if (role === 'contributor') await harness.sql`insert into public.task_assignments (task_id, user_id) values (${demoTaskId}, ${id})`;
   return id;
 }
