@@ -144,10 +144,17 @@ language sql volatile security definer set search_path = '' as $$
   values (auth.uid(), gateway.current_company_id(), logged_action, subject, logged_task, change, client_ip, client_user_agent)
 $$;
 
--- {"from": a, "to": b} when the value changes, else null (jsonb_strip_nulls drops it).
+-- {"from": a, "to": b} when the value changes, else null, which gateway.changes drops.
 create function gateway.change_of(before anyelement, after anyelement) returns jsonb
 language sql immutable set search_path = '' as $$
   select case when before is distinct from after then jsonb_build_object('from', to_jsonb(before), 'to', to_jsonb(after)) end
+$$;
+
+-- The fields that changed: the object without its null members (jsonb_strip_nulls would also
+-- drop a "to": null inside them).
+create function gateway.changes(fields jsonb) returns jsonb
+language sql immutable set search_path = '' as $$
+  select coalesce(jsonb_object_agg(key, value), '{}'::jsonb) from jsonb_each(fields) where value <> 'null'::jsonb
 $$;
 
 -- Administration ---------------------------------------------------------------------------------
@@ -155,13 +162,14 @@ $$;
 -- but an admin, before anything else is looked at.
 
 -- Users, with their email from Supabase Auth (which no API role may read), newest first.
-create function gateway.admin_list_users(email_filter text, role_filter public.app_role, after_created timestamptz, after_id uuid, page_size integer)
+create function gateway.admin_list_users(only_id uuid, email_filter text, role_filter public.app_role, after_created timestamptz, after_id uuid, page_size integer)
 returns table (id uuid, email text, role public.app_role, company_id uuid, display_name text, created_at timestamptz, deleted_at timestamptz)
 language sql stable security definer set search_path = '' as $$
   select p.id, u.email::text, p.role, p.company_id, p.display_name, p.created_at, p.deleted_at
   from public.profiles p
   left join auth.users u on u.id = p.id
   where gateway.current_app_role() = 'admin'
+    and (only_id is null or p.id = only_id)
     and (email_filter is null or lower(u.email) = lower(email_filter))
     and (role_filter is null or p.role = role_filter)
     and (after_id is null or (p.created_at, p.id) < (after_created, after_id))
@@ -198,7 +206,7 @@ begin
     return 'unchanged';
   end if;
   update public.profiles set role = new_role, company_id = new_company where id = target;
-  perform gateway.log_administration('user.role', target, null, jsonb_strip_nulls(jsonb_build_object(
+  perform gateway.log_administration('user.role', target, null, gateway.changes(jsonb_build_object(
     'role', gateway.change_of(found.role, new_role), 'companyId', gateway.change_of(found.company_id, new_company))), client_ip, client_user_agent);
   return 'updated';
 end
@@ -263,7 +271,7 @@ begin
          status = coalesce(new_status, t.status)
    where t.id = target
   returning * into changed;
-  change := jsonb_strip_nulls(jsonb_build_object(
+  change := gateway.changes(jsonb_build_object(
     'title', gateway.change_of(found.title, changed.title),
     'description', gateway.change_of(found.description, changed.description),
     'allowedContentTypes', gateway.change_of(found.allowed_content_types, changed.allowed_content_types),
@@ -323,12 +331,12 @@ begin
 end
 $$;
 
-revoke all on function gateway.log_administration(text, uuid, uuid, jsonb, text, text), gateway.change_of(anyelement, anyelement),
-  gateway.admin_list_users(text, public.app_role, timestamptz, uuid, integer), gateway.admin_set_role(uuid, public.app_role, uuid, text, text),
+revoke all on function gateway.log_administration(text, uuid, uuid, jsonb, text, text), gateway.change_of(anyelement, anyelement), gateway.changes(jsonb),
+  gateway.admin_list_users(uuid, text, public.app_role, timestamptz, uuid, integer), gateway.admin_set_role(uuid, public.app_role, uuid, text, text),
   gateway.admin_create_company(text, text, text), gateway.admin_create_task(text, text, text[], bigint, text, text),
   gateway.admin_update_task(uuid, text, text, text[], bigint, public.task_status, text, text),
   gateway.admin_assign(uuid, uuid, text, text), gateway.admin_unassign(uuid, uuid, text, text) from public;
-grant execute on function gateway.admin_list_users(text, public.app_role, timestamptz, uuid, integer), gateway.admin_set_role(uuid, public.app_role, uuid, text, text),
+grant execute on function gateway.admin_list_users(uuid, text, public.app_role, timestamptz, uuid, integer), gateway.admin_set_role(uuid, public.app_role, uuid, text, text),
   gateway.admin_create_company(text, text, text), gateway.admin_create_task(text, text, text[], bigint, text, text),
   gateway.admin_update_task(uuid, text, text, text[], bigint, public.task_status, text, text),
   gateway.admin_assign(uuid, uuid, text, text), gateway.admin_unassign(uuid, uuid, text, text) to authenticated;
