@@ -25,11 +25,15 @@ export function supabaseCliEnvironment(env = process.env) {
   return { ...env, SUPABASE_NO_UPDATE_NOTIFIER: '1', SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', SUPABASE_HOME: home };
 }
 
-/** Runs the pinned Supabase CLI (npm package `supabase`) with `args`; rejects with its output. */
-export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000 } = {}) {
+/**
+ * Runs the pinned Supabase CLI (npm package `supabase`) with `args`; rejects with its output.
+ * `prefix` runs it under another command (a test runs it in a namespace without network).
+ */
+export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000, prefix = [] } = {}) {
   const cli = createRequire(import.meta.url).resolve('supabase/dist/supabase.js');
+  const [command, ...leading] = [...prefix, process.execPath, cli];
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, [cli, ...args], { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+    execFile(command, [...leading, ...args], { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`supabase ${args.slice(0, 2).join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
       else resolve({ stdout, stderr });
     });

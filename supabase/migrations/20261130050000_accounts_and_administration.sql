@@ -185,11 +185,12 @@ language plpgsql volatile security definer set search_path = '' as $$
 declare
   found public.profiles;
 begin
+  -- Role changes one at a time, so two admins cannot demote each other at once; the caller's own
+  -- role is read after the wait, when a concurrent change may have taken it away.
+  perform pg_advisory_xact_lock(hashtextextended('gateway.admin_set_role', 0));
   if gateway.current_app_role() is distinct from 'admin' then
     return 'forbidden';
   end if;
-  -- Role changes one at a time, so two admins cannot demote each other at once.
-  perform pg_advisory_xact_lock(hashtextextended('gateway.admin_set_role', 0));
   select * into found from public.profiles p where p.id = target for update;
   if found.id is null then
     return 'not_found';
