@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { signBundleLink } from '../../src/bundles/link-token';
-import { demoCompanyId, demoTaskId, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId, demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
 import type { Harness } from './harness';
 import type { Caller } from './hostile-http';
 import { forgeTokens, type ForgedTokens } from './hostile-tokens';
@@ -19,6 +19,8 @@ export interface Fixture {
   bundleSecret: string;
   taskId: string;
   companyId: string;
+  /** Each caller's user id, and one whose account was deleted, for the administration routes. */
+  users: Record<Exclude<Caller, 'anonymous'> | 'deleted', string>;
   /** The demo contributor's submissions, attacked by contributor2. */
   submissions: {
     approved: string;
@@ -150,6 +152,14 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
     bundleSecret: auth.bundleSigningSecret,
     taskId: demoTaskId,
     companyId: demoCompanyId,
+    users: {
+      contributor: demoUsers.contributor.userId,
+      contributor2: contributor2Id,
+      validator: demoUsers.validator.userId,
+      admin: demoUsers.admin.userId,
+      company: demoUsers.company.userId,
+      deleted: deletedId,
+    },
     submissions: {
       approved: inGranted,
       ungrantedMember: inUngranted,
