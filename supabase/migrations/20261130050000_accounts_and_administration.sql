@@ -80,9 +80,10 @@ $$;
 create trigger create_profile_for_new_user after insert on auth.users
   for each row execute function gateway.create_profile_for_new_user();
 
--- Users who signed up before this migration get their profile now.
-insert into public.profiles (id, role)
-select u.id, 'contributor' from auth.users u
+-- Users who signed up before this migration get their profile now (a tombstone for one already
+-- soft-deleted).
+insert into public.profiles (id, role, deleted_at)
+select u.id, 'contributor', u.deleted_at from auth.users u
 on conflict (id) do nothing;
 
 -- Deleting a user ------------------------------------------------------------------------------
