@@ -12,6 +12,7 @@ import { listAccessLog, listAccessLogHandler } from './routes/access-log/list-ac
 import { getAsset, serveAsset } from './routes/assets/get-asset';
 import { createBundle, createBundleHandler } from './routes/bundles/create-bundle';
 import { downloadBundle, downloadBundleHandler } from './routes/bundles/download-bundle';
+import { createCompany, createCompanyHandler } from './routes/companies/create-company';
 import { listCompanies, listCompaniesHandler } from './routes/companies/list-companies';
 import { createDatasetDownloadUrl, createDatasetDownloadUrlHandler } from './routes/datasets/create-download-url';
 import { createDataset, createDatasetHandler } from './routes/datasets/create-dataset';
@@ -25,12 +26,19 @@ import { createViewUrl, createViewUrlHandler } from './routes/submissions/create
 import { getSubmission, getSubmissionHandler } from './routes/submissions/get-submission';
 import { listSubmissionsHandler, listSubmissionsRoute } from './routes/submissions/list-submissions';
 import { reviewSubmission, reviewSubmissionHandler } from './routes/submissions/review-submission';
+import { assignTask, assignTaskHandler } from './routes/tasks/assign-task';
+import { createTask, createTaskHandler } from './routes/tasks/create-task';
 import { listTasks, listTasksHandler } from './routes/tasks/list-tasks';
+import { listTaskAssignments, listTaskAssignmentsHandler } from './routes/tasks/task-assignments';
+import { unassignTask, unassignTaskHandler } from './routes/tasks/unassign-task';
+import { updateTask, updateTaskHandler } from './routes/tasks/update-task';
 import { completeUpload, completeUploadHandler } from './routes/uploads/complete-upload';
 import { abortUpload, abortUploadHandler } from './routes/uploads/abort-upload';
 import { createUpload, createUploadHandler } from './routes/uploads/create-upload';
 import { listParts, listPartsHandler } from './routes/uploads/list-parts';
 import { signParts, signPartsHandler } from './routes/uploads/sign-parts';
+import { listUsers, listUsersHandler } from './routes/users/list-users';
+import { setUserRole, setUserRoleHandler } from './routes/users/set-user-role';
 import { ObjectStoreError } from './sign/objects';
 
 // Hono raises HTTPException for what it rejects itself (malformed JSON, wrong media type).
@@ -111,6 +119,15 @@ export function buildApp() {
   app.openapi(createDatasetDownloadUrl, createDatasetDownloadUrlHandler);
   app.openapi(listAccessLog, listAccessLogHandler);
   app.openapi(downloadBundle, downloadBundleHandler);
+  // Administration (admins): roles, companies, tasks and assignments, each change logged.
+  app.openapi(listUsers, listUsersHandler);
+  app.openapi(setUserRole, setUserRoleHandler);
+  app.openapi(createCompany, createCompanyHandler);
+  app.openapi(createTask, createTaskHandler);
+  app.openapi(updateTask, updateTaskHandler);
+  app.openapi(listTaskAssignments, listTaskAssignmentsHandler);
+  app.openapi(assignTask, assignTaskHandler);
+  app.openapi(unassignTask, unassignTaskHandler);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

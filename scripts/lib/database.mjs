@@ -1,31 +1,80 @@
-// Applies the Supabase baseline (only what Supabase itself provides), the migrations and the demo
-// seed. Migrations are recorded in supabase_migrations.schema_migrations, the table the Supabase
-// CLI uses, so a project migrated here and one migrated by `supabase db push` agree.
-import { readdirSync, readFileSync } from 'node:fs';
+// Prepares a local database the way a Supabase project is prepared: the Supabase baseline (only
+// what Supabase itself provides, scripts/sql/supabase-baseline.sql), then the migrations in
+// supabase/migrations/ applied by the real Supabase CLI (`supabase db push --db-url`, the
+// command the README gives for production), which records them in
+// supabase_migrations.schema_migrations; then the demo seed. The baseline and the seed are not
+// migrations: a real project already has the one and must never get the other.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import postgres from 'postgres';
 
 const root = new URL('../../', import.meta.url).pathname;
+export const migrationsDirectory = join(root, 'supabase/migrations');
+
+/**
+ * The environment the CLI runs in: nothing may leave the machine. Without these it asks
+ * api.github.com for its latest release on every run (SUPABASE_NO_UPDATE_NOTIFIER) and sends
+ * usage events (SUPABASE_TELEMETRY_DISABLED, DO_NOT_TRACK); its own state goes to .dev/, not
+ * the user's home (SUPABASE_HOME).
+ */
+export function supabaseCliEnvironment(env = process.env) {
+  const home = join(root, '.dev/supabase-home');
+  mkdirSync(home, { recursive: true });
+  return { ...env, SUPABASE_NO_UPDATE_NOTIFIER: '1', SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', SUPABASE_HOME: home };
+}
+
+/**
+ * Runs the pinned Supabase CLI (npm package `supabase`) with `args`; rejects with its output.
+ * `prefix` runs it under another command (a test runs it in a namespace without network).
+ */
+export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000, prefix = [] } = {}) {
+  const cli = createRequire(import.meta.url).resolve('supabase/dist/supabase.js');
+  const [command, ...leading] = [...prefix, process.execPath, cli];
+  return new Promise((resolve, reject) => {
+    execFile(command, [...leading, ...args], { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`supabase ${args.slice(0, 2).join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
+      else resolve({ stdout, stderr });
+    });
+  });
+}
+
+/**
+ * The CLI speaks TLS unless told otherwise; a loopback server has no certificate. Any other
+ * host keeps what its URL says.
+ */
+export function cliDatabaseUrl(url) {
+  const parsed = new URL(url);
+  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
+  if (loopback && !parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', 'disable');
+  return parsed.toString();
+}
+
+/** `supabase db push --db-url URL`: applies every migration not yet recorded, each in one transaction. */
+export function pushMigrations(url, options) {
+  return runSupabaseCli(['db', 'push', '--db-url', cliDatabaseUrl(url), '--workdir', root, '--yes'], options);
+}
+
+async function pendingMigrations(sql) {
+  const [{ recorded }] = await sql`select to_regclass('supabase_migrations.schema_migrations') is not null as recorded`;
+  if (!recorded) return true;
+  const applied = new Set((await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version));
+  return readdirSync(migrationsDirectory).some((file) => file.endsWith('.sql') && !applied.has(file.split('_', 1)[0]));
+}
 
 export async function migrate(url, { seed = true } = {}) {
+  // Migrations moved to the Supabase CLI's layout; one left in the old folder would be skipped
+  // without a word, so it stops everything instead.
+  if (existsSync(join(root, 'migrations'))) {
+    throw new Error('migrations/ exists: migrations live in supabase/migrations/ (the Supabase CLI\'s layout); move its files there');
+  }
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {
     await sql.unsafe(readFileSync(join(root, 'scripts/sql/supabase-baseline.sql'), 'utf8'));
-    await sql.unsafe(`
-      create schema if not exists supabase_migrations;
-      create table if not exists supabase_migrations.schema_migrations (version text primary key, statements text[], name text);
-    `);
-    const applied = new Set((await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version));
-    const files = readdirSync(join(root, 'migrations')).filter((name) => name.endsWith('.sql')).sort();
-    for (const file of files) {
-      const [version, ...rest] = file.replace(/\.sql$/, '').split('_');
-      if (applied.has(version)) continue;
-      const text = readFileSync(join(root, 'migrations', file), 'utf8');
-      await sql.begin(async (tx) => {
-        await tx.unsafe(text);
-        await tx`insert into supabase_migrations.schema_migrations (version, name) values (${version}, ${rest.join('_')})`;
-      });
-    }
+    // The CLI costs about a second even with nothing to do; a database already up to date (an
+    // external DATABASE_URL on a second start) skips it.
+    if (await pendingMigrations(sql)) await pushMigrations(url);
     if (seed) await sql.unsafe(readFileSync(join(root, 'scripts/sql/seed.sql'), 'utf8'));
   } finally {
     await sql.end({ timeout: 5 });

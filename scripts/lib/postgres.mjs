@@ -89,6 +89,9 @@ async function startSystemPostgres(bindir) {
     kind: 'postgresql',
     url,
     pid: server.pid,
+    // The server also listens on a Unix socket here, which a process without any network
+    // (a new network namespace) can still reach.
+    socketDirectory: dataDir,
     async stop() {
       process.off('exit', killOnExit);
       // SIGINT is PostgreSQL's "fast shutdown": roll back open transactions, then exit.

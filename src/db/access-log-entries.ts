@@ -9,6 +9,9 @@ export interface AccessLogEntry {
   submissionId: string | null;
   bundleId: string | null;
   datasetId: string | null;
+  subjectUserId: string | null;
+  taskId: string | null;
+  details: Record<string, unknown> | null;
   ip: string | null;
   userAgent: string | null;
 }
@@ -19,6 +22,8 @@ export interface AccessLogQuery {
   action?: string;
   datasetId?: string;
   bundleId?: string;
+  subjectUserId?: string;
+  taskId?: string;
   from?: string;
   to?: string;
   limit: number;
@@ -35,6 +40,9 @@ interface AccessLogRow {
   submission_id: string | null;
   bundle_id: string | null;
   dataset_id: string | null;
+  subject_user_id: string | null;
+  task_id: string | null;
+  details: string | null;
   ip: string | null;
   user_agent: string | null;
 }
@@ -42,13 +50,18 @@ interface AccessLogRow {
 /** Newest first; RLS lets only admins read the log, so others get an empty page. */
 export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Promise<AccessLogEntry[]> {
   const rows = await tx<AccessLogRow[]>`
-    select * from public.access_log
+    select id, occurred_at, user_id, company_id, action, submission_id, bundle_id, dataset_id, subject_user_id, task_id,
+      -- As text: with fetch_types off (Hyperdrive) postgres.js does not parse jsonb.
+      details::text as details, ip, user_agent
+    from public.access_log
     where true
       ${query.userId ? tx`and user_id = ${query.userId}` : tx``}
       ${query.companyId ? tx`and company_id = ${query.companyId}` : tx``}
       ${query.action ? tx`and action = ${query.action}` : tx``}
       ${query.datasetId ? tx`and dataset_id = ${query.datasetId}` : tx``}
       ${query.bundleId ? tx`and bundle_id = ${query.bundleId}` : tx``}
+      ${query.subjectUserId ? tx`and subject_user_id = ${query.subjectUserId}` : tx``}
+      ${query.taskId ? tx`and task_id = ${query.taskId}` : tx``}
       ${query.from ? tx`and occurred_at >= ${query.from}::timestamptz` : tx``}
       ${query.to ? tx`and occurred_at < ${query.to}::timestamptz` : tx``}
       ${query.beforeId ? tx`and id < ${query.beforeId}` : tx``}
@@ -63,6 +76,9 @@ export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Pro
     submissionId: row.submission_id,
     bundleId: row.bundle_id,
     datasetId: row.dataset_id,
+    subjectUserId: row.subject_user_id,
+    taskId: row.task_id,
+    details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
     ip: row.ip,
     userAgent: row.user_agent,
   }));

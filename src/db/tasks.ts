@@ -58,3 +58,21 @@ export async function findTaskForUpload(tx: Transaction, taskId: string): Promis
   const row = rows[0];
   return row ? { ...toTask(row), assignedToCaller: row.assigned } : null;
 }
+
+/** Every task the caller may see under RLS (all of them for staff), newest first. */
+export async function listAllTasks(tx: Transaction): Promise<Task[]> {
+  const rows = await tx<TaskRow[]>`select ${tx.unsafe(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
+  return rows.map(toTask);
+}
+
+/** The task as the caller sees it under RLS; null if hidden or missing. */
+export async function findTask(tx: Transaction, taskId: string): Promise<Task | null> {
+  const rows = await tx<TaskRow[]>`select ${tx.unsafe(taskColumns)} from public.tasks t where t.id = ${taskId}`;
+  return rows[0] ? toTask(rows[0]) : null;
+}
+
+/** Users assigned to the task, as the caller sees them under RLS. */
+export async function listAssignees(tx: Transaction, taskId: string): Promise<string[]> {
+  const rows = await tx<{ user_id: string }[]>`select user_id from public.task_assignments where task_id = ${taskId} order by user_id`;
+  return rows.map((row) => row.user_id);
+}

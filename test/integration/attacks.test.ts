@@ -154,7 +154,7 @@ describe('4. bundle links outlive the grant', () => {
     await approve(member.id);
     const userId = crypto.randomUUID();
     await sql`insert into auth.users (id, email) values (${userId}, ${`admin-${userId}@test.xum-ai.app`})`;
-    await sql`insert into public.profiles (id, role) values (${userId}, 'admin')`;
+    await sql`update public.profiles set role = 'admin' where id = ${userId}`;
     const bundle = await call('POST', '/v1/bundles', { token: await tokenFor({ userId, email: `admin-${userId}@test.xum-ai.app` }), json: { submissionIds: [member.id] } });
     expect((await SELF.fetch(bundle.json.url, { method: 'HEAD' })).status).toBe(200);
     await sql`update public.profiles set role = 'validator' where id = ${userId}`;

@@ -3,7 +3,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt.mjs';
-import { call, demoUsers, errorOf, gateway, serviceDatabase, signingKey, tokenFor } from './helpers';
+import { call, createContributor, demoUsers, errorOf, gateway, serviceDatabase, signingKey, tokenFor } from './helpers';
 
 const sql = serviceDatabase();
 afterAll(() => sql.end());
@@ -100,8 +100,29 @@ describe('application role', () => {
   it('a verified user without a profile is forbidden', async () => {
     const userId = crypto.randomUUID();
     await sql`insert into auth.users (id, email) values (${userId}, ${`${userId}@test.xum-ai.app`})`;
+    // Signing up made one; removed by hand, as only SQL can.
+    await sql`delete from public.profiles where id = ${userId}`;
     const result = await call('GET', '/v1/tasks', { token: await tokenFor({ userId, email: 'x@test.xum-ai.app' }) });
     expect(result.status).toBe(403);
+    expect(errorOf(result)).toMatchObject({ code: 'forbidden', message: 'not allowed for this account' });
+  });
+
+  it('a user who just signed up is a contributor with no tasks', async () => {
+    const userId = crypto.randomUUID();
+    await sql`insert into auth.users (id, email) values (${userId}, ${`${userId}@test.xum-ai.app`})`;
+    const result = await call('GET', '/v1/tasks', { token: await tokenFor({ userId, email: 'x@test.xum-ai.app' }) });
+    expect(result.status).toBe(200);
+    expect(result.json).toEqual({ tasks: [] });
+  });
+
+  it("a deleted user's still valid token is forbidden at once", async () => {
+    const { userId, email } = await createContributor(sql);
+    const token = await tokenFor({ userId, email });
+    expect((await call('GET', '/v1/tasks', { token })).status).toBe(200);
+    await sql`delete from auth.users where id = ${userId}`;
+    const result = await call('GET', '/v1/tasks', { token });
+    expect(result.status).toBe(403);
+    expect(errorOf(result)).toMatchObject({ code: 'forbidden', message: 'not allowed for this account' });
   });
 
   it('the demo users hold the roles the seed gives them', async () => {

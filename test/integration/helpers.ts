@@ -46,8 +46,8 @@ export function serviceDatabase() {
 export async function createContributor(sql: postgres.Sql, taskId = demoTaskId) {
   const userId = crypto.randomUUID();
   const email = `contributor-${userId}@test.xum-ai.app`;
+  // Signing up makes a contributor (the trigger on auth.users).
   await sql`insert into auth.users (id, email) values (${userId}, ${email})`;
-  await sql`insert into public.profiles (id, role) values (${userId}, 'contributor')`;
   await sql`insert into public.task_assignments (task_id, user_id) values (${taskId}, ${userId})`;
   return { userId, email };
 }

@@ -18,8 +18,14 @@ describe('health and the API document', () => {
     expect(Object.keys(json.paths).sort()).toEqual([
       '/assets/{key}', '/healthz', '/readyz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies',
       '/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/download-url', '/v1/datasets/{id}/grants', '/v1/datasets/{id}/grants/{companyId}', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
-      '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts',
+      '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/tasks/{id}', '/v1/tasks/{id}/assignments', '/v1/tasks/{id}/assignments/{userId}',
+      '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts', '/v1/users', '/v1/users/{id}/role',
     ]);
+    // Administration is part of the API, not a side door.
+    expect(Object.keys(json.paths['/v1/tasks']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(json.paths['/v1/companies']).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(json.paths['/v1/tasks/{id}/assignments/{userId}']).sort()).toEqual(['delete', 'put']);
+    expect(json.components.schemas.SetUserRoleRequest.properties.role.enum).toEqual(['contributor', 'validator', 'admin', 'company']);
     const createUpload = json.paths['/v1/uploads'].post;
     const body = createUpload.requestBody.content['application/json'].schema;
     expect(json.components.schemas.CreateUploadRequest.required.sort()).toEqual(['contentType', 'size', 'taskId']);

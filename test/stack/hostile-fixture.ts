@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { signBundleLink } from '../../src/bundles/link-token';
-import { demoCompanyId, demoTaskId, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId, demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
 import type { Harness } from './harness';
 import type { Caller } from './hostile-http';
 import { forgeTokens, type ForgedTokens } from './hostile-tokens';
@@ -19,6 +19,8 @@ export interface Fixture {
   bundleSecret: string;
   taskId: string;
   companyId: string;
+  /** Each caller's user id, and one whose account was deleted, for the administration routes. */
+  users: Record<Exclude<Caller, 'anonymous'> | 'deleted', string>;
   /** The demo contributor's submissions, attacked by contributor2. */
   submissions: {
     approved: string;
@@ -64,11 +66,11 @@ async function call<T>(api: string, path: string, init: RequestInit, status: num
   return (text ? JSON.parse(text) : undefined) as T;
 }
 
-/** Inserts a user with a profile (and an assignment for contributors): no route creates users. */
+/** Signs a user up (the trigger makes the profile), with a role and, for contributors, an assignment. */
 async function insertUser(harness: Harness, role: 'contributor' | 'admin', email: string): Promise<string> {
   const id = crypto.randomUUID();
   await harness.sql`insert into auth.users (id, email) values (${id}, ${email})`;
-  await harness.sql`insert into public.profiles (id, role, display_name) values (${id}, ${role}, ${email})`;
+  await harness.sql`update public.profiles set role = ${role}, display_name = ${email} where id = ${id}`;
   if (role === 'contributor') await harness.sql`insert into public.task_assignments (task_id, user_id) values (${demoTaskId}, ${id})`;
   return id;
 }
@@ -150,6 +152,14 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
     bundleSecret: auth.bundleSigningSecret,
     taskId: demoTaskId,
     companyId: demoCompanyId,
+    users: {
+      contributor: demoUsers.contributor.userId,
+      contributor2: contributor2Id,
+      validator: demoUsers.validator.userId,
+      admin: demoUsers.admin.userId,
+      company: demoUsers.company.userId,
+      deleted: deletedId,
+    },
     submissions: {
       approved: inGranted,
       ungrantedMember: inUngranted,

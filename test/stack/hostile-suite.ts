@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus, type ErrorCode } from '../../src/errors';
 import { startHarness, type Harness } from './harness';
+import { administrationCases } from './hostile-cases-admin';
 import { authCases } from './hostile-cases-auth';
 import { arrayCases, framingCases, sizeTypeCases } from './hostile-cases-body';
 import { idorCases, linkCases } from './hostile-cases-ids';
@@ -19,6 +20,7 @@ import { diffSnapshots, takeSnapshot, type Snapshot } from './snapshot';
 const staticCases: HostileCase<Fixture>[] = [
   ...authCases,
   ...idorCases,
+  ...administrationCases,
   ...linkCases,
   ...unicodeCases,
   ...sizeTypeCases,

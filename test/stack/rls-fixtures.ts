@@ -13,8 +13,12 @@ export const ids = {
   admin: uuid('0a', 4),
   companyUserA: uuid('0a', 5),
   companyUserB: uuid('0a', 6),
-  // Signed up (auth.users) but never given a profile: authenticated, with no application role.
+  // Signed up (auth.users), whose profile was then removed by hand: authenticated, with no
+  // application role.
   noProfile: uuid('0a', 7),
+  // A contributor on task A whose account was deleted: the profile stays as an anonymised
+  // tombstone, the submission is kept, and the token still verifies until it expires.
+  deleted: uuid('0a', 8),
   companyA: uuid('0c', 1),
   companyB: uuid('0c', 2),
   taskA: uuid('0e', 1),
@@ -27,6 +31,7 @@ export const ids = {
   uploadedB: uuid('05', 5),
   rejectedB: uuid('05', 6),
   pendingB: uuid('05', 7),
+  approvedOfDeleted: uuid('05', 8),
   bundleOfCompanyA: uuid('0b', 1),
   bundleOfCompanyB: uuid('0b', 2),
   bundleOfAdmin: uuid('0b', 3),
@@ -37,7 +42,7 @@ export const ids = {
   datasetFailed: uuid('0d', 4),
 } as const;
 
-export const roles = ['anon', 'contributor', 'validator', 'admin', 'company', 'noProfile', 'service'] as const;
+export const roles = ['anon', 'contributor', 'validator', 'admin', 'company', 'noProfile', 'deleted', 'service'] as const;
 export type Role = (typeof roles)[number];
 
 export interface Caller {
@@ -57,6 +62,7 @@ export const callers: Record<Role, Caller> = {
   admin: user(ids.admin),
   company: user(ids.companyUserA),
   noProfile: user(ids.noProfile),
+  deleted: user(ids.deleted),
   // The service key: what the dataset build job runs as (src/db/client.ts asService).
   service: { dbRole: 'service_role', claims: { role: 'service_role' } },
 };
@@ -64,17 +70,25 @@ export const callers: Record<Role, Caller> = {
 const fiveMiB = 5 * 1024 * 1024;
 const sha = (char: string) => char.repeat(64);
 
-/** Writes the fixtures as the superuser (which RLS does not restrain). */
+/**
+ * Writes the fixtures as the superuser (which RLS does not restrain). Users sign up the way
+ * Supabase Auth signs them up, as supabase_auth_admin, so the trigger on auth.users makes their
+ * contributor profiles; the other roles are given afterwards.
+ */
 export async function seed(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
-    await tx`insert into auth.users (id, email) select id, id::text || '@rls.test' from unnest(${[
-      ids.contributorA, ids.contributorB, ids.validator, ids.admin, ids.companyUserA, ids.companyUserB, ids.noProfile,
+    await tx`set local role supabase_auth_admin`;
+    await tx`insert into auth.users (id, email, created_at) select id, id::text || '@rls.test', now() from unnest(${[
+      ids.contributorA, ids.contributorB, ids.validator, ids.admin, ids.companyUserA, ids.companyUserB, ids.noProfile, ids.deleted,
     ]}::uuid[]) as id`;
+    await tx`reset role`;
+    await tx`delete from public.profiles where id = ${ids.noProfile}`;
     await tx`insert into public.companies (id, name) values (${ids.companyA}, 'Company A'), (${ids.companyB}, 'Company B')`;
-    await tx`insert into public.profiles (id, role, company_id) values
-      (${ids.contributorA}, 'contributor', null), (${ids.contributorB}, 'contributor', null),
-      (${ids.validator}, 'validator', null), (${ids.admin}, 'admin', null),
-      (${ids.companyUserA}, 'company', ${ids.companyA}), (${ids.companyUserB}, 'company', ${ids.companyB})`;
+    await tx`update public.profiles set role = fixture.role::public.app_role, company_id = fixture.company_id
+      from (values (${ids.validator}::uuid, 'validator', null::uuid), (${ids.admin}::uuid, 'admin', null::uuid),
+                   (${ids.companyUserA}::uuid, 'company', ${ids.companyA}::uuid), (${ids.companyUserB}::uuid, 'company', ${ids.companyB}::uuid))
+           as fixture (id, role, company_id)
+      where profiles.id = fixture.id`;
     await tx`insert into public.tasks (id, title, status, allowed_content_types, max_bytes) values
       (${ids.taskA}, 'Task A', 'open', array['audio/*'], 1000000),
       (${ids.taskB}, 'Task B', 'open', array['audio/*'], 1000000),
@@ -84,7 +98,7 @@ export async function seed(sql: postgres.Sql): Promise<void> {
     // submissions there.
     await tx`insert into public.task_assignments (task_id, user_id) values
       (${ids.taskA}, ${ids.contributorA}), (${ids.taskB}, ${ids.contributorB}),
-      (${ids.taskA}, ${ids.validator}), (${ids.taskA}, ${ids.admin})`;
+      (${ids.taskA}, ${ids.validator}), (${ids.taskA}, ${ids.admin}), (${ids.taskA}, ${ids.deleted})`;
     const submission = (id: string, task: string, contributor: string, status: string) => ({ id, task, contributor, status });
     for (const s of [
       submission(ids.approvedA, ids.taskA, ids.contributorA, 'approved'),
@@ -94,6 +108,7 @@ export async function seed(sql: postgres.Sql): Promise<void> {
       submission(ids.uploadedB, ids.taskB, ids.contributorB, 'uploaded'),
       submission(ids.rejectedB, ids.taskB, ids.contributorB, 'rejected'),
       submission(ids.pendingB, ids.taskB, ids.contributorB, 'pending'),
+      submission(ids.approvedOfDeleted, ids.taskA, ids.deleted, 'approved'),
     ]) {
       const uploaded = s.status !== 'pending';
       const reviewed = s.status === 'approved' || s.status === 'rejected';
@@ -128,5 +143,10 @@ export async function seed(sql: postgres.Sql): Promise<void> {
       (${ids.companyUserA}, ${ids.companyA}, 'bundle.create', null, ${ids.bundleOfCompanyA}, null),
       (${ids.companyUserA}, ${ids.companyA}, 'dataset.download', null, null, ${ids.datasetGranted}),
       (${ids.companyUserB}, ${ids.companyB}, 'dataset.download', null, null, ${ids.datasetOfB})`;
+    // Deleted last, as Supabase Auth deletes: the trigger anonymises the profile and drops the
+    // assignment; the approved submission stays.
+    await tx`set local role supabase_auth_admin`;
+    await tx`delete from auth.users where id = ${ids.deleted}`;
+    await tx`reset role`;
   });
 }

@@ -18,6 +18,11 @@ import { tables, type Table } from './rls-statements';
 // gateway's security-definer functions, except the two things the Worker inserts under RLS
 // (a pending submission, a dataset grant) and the grant it deletes; service_role (which RLS
 // does not restrain) may touch only what the dataset build job touches.
+//
+// Administration (roles, companies, tasks, assignments) goes through the gateway's API and its
+// security-definer functions (supabase/migrations/20261129030000_accounts_and_administration.sql),
+// so admins too are denied every write on those tables here. `deleted` is a user whose account
+// Supabase Auth deleted while their token is still valid: they keep no role and no assignment.
 
 export type SelectOutcome = 'denied' | 'none' | 'own' | 'all';
 export type WriteOutcome = 'denied' | 'none' | 'allowed';
@@ -35,6 +40,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   profiles: {
@@ -44,6 +50,8 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    // Their anonymised tombstone (no name, role or company) until the token expires.
+    deleted:     ['own', 'denied', 'denied', 'denied'],
     // Contributor pseudonyms for the archive's manifest.
     service:     ['all', 'denied', 'denied', 'denied'],
   },
@@ -54,6 +62,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['none', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   task_assignments: {
@@ -63,6 +72,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['none', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   submissions: {
@@ -74,6 +84,9 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     // Companies reach submissions only as members of granted datasets, through the gateway.
     company:     ['none', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    // What they made is kept, and stays readable to them until the token expires; the gateway
+    // refuses them at once (a deleted profile counts as none), and no insert policy admits them.
+    deleted:     ['own', 'denied', 'denied', 'denied'],
     service:     ['all', 'denied', 'denied', 'denied'],
   },
   access_log: {
@@ -83,6 +96,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['none', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   bundles: {
@@ -92,6 +106,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   bundle_members: {
@@ -101,6 +116,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     nothing,
   },
   datasets: {
@@ -110,6 +126,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     // The build job records progress and the outcome in the build columns.
     service:     ['all', 'denied', 'allowed', 'denied'],
   },
@@ -120,6 +137,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'denied', 'denied', 'denied'],
     company:     ['own', 'denied', 'denied', 'denied'],
     noProfile:   ['none', 'denied', 'denied', 'denied'],
+    deleted:     ['none', 'denied', 'denied', 'denied'],
     service:     ['all', 'denied', 'denied', 'denied'],
   },
   dataset_grants: {
@@ -129,6 +147,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       ['all', 'allowed', 'denied', 'allowed'],
     company:     ['own', 'denied', 'denied', 'none'],
     noProfile:   ['none', 'denied', 'denied', 'none'],
+    deleted:     ['none', 'denied', 'denied', 'none'],
     service:     nothing,
   },
   dataset_build_parts: {
@@ -138,6 +157,7 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     admin:       nothing,
     company:     nothing,
     noProfile:   nothing,
+    deleted:     nothing,
     service:     ['all', 'allowed', 'allowed', 'allowed'],
   },
 };

@@ -6,7 +6,11 @@ import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
-const accessActionSchema = z.enum(['submission.view', 'bundle.create', 'bundle.download', 'dataset.download']);
+const accessActionSchema = z.enum([
+  'submission.view', 'bundle.create', 'bundle.download', 'dataset.download',
+  // Administration: who changed which role, company, task or assignment.
+  'user.role', 'company.create', 'task.create', 'task.update', 'task.assign', 'task.unassign',
+]);
 
 const entrySchema = z
   .object({
@@ -18,6 +22,9 @@ const entrySchema = z
     submissionId: z.uuid().nullable(),
     bundleId: z.uuid().nullable(),
     datasetId: z.uuid().nullable(),
+    subjectUserId: z.uuid().nullable().openapi({ description: 'The user whose role or assignment changed' }),
+    taskId: z.uuid().nullable(),
+    details: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'What changed ({"field": {"from", "to"}}) or what was created' }),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
   })
@@ -29,6 +36,8 @@ const accessLogQuery = z.strictObject({
   action: accessActionSchema.optional(),
   datasetId: z.uuid().optional(),
   bundleId: z.uuid().optional(),
+  subjectUserId: z.uuid().optional(),
+  taskId: z.uuid().optional(),
   from: timestampSchema.optional().openapi({ description: 'Entries at or after this time' }),
   to: timestampSchema.optional().openapi({ description: 'Entries before this time' }),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -39,7 +48,7 @@ export const listAccessLog = createRoute({
   method: 'get',
   path: '/v1/access-log',
   summary: 'Who accessed what, newest first (admins)',
-  description: 'Every view URL, bundle and dataset download, with who, which company, when, IP and user agent. Filters by user, company, dataset, bundle, action and time range; paged. A bundle download is one row per bundle, client address and hour.',
+  description: 'Every view URL, bundle and dataset download, and every change an admin made to roles, companies, tasks and assignments, with who, which company, when, IP and user agent. Filters by user, company, dataset, bundle, subject user, task, action and time range; paged. A bundle download is one row per bundle, client address and hour.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { query: accessLogQuery },

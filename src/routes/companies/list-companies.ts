@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { listCompanies as readCompanies } from '../../db/companies';
 import { bearerSecurity, errorResponses } from '../schemas';
 
-const companySchema = z.object({ id: z.uuid(), name: z.string() }).openapi('Company');
+export const companySchema = z.object({ id: z.uuid(), name: z.string() }).openapi('Company');
 
 export const listCompanies = createRoute({
   method: 'get',

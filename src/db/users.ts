@@ -1,0 +1,77 @@
+import type { Transaction } from './client';
+import type { AppRole } from './profiles';
+
+// Users as admins manage them: a profile, with the email Supabase Auth holds. Every change goes
+// through a security-definer function of schema `gateway` that re-checks the caller is an admin
+// and writes the access-log row in the same transaction
+// (supabase/migrations/20261129030000_accounts_and_administration.sql).
+
+export interface User {
+  id: string;
+  /** Null once the account is deleted (its profile stays, anonymised). */
+  email: string | null;
+  role: AppRole;
+  companyId: string | null;
+  displayName: string | null;
+  createdAt: string;
+  deletedAt: string | null;
+}
+
+interface UserRow {
+  id: string;
+  email: string | null;
+  role: AppRole;
+  company_id: string | null;
+  display_name: string | null;
+  created_at: Date;
+  deleted_at: Date | null;
+}
+
+export interface UserQuery {
+  email?: string;
+  role?: AppRole;
+  limit: number;
+  /** Keyset position: users created before this one. */
+  after?: { createdAt: string; id: string };
+}
+
+function toUser(row: UserRow): User {
+  return {
+    id: row.id,
+    email: row.deleted_at ? null : row.email,
+    role: row.role,
+    companyId: row.company_id,
+    displayName: row.display_name,
+    createdAt: row.created_at.toISOString(),
+    deletedAt: row.deleted_at?.toISOString() ?? null,
+  };
+}
+
+function selectUsers(tx: Transaction, query: UserQuery & { id?: string }) {
+  return tx<UserRow[]>`
+    select * from gateway.admin_list_users(${query.id ?? null}::uuid, ${query.email ?? null}, ${query.role ?? null}::public.app_role,
+      ${query.after?.createdAt ?? null}::timestamptz, ${query.after?.id ?? null}::uuid, ${query.limit})`;
+}
+
+/** Newest first; nothing for anyone but an admin. */
+export async function listUsers(tx: Transaction, query: UserQuery): Promise<User[]> {
+  return (await selectUsers(tx, query)).map(toUser);
+}
+
+export async function findUser(tx: Transaction, id: string): Promise<User | null> {
+  const [row] = await selectUsers(tx, { id, limit: 1 });
+  return row ? toUser(row) : null;
+}
+
+export type SetRoleOutcome = 'forbidden' | 'not_found' | 'deleted' | 'company_mismatch' | 'no_such_company' | 'last_admin' | 'unchanged' | 'updated';
+
+export interface AdminClient {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export async function setUserRole(tx: Transaction, id: string, change: { role: AppRole; companyId: string | null }, client: AdminClient): Promise<SetRoleOutcome> {
+  const [row] = await tx<{ outcome: SetRoleOutcome }[]>`
+    select gateway.admin_set_role(${id}, ${change.role}::public.app_role, ${change.companyId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;
+  return row!.outcome;
+}

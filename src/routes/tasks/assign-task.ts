@@ -1,0 +1,46 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { assignTask as recordAssignment, type AssignOutcome } from '../../db/administration';
+import { ApiError, type ErrorCode } from '../../errors';
+import { clientOf } from '../client';
+import { bearerSecurity, errorResponses } from '../schemas';
+
+export const assignmentParamsSchema = z.object({
+  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
+  userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }),
+});
+
+const assignmentSchema = z.object({ taskId: z.uuid(), userId: z.uuid() }).openapi('TaskAssignment');
+
+export const assignTask = createRoute({
+  method: 'put',
+  path: '/v1/tasks/{id}/assignments/{userId}',
+  summary: 'Assign a task to a contributor (admins)',
+  description: 'Idempotent: 201 for a new assignment (written to the access log, `task.assign`), 200 when it existed.',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: assignmentParamsSchema },
+  responses: {
+    201: { description: 'Assigned', content: { 'application/json': { schema: assignmentSchema } } },
+    200: { description: 'Already assigned', content: { 'application/json': { schema: assignmentSchema } } },
+    ...errorResponses(400, 401, 403, 404, 409, 503),
+  },
+});
+
+const refusals: Partial<Record<AssignOutcome, [ErrorCode, string]>> = {
+  forbidden: ['forbidden', 'not allowed for this account'],
+  no_task: ['not_found', 'task not found'],
+  no_user: ['not_found', 'user not found'],
+  deleted: ['conflict', 'this account was deleted'],
+  not_contributor: ['conflict', 'only contributors are assigned tasks'],
+};
+
+export const assignTaskHandler: RouteHandler<typeof assignTask, AppEnv> = async (c) => {
+  const { id, userId } = c.req.valid('param');
+  const outcome = await asPrincipal(c, ['admin'], (tx) => recordAssignment(tx, id, userId, clientOf(c)));
+  const refusal = refusals[outcome];
+  if (refusal) throw new ApiError(...refusal);
+  return c.json({ taskId: id, userId }, outcome === 'created' ? 201 : 200);
+};

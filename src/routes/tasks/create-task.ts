@@ -1,0 +1,41 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { createTask as recordTask } from '../../db/administration';
+import { findTask } from '../../db/tasks';
+import { clientOf } from '../client';
+import { bearerSecurity, errorResponses } from '../schemas';
+import { allowedContentTypesSchema, maxBytesSchema, taskDescriptionSchema, taskSchema, taskTitleSchema } from './task-schema';
+
+const createBody = z
+  .strictObject({
+    title: taskTitleSchema,
+    description: taskDescriptionSchema.optional(),
+    allowedContentTypes: allowedContentTypesSchema,
+    maxBytes: maxBytesSchema,
+  })
+  .openapi('CreateTaskRequest');
+
+export const createTask = createRoute({
+  method: 'post',
+  path: '/v1/tasks',
+  summary: 'Create an open task (admins)',
+  description: 'Nobody is assigned yet (PUT /v1/tasks/{id}/assignments/{userId}). Written to the access log (`task.create`).',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: createBody } } } },
+  responses: {
+    201: { description: 'Created', content: { 'application/json': { schema: z.object({ task: taskSchema }) } } },
+    ...errorResponses(400, 401, 403, 413, 415, 503),
+  },
+});
+
+export const createTaskHandler: RouteHandler<typeof createTask, AppEnv> = async (c) => {
+  const body = c.req.valid('json');
+  const task = await asPrincipal(c, ['admin'], async (tx) => {
+    const id = await recordTask(tx, { ...body, description: body.description ?? null }, clientOf(c));
+    return (await findTask(tx, id))!;
+  });
+  return c.json({ task }, 201);
+};

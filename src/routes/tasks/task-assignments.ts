@@ -1,0 +1,30 @@
+import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { findTask, listAssignees } from '../../db/tasks';
+import { ApiError } from '../../errors';
+import { bearerSecurity, errorResponses } from '../schemas';
+import { taskParamsSchema } from './task-schema';
+
+export const listTaskAssignments = createRoute({
+  method: 'get',
+  path: '/v1/tasks/{id}/assignments',
+  summary: 'Users assigned to a task (admins)',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: taskParamsSchema },
+  responses: {
+    200: { description: 'Assignees', content: { 'application/json': { schema: z.object({ userIds: z.array(z.uuid()) }) } } },
+    ...errorResponses(400, 401, 403, 404, 503),
+  },
+});
+
+export const listTaskAssignmentsHandler: RouteHandler<typeof listTaskAssignments, AppEnv> = async (c) => {
+  const { id } = c.req.valid('param');
+  const userIds = await asPrincipal(c, ['admin'], async (tx) => {
+    if (!(await findTask(tx, id))) throw new ApiError('not_found', 'task not found');
+    return listAssignees(tx, id);
+  });
+  return c.json({ userIds }, 200);
+};

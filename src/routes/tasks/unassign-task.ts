@@ -1,0 +1,31 @@
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
+import { authenticate } from '../../auth/authenticate';
+import { asPrincipal } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import { unassignTask as removeAssignment } from '../../db/administration';
+import { ApiError } from '../../errors';
+import { clientOf } from '../client';
+import { bearerSecurity, errorResponses } from '../schemas';
+import { assignmentParamsSchema } from './assign-task';
+
+export const unassignTask = createRoute({
+  method: 'delete',
+  path: '/v1/tasks/{id}/assignments/{userId}',
+  summary: 'Take a task away from a contributor (admins)',
+  description: 'Upload URLs already handed out stay valid until they expire (at most 15 minutes). Written to the access log (`task.unassign`).',
+  security: bearerSecurity,
+  middleware: [authenticate()] as const,
+  request: { params: assignmentParamsSchema },
+  responses: {
+    204: { description: 'Unassigned' },
+    ...errorResponses(400, 401, 403, 404, 503),
+  },
+});
+
+export const unassignTaskHandler: RouteHandler<typeof unassignTask, AppEnv> = async (c) => {
+  const { id, userId } = c.req.valid('param');
+  const outcome = await asPrincipal(c, ['admin'], (tx) => removeAssignment(tx, id, userId, clientOf(c)));
+  if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
+  if (outcome === 'none') throw new ApiError('not_found', 'no such assignment');
+  return c.body(null, 204);
+};
