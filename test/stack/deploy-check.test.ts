@@ -36,7 +36,7 @@ describe('npm run deploy:check', () => {
       expect(lines).toContain(`  secrets (wrangler secret put NAME --env ${environment}):`);
     }
     expect(lines.filter((line) => line === '    required   S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, BUNDLE_SIGNING_SECRET')).toHaveLength(2);
-    const sizes = lines.filter((line) => /^ {2}ok {11}bundle [\d.]+ KiB, gzip [\d.]+ KiB \(budget 450 KiB\)$/.test(line));
+    const sizes = lines.filter((line) => /^ {2}ok {11}bundle [\d.]+ KiB, gzip [\d.]+ KiB \(budget 300 KiB\)$/.test(line));
     expect(sizes).toHaveLength(2);
     expect(lines).toContain('  ok           CORS_ORIGINS https://*.xum-ai.app: no http or localhost origin');
     expect(lines).toContain('  allowed      placeholder: HYPERDRIVE id 00000000000000000000000000000000 (wrangler hyperdrive create … --caching-disabled)');
