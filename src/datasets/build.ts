@@ -8,7 +8,7 @@ import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } 
 import { headObject, ObjectStoreError, type ObjectHead } from '../sign/objects';
 import { partSubrequests } from './part-cost';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
-import { deleteComposedParts, MemberReadError, uploadPlannedPart, type ArchiveTarget } from './upload-part';
+import { deleteComposedParts, MemberReadError, releaseArchiveUpload, uploadPlannedPart, type ArchiveTarget } from './upload-part';
 
 export interface BuildSettings {
   store: ObjectStore;
@@ -114,12 +114,8 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     const reason = describeFailure(error);
     const failedAttempts = permanent ? settings.maxFailedAttempts : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId));
     if (failedAttempts < settings.maxFailedAttempts) return { kind: 'retry', reason, failedAttempts };
-    if (uploadId) {
-      // Parts of an aborted upload are freed; an abort that fails is left to the bucket's lifecycle rule.
-      await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, uploadId).catch(() => {});
-    }
     // Composed parts exist only once the upload has started.
-    if (!composedDeleted && uploadId) await deleteComposedParts(archive, parts);
+    if (uploadId) await releaseArchiveUpload(archive, uploadId, composedDeleted ? [] : parts);
     await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
     return { kind: 'failed', reason };
   }

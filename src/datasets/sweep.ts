@@ -4,9 +4,8 @@ import { readBuild } from '../db/dataset-builds';
 import { claimStalledForRequeue, failOneStalled, type AbandonedBuild } from '../db/dataset-sweep';
 import type { DatasetBuildMessage } from '../env';
 import type { ObjectStore } from '../sign/object-store';
-import { abortMultipartUpload } from '../sign/multipart';
 import { planUploadParts, type PlannedPart } from './part-plan';
-import { deleteComposedParts } from './upload-part';
+import { releaseArchiveUpload } from './upload-part';
 
 // A build whose queue message is gone (dropped, or dead-lettered after too many deliveries) or
 // whose consumer dies before recording anything would stay `building` for ever. The Cron
@@ -62,9 +61,8 @@ export async function sweepStalledBuilds(settings: SweepSettings): Promise<Sweep
 }
 
 /**
- * Aborts a failed build's multipart upload (S3 API: AbortMultipartUpload frees its parts) and
- * deletes the temporary objects of its composed parts, as a failing build does itself. Returns
- * whether the abort succeeded and the subrequests it took.
+ * Releases a failed build's upload (releaseArchiveUpload), as a failing build does itself.
+ * Returns whether the abort succeeded and the subrequests it took.
  */
 async function releaseUpload(settings: SweepSettings, build: AbandonedBuild): Promise<{ aborted: boolean | null; subrequests: number }> {
   if (!build.uploadId) return { aborted: null, subrequests: 0 };
@@ -75,11 +73,7 @@ async function releaseUpload(settings: SweepSettings, build: AbandonedBuild): Pr
   } catch {
     // No plan, no composed parts: a build that cannot be planned never uploaded any.
   }
-  const aborted = await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, build.uploadId).then(
-    () => true,
-    () => false,
-  );
   const target = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };
-  await deleteComposedParts(target, parts);
+  const aborted = await releaseArchiveUpload(target, build.uploadId, parts);
   return { aborted, subrequests: 1 + parts.filter((part) => part.kind === 'composed').length };
 }

@@ -100,3 +100,21 @@ export async function deleteComposedParts(target: Pick<ArchiveTarget, 'store' | 
     await deleteObject(target.store, target.processedBucket, composedPartKey(target.objectKey, part.partNumber)).catch(() => {});
   }
 }
+
+/**
+ * Gives up an archive's multipart upload: aborts it (S3 API: AbortMultipartUpload frees its
+ * parts; an abort that fails is left to the bucket's lifecycle rule) and deletes the temporary
+ * objects of `parts`' composed parts. Whether the abort succeeded.
+ */
+export async function releaseArchiveUpload(
+  target: Pick<ArchiveTarget, 'store' | 'processedBucket' | 'objectKey'>,
+  uploadId: string,
+  parts: readonly PlannedPart[],
+): Promise<boolean> {
+  const aborted = await abortMultipartUpload(target.store, target.processedBucket, target.objectKey, uploadId).then(
+    () => true,
+    () => false,
+  );
+  await deleteComposedParts(target, parts);
+  return aborted;
+}

@@ -56,14 +56,10 @@ export function encodeKey(key: string): string {
  * (`bucket.endpoint/key`), which Hetzner and AWS prefer (S3 API: "Virtual hosting of buckets").
  */
 export function objectUrl(settings: ObjectStoreSettings, bucket: string, key: string): URL {
-  const endpoint = new URL(settings.endpoint);
-  if (settings.forcePathStyle) {
-    return new URL(`${endpoint.origin}/${bucket}/${encodeKey(key)}`);
-  }
-  return new URL(`${endpoint.protocol}//${bucket}.${endpoint.host}/${encodeKey(key)}`);
+  return new URL(`${bucketUrl(settings, bucket).toString().replace(/\/$/, '')}/${encodeKey(key)}`);
 }
 
-/** The bucket's own URL (no key), path-style or virtual-hosted like `objectUrl`. */
+/** The bucket's own URL (no key): the base of every object's URL. */
 export function bucketUrl(settings: ObjectStoreSettings, bucket: string): URL {
   const endpoint = new URL(settings.endpoint);
   if (settings.forcePathStyle) return new URL(`${endpoint.origin}/${encodeURIComponent(bucket)}`);
