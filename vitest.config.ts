@@ -51,11 +51,24 @@ export default defineConfig({
       },
       {
         // The README's own commands: `npm start` and the token script, as a newcomer runs them.
-        test: { name: 'stack', include: ['test/stack/**/*.test.ts'], exclude: ['test/stack/**/*.rgw.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          name: 'stack',
+          include: ['test/stack/**/*.test.ts'],
+          exclude: ['test/stack/**/*.rgw.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
       {
         // Scripts against Ceph RGW, for what s3rver does not implement (npm run test:rgw).
-        test: { name: 'stack-rgw', include: ['test/stack/**/*.rgw.test.ts'], environment: 'node', testTimeout: 120_000, hookTimeout: 120_000 },
+        test: {
+          name: 'stack-rgw',
+          include: ['test/stack/**/*.rgw.test.ts'],
+          environment: 'node',
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
       },
     ],
     // The Worker's request log lines are shown only for failing tests.

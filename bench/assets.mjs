@@ -13,14 +13,23 @@ const assetBytes = 16 * 1024;
 const connections = 32;
 
 async function uploadAssets(s3, keys) {
-  const client = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, service: 's3', region: s3.region });
+  const client = new AwsClient({
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    service: 's3',
+    region: s3.region,
+  });
   const body = new Uint8Array(assetBytes).fill(7);
   let next = 0;
   await Promise.all(
     Array.from({ length: 16 }, async () => {
       while (next < keys.length) {
         const key = keys[next++];
-        const response = await client.fetch(`${s3.endpoint}/${s3.buckets.assets}/${key}`, { method: 'PUT', body, headers: { 'content-type': 'image/png' } });
+        const response = await client.fetch(`${s3.endpoint}/${s3.buckets.assets}/${key}`, {
+          method: 'PUT',
+          body,
+          headers: { 'content-type': 'image/png' },
+        });
         if (!response.ok) throw new Error(`PUT ${key}: ${response.status}`);
         await response.arrayBuffer();
       }
@@ -54,11 +63,15 @@ try {
   const sample = await fetch(`${url}/assets/${missKeys[0]}`);
   await sample.arrayBuffer();
 
-  console.log(`GET /assets/{key}, ${assetBytes / 1024} KiB objects, wrangler (workerd, no inspector) + ${s3.kind} on loopback`);
+  console.log(
+    `GET /assets/{key}, ${assetBytes / 1024} KiB objects, wrangler (workerd, no inspector) + ${s3.kind} on loopback`,
+  );
   console.log(loadHeader);
   console.log(formatLoad(`hit (${seconds} s)`, hits));
   console.log(formatLoad(`miss (${missCount} keys)`, misses));
-  console.log(`\nratio hit/miss: ${(hits.requestsPerSecond / misses.requestsPerSecond).toFixed(2)}× requests/s, p50 ${(misses.p50 / Math.max(hits.p50, 1)).toFixed(1)}× lower, p99 ${(misses.p99 / Math.max(hits.p99, 1)).toFixed(1)}× lower`);
+  console.log(
+    `\nratio hit/miss: ${(hits.requestsPerSecond / misses.requestsPerSecond).toFixed(2)}× requests/s, p50 ${(misses.p50 / Math.max(hits.p50, 1)).toFixed(1)}× lower, p99 ${(misses.p99 / Math.max(hits.p99, 1)).toFixed(1)}× lower`,
+  );
   console.log(`check: a missed key answers ${sample.headers.get('x-cache')} afterwards`);
 } finally {
   await stack.stop();

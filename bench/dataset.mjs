@@ -39,7 +39,9 @@ const targetPercent = 2;
 const buildTimeoutMs = 15 * 60_000;
 const rgwNeedsMiB = (2 * rounds + 1) * totalMiB + 128; // members + archives + concatenations + warm-up and slack
 if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
-  throw new Error(`RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((2 × BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS`);
+  throw new Error(
+    `RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((2 × BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS`,
+  );
 }
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -91,14 +93,18 @@ let stack;
 let sql;
 let stopping;
 /** Stops what was started, last first, once, whether the run ended, failed or was interrupted. */
-const stopAll = () => (stopping ??= (async () => {
-  for (const stop of [() => sql?.end(), () => stack?.stop(), () => proxy?.stop(), () => s3?.stop()]) {
-    await Promise.resolve().then(stop).catch((error) => log(`stop failed: ${error.message}`));
-  }
-})());
+const stopAll = () =>
+  (stopping ??= (async () => {
+    for (const stop of [() => sql?.end(), () => stack?.stop(), () => proxy?.stop(), () => s3?.stop()]) {
+      await Promise.resolve()
+        .then(stop)
+        .catch((error) => log(`stop failed: ${error.message}`));
+    }
+  })());
 // on, not once: signal-exit (bundled in wrangler and Miniflare) re-raises a signal nobody else listens
 // for, which would kill this process with its daemons still running; the libraries' exit hooks stop them.
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
 try {
   s3 = s3Kind === 'rgw' ? await startRgw() : await startS3rver();
   // The same wiring as test/stack/harness.ts: the Worker reaches S3 only through the logging proxy.
@@ -107,10 +113,18 @@ try {
   // When each request reached the proxy, kept here rather than in its log: the proxy appends with push().
   const arrivedAt = new WeakMap();
   const append = proxy.seen.push.bind(proxy.seen);
-  proxy.seen.push = (...entries) => (entries.forEach((entry) => arrivedAt.set(entry, process.hrtime.bigint())), append(...entries));
+  proxy.seen.push = (...entries) => (
+    entries.forEach((entry) => arrivedAt.set(entry, process.hrtime.bigint())), append(...entries)
+  );
   stack = createStack({
     port: await freePort(),
-    env: { S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true' },
+    env: {
+      S3_ENDPOINT: proxy.url,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_REGION: s3.region,
+      S3_FORCE_PATH_STYLE: 'true',
+    },
     // A short retry delay, as in the stack tests: s3rver now and then answers 500 to a composed part's
     // Complete when a DELETE of another .parts/ object removes their folder at that moment (real S3
     // has no folders); the attempt is retried, counted under "retries", and 30 s of sleep would swamp the time.
@@ -119,9 +133,18 @@ try {
   });
   const { url: api, auth, databaseUrl } = await stack.start();
   sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
-  const admin = await signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }));
+  const admin = await signJwt(
+    auth.privateJwk,
+    supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }),
+  );
   const { raw, processed } = s3.buckets;
-  const client = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, service: 's3', region: s3.region, retries: 0 });
+  const client = new AwsClient({
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    service: 's3',
+    region: s3.region,
+    retries: 0,
+  });
   const s3Call = async (url, init, what) => {
     const response = await client.fetch(url, init);
     const text = await response.text();
@@ -131,12 +154,20 @@ try {
 
   log(`seeding ${largeCount} × 64 MiB + ${smallCount} × 64 KiB into ${s3.kind} (straight to S3, not via the proxy)`);
   const large = await inLanes(largeBodies(largeCount), 4, async (body) => (await seedApproved(sql, s3, [body]))[0]);
-  const small = await inLanes(Array.from({ length: smallCount }, () => randomBytes(smallSize)), 4, async (body) => (await seedApproved(sql, s3, [body]))[0]);
+  const small = await inLanes(
+    Array.from({ length: smallCount }, () => randomBytes(smallSize)),
+    4,
+    async (body) => (await seedApproved(sql, s3, [body]))[0],
+  );
   const members = interleave(large, small);
   const memberBytes = members.reduce((sum, member) => sum + member.size, 0);
 
   async function datasetsApi(method, path, body) {
-    const response = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: body && JSON.stringify(body) });
+    const response = await fetch(`${api}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: body && JSON.stringify(body),
+    });
     const json = await response.json();
     if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
     return json;
@@ -150,17 +181,23 @@ try {
     const archivePath = `/${processed}/datasets/${id}/${name}.zip`;
     let dataset;
     while ((dataset = await datasetsApi('GET', `/v1/datasets/${id}`)).status === 'building') {
-      if (seconds(started) * 1000 > buildTimeoutMs) throw new Error(`dataset ${id} still building after ${buildTimeoutMs / 60_000} min${s3Kind === 'rgw' ? ' (a full RGW memstore blocks writes)' : ''}`);
+      if (seconds(started) * 1000 > buildTimeoutMs)
+        throw new Error(
+          `dataset ${id} still building after ${buildTimeoutMs / 60_000} min${s3Kind === 'rgw' ? ' (a full RGW memstore blocks writes)' : ''}`,
+        );
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const elapsed = seconds(started);
     if (dataset.status !== 'ready') throw new Error(`dataset ${id} ${dataset.status}: ${dataset.failureReason}`);
     const requests = proxy.seen.slice(from);
     // Parts vs. S3 assembling them: when CompleteMultipartUpload of the archive reached the proxy.
-    const complete = requests.find((request) => request.method === 'POST' && request.path === archivePath && request.query.has('uploadId'));
+    const complete = requests.find(
+      (request) => request.method === 'POST' && request.path === archivePath && request.query.has('uploadId'),
+    );
     const completeAt = complete ? Number(arrivedAt.get(complete) - started) / 1e9 : elapsed;
     // Not in the API: failed attempts, each retried after DATASET_BUILD_RETRY_DELAY_SECONDS.
-    const [{ failed_attempts: failedAttempts }] = await sql`select failed_attempts from public.datasets where id = ${id}`;
+    const [{ failed_attempts: failedAttempts }] =
+      await sql`select failed_attempts from public.datasets where id = ${id}`;
     await s3Call(`${s3.endpoint}${archivePath}`, { method: 'DELETE' }, 'delete archive');
     return { seconds: elapsed, completeAt, failedAttempts, bytes: dataset.bytes, ...workerBytes(requests) };
   }
@@ -179,9 +216,19 @@ try {
     const out = sum(puts, 'requestBytes');
     const read = sum(gets, 'responseBytes');
     return {
-      out, read, temporaryOut: sum(temporary, 'requestBytes'), xml: all - out - read,
-      counts: { puts: puts.length, temporary: temporary.length, gets: gets.length, copies: requests.filter((request) => request.copySource !== null).length },
-      largestGets: gets.filter((request) => request.responseBytes > 1 * MiB).map((request) => `${request.range ?? 'whole'} → ${mib(request.responseBytes)} MiB`),
+      out,
+      read,
+      temporaryOut: sum(temporary, 'requestBytes'),
+      xml: all - out - read,
+      counts: {
+        puts: puts.length,
+        temporary: temporary.length,
+        gets: gets.length,
+        copies: requests.filter((request) => request.copySource !== null).length,
+      },
+      largestGets: gets
+        .filter((request) => request.responseBytes > 1 * MiB)
+        .map((request) => `${request.range ?? 'whole'} → ${mib(request.responseBytes)} MiB`),
     };
   }
 
@@ -190,7 +237,12 @@ try {
     const target = (member) => `${proxy.url}/${processed}/bench-copies/${round}/${member.objectKey}`;
     const started = process.hrtime.bigint();
     await inLanes(list, concurrency, (member) =>
-      s3Call(target(member), { method: 'PUT', headers: { 'x-amz-copy-source': `/${raw}/${member.objectKey}` } }, `copy ${member.objectKey}`));
+      s3Call(
+        target(member),
+        { method: 'PUT', headers: { 'x-amz-copy-source': `/${raw}/${member.objectKey}` } },
+        `copy ${member.objectKey}`,
+      ),
+    );
     const elapsed = seconds(started);
     // One at a time: s3rver's parallel deletes race removing the now-empty folders (500).
     await inLanes(list, 1, (member) => s3Call(target(member), { method: 'DELETE' }, 'delete copy'));
@@ -208,13 +260,24 @@ try {
     const created = await client.fetch(`${target}?uploads`, { method: 'POST' });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
     if (!uploadId) throw new Error('concatenate: no UploadId');
-    const etags = await inLanes(large.map((member, index) => ({ member, partNumber: index + 1 })), concurrency, async ({ member, partNumber }) => {
-      const response = await client.fetch(`${target}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`, { method: 'PUT', headers: { 'x-amz-copy-source': `/${raw}/${member.objectKey}` } });
-      const etag = /<ETag>([^<]+)<\/ETag>/.exec(await response.text())?.[1];
-      if (!response.ok || !etag) throw new Error(`concatenate part ${partNumber}: ${response.status}`);
-      return `<Part><PartNumber>${partNumber}</PartNumber><ETag>${etag}</ETag></Part>`;
-    });
-    await s3Call(`${target}?uploadId=${encodeURIComponent(uploadId)}`, { method: 'POST', body: `<CompleteMultipartUpload>${etags.join('')}</CompleteMultipartUpload>` }, 'concatenate: complete');
+    const etags = await inLanes(
+      large.map((member, index) => ({ member, partNumber: index + 1 })),
+      concurrency,
+      async ({ member, partNumber }) => {
+        const response = await client.fetch(
+          `${target}?partNumber=${partNumber}&uploadId=${encodeURIComponent(uploadId)}`,
+          { method: 'PUT', headers: { 'x-amz-copy-source': `/${raw}/${member.objectKey}` } },
+        );
+        const etag = /<ETag>([^<]+)<\/ETag>/.exec(await response.text())?.[1];
+        if (!response.ok || !etag) throw new Error(`concatenate part ${partNumber}: ${response.status}`);
+        return `<Part><PartNumber>${partNumber}</PartNumber><ETag>${etag}</ETag></Part>`;
+      },
+    );
+    await s3Call(
+      `${target}?uploadId=${encodeURIComponent(uploadId)}`,
+      { method: 'POST', body: `<CompleteMultipartUpload>${etags.join('')}</CompleteMultipartUpload>` },
+      'concatenate: complete',
+    );
     const elapsed = seconds(started);
     await s3Call(target, { method: 'DELETE' }, 'delete concatenation');
     return elapsed;
@@ -229,35 +292,94 @@ try {
   const copies = [];
   const concatenations = [];
   for (let round = 1; round <= rounds; round++) {
-    const steps = [async () => builds.push(await build('bench-2g', members)), async () => copies.push(await copy(round)), async () => concatenations.push(await concatenate(round))];
+    const steps = [
+      async () => builds.push(await build('bench-2g', members)),
+      async () => copies.push(await copy(round)),
+      async () => concatenations.push(await concatenate(round)),
+    ];
     for (const step of round % 2 ? steps : steps.reverse()) await step();
     const b = builds.at(-1);
-    log(`round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1).toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`);
+    log(
+      `round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1).toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`,
+    );
   }
 
   const command = `STORAGE_MANAGER_S3=${s3Kind} BENCH_DATASET_MIB=${totalMiB} BENCH_DATASET_SMALL=${smallCount} BENCH_ROUNDS=${rounds} BENCH_DATASET_CONCURRENCY=${concurrency} npm run bench:dataset`;
-  console.log(`bench:dataset — ${s3.kind} behind test/s3-proxy.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`);
+  console.log(
+    `bench:dataset — ${s3.kind} behind test/s3-proxy.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
+  );
   console.log(`command: ${command}`);
-  if (s3Kind === 'rgw') console.log(`note: RGW runs on a 2 GiB memstore here that must hold the members and every round's archive, so the dataset is ${totalMiB} MiB (BENCH_DATASET_MIB), not the issue's 2 GiB`);
-  console.log(`members: ${largeCount} × 64 MiB with ${smallCount} × 64 KiB spread evenly between them = ${mib(memberBytes)} MiB; build concurrency ${concurrency}; ${rounds} alternating rounds`);
-  const headers = ['build s', '…parts s', '…complete s', 'copy s', 'build÷copy', 'retries', 'archive MiB', 'GET raw MiB', 'PUT body MiB', 'Worker %'];
-  const row = (label, cells) => console.log(`${label.padEnd(7)}${cells.map((cell, i) => String(cell).padStart(Math.max(9, headers[i].length + 1))).join('')}`);
+  if (s3Kind === 'rgw')
+    console.log(
+      `note: RGW runs on a 2 GiB memstore here that must hold the members and every round's archive, so the dataset is ${totalMiB} MiB (BENCH_DATASET_MIB), not the issue's 2 GiB`,
+    );
+  console.log(
+    `members: ${largeCount} × 64 MiB with ${smallCount} × 64 KiB spread evenly between them = ${mib(memberBytes)} MiB; build concurrency ${concurrency}; ${rounds} alternating rounds`,
+  );
+  const headers = [
+    'build s',
+    '…parts s',
+    '…complete s',
+    'copy s',
+    'build÷copy',
+    'retries',
+    'archive MiB',
+    'GET raw MiB',
+    'PUT body MiB',
+    'Worker %',
+  ];
+  const row = (label, cells) =>
+    console.log(
+      `${label.padEnd(7)}${cells.map((cell, i) => String(cell).padStart(Math.max(9, headers[i].length + 1))).join('')}`,
+    );
   row('round', headers);
   const percent = (b) => (100 * (b.out + b.read)) / b.bytes;
-  builds.forEach((b, index) => row(String(index + 1), [b.seconds.toFixed(2), b.completeAt.toFixed(2), (b.seconds - b.completeAt).toFixed(2), copies[index].toFixed(2),
-    `${(b.seconds / copies[index]).toFixed(2)}×`, b.failedAttempts, mib(b.bytes), mib(b.read), mib(b.out), `${percent(b).toFixed(3)} %`]));
+  builds.forEach((b, index) =>
+    row(String(index + 1), [
+      b.seconds.toFixed(2),
+      b.completeAt.toFixed(2),
+      (b.seconds - b.completeAt).toFixed(2),
+      copies[index].toFixed(2),
+      `${(b.seconds / copies[index]).toFixed(2)}×`,
+      b.failedAttempts,
+      mib(b.bytes),
+      mib(b.read),
+      mib(b.out),
+      `${percent(b).toFixed(3)} %`,
+    ]),
+  );
   const buildMedian = median(builds.map((b) => b.seconds));
   const copyMedian = median(copies);
-  row('median', [buildMedian.toFixed(2), median(builds.map((b) => b.completeAt)).toFixed(2), median(builds.map((b) => b.seconds - b.completeAt)).toFixed(2),
-    copyMedian.toFixed(2), `${(buildMedian / copyMedian).toFixed(2)}×`, '', '', '', '', `${median(builds.map(percent)).toFixed(3)} %`]);
-  console.log('build: POST /v1/datasets → GET says ready (…parts: until CompleteMultipartUpload reached S3; …complete: S3 assembling the parts, HEAD, ready recorded). retries: failed attempts, each retried after 1 s (STACK_LOG_LEVEL=log shows why).');
+  row('median', [
+    buildMedian.toFixed(2),
+    median(builds.map((b) => b.completeAt)).toFixed(2),
+    median(builds.map((b) => b.seconds - b.completeAt)).toFixed(2),
+    copyMedian.toFixed(2),
+    `${(buildMedian / copyMedian).toFixed(2)}×`,
+    '',
+    '',
+    '',
+    '',
+    `${median(builds.map(percent)).toFixed(3)} %`,
+  ]);
+  console.log(
+    'build: POST /v1/datasets → GET says ready (…parts: until CompleteMultipartUpload reached S3; …complete: S3 assembling the parts, HEAD, ready recorded). retries: failed attempts, each retried after 1 s (STACK_LOG_LEVEL=log shows why).',
+  );
   const worst = builds.reduce((a, b) => (percent(b) > percent(a) ? b : a));
   const { counts } = worst;
-  console.log(`per build: ${counts.copies} requests with x-amz-copy-source (bytes stay in S3), ${counts.puts} UploadPart bodies (${counts.temporary} into composed .parts/ objects, ${mib(worst.temporaryOut)} MiB), ${counts.gets} GETs of raw members${worst.largestGets.length ? ` (over 1 MiB: ${worst.largestGets.join(', ')})` : ''}; S3 XML both ways ${(worst.xml / 1024).toFixed(1)} KiB (not counted)`);
-  console.log(`Worker bytes ÷ archive: ${mib(worst.read)} MiB read + ${mib(worst.out)} MiB sent = ${mib(worst.read + worst.out)} MiB of ${mib(worst.bytes)} MiB = ${percent(worst).toFixed(3)} % (worst round) — target < ${targetPercent} %: ${percent(worst) < targetPercent ? 'met' : 'MISSED'} (these bytes do not grow with the members: < ${targetPercent} % for archives over ${mib(((worst.read + worst.out) * 100) / targetPercent)} MiB)`);
-  console.log(`build ÷ plain server-side copy (CopyObject of the same ${members.length} objects, ${concurrency} at a time, same proxy): ${buildMedian.toFixed(2)} s ÷ ${copyMedian.toFixed(2)} s = ${(buildMedian / copyMedian).toFixed(2)}× (medians)`);
+  console.log(
+    `per build: ${counts.copies} requests with x-amz-copy-source (bytes stay in S3), ${counts.puts} UploadPart bodies (${counts.temporary} into composed .parts/ objects, ${mib(worst.temporaryOut)} MiB), ${counts.gets} GETs of raw members${worst.largestGets.length ? ` (over 1 MiB: ${worst.largestGets.join(', ')})` : ''}; S3 XML both ways ${(worst.xml / 1024).toFixed(1)} KiB (not counted)`,
+  );
+  console.log(
+    `Worker bytes ÷ archive: ${mib(worst.read)} MiB read + ${mib(worst.out)} MiB sent = ${mib(worst.read + worst.out)} MiB of ${mib(worst.bytes)} MiB = ${percent(worst).toFixed(3)} % (worst round) — target < ${targetPercent} %: ${percent(worst) < targetPercent ? 'met' : 'MISSED'} (these bytes do not grow with the members: < ${targetPercent} % for archives over ${mib(((worst.read + worst.out) * 100) / targetPercent)} MiB)`,
+  );
+  console.log(
+    `build ÷ plain server-side copy (CopyObject of the same ${members.length} objects, ${concurrency} at a time, same proxy): ${buildMedian.toFixed(2)} s ÷ ${copyMedian.toFixed(2)} s = ${(buildMedian / copyMedian).toFixed(2)}× (medians)`,
+  );
   const concatenateMedian = median(concatenations);
-  console.log(`build ÷ server-side concatenation (UploadPartCopy of the ${large.length} large members into one object + Complete, ${concurrency} at a time): ${buildMedian.toFixed(2)} s ÷ ${concatenateMedian.toFixed(2)} s = ${(buildMedian / concatenateMedian).toFixed(2)}× (medians; rounds ${concatenations.map((value) => value.toFixed(2)).join(', ')} s)`);
+  console.log(
+    `build ÷ server-side concatenation (UploadPartCopy of the ${large.length} large members into one object + Complete, ${concurrency} at a time): ${buildMedian.toFixed(2)} s ÷ ${concatenateMedian.toFixed(2)} s = ${(buildMedian / concatenateMedian).toFixed(2)}× (medians; rounds ${concatenations.map((value) => value.toFixed(2)).join(', ')} s)`,
+  );
 } finally {
   await stopAll();
 }

@@ -28,7 +28,13 @@ function loadTest(url, token, connections) {
 
 async function compareSigners(s3) {
   const { presignUpload } = await importTypeScript(`${projectRoot}/src/sign/presign.ts`);
-  const settings = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true };
+  const settings = {
+    endpoint: s3.endpoint,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  };
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
@@ -36,22 +42,49 @@ async function compareSigners(s3) {
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
   const key = (i) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
-  const ours = (i) => presignUpload(settings, { bucket: s3.buckets.raw, key: key(i), contentType: 'audio/webm', contentLength: 48213, expiresInSeconds: 900 });
-  const theirs = (i) =>
-    getSignedUrl(client, new PutObjectCommand({ Bucket: s3.buckets.raw, Key: key(i), ContentType: 'audio/webm', ContentLength: 48213, ACL: 'private' }), {
-      expiresIn: 900,
-      signableHeaders: new Set(['content-type', 'content-length', 'x-amz-acl']),
+  const ours = (i) =>
+    presignUpload(settings, {
+      bucket: s3.buckets.raw,
+      key: key(i),
+      contentType: 'audio/webm',
+      contentLength: 48213,
+      expiresInSeconds: 900,
     });
+  const theirs = (i) =>
+    getSignedUrl(
+      client,
+      new PutObjectCommand({
+        Bucket: s3.buckets.raw,
+        Key: key(i),
+        ContentType: 'audio/webm',
+        ContentLength: 48213,
+        ACL: 'private',
+      }),
+      {
+        expiresIn: 900,
+        signableHeaders: new Set(['content-type', 'content-length', 'x-amz-acl']),
+      },
+    );
   // Both sign the same canonical request: same host, path, expiry and signed headers.
   const sample = [new URL((await ours(1)).url), new URL(await theirs(1))];
-  for (const url of sample) if (url.searchParams.get('X-Amz-SignedHeaders') !== 'content-length;content-type;host;x-amz-acl') throw new Error(`unexpected signed headers in ${url}`);
+  for (const url of sample)
+    if (url.searchParams.get('X-Amz-SignedHeaders') !== 'content-length;content-type;host;x-amz-acl')
+      throw new Error(`unexpected signed headers in ${url}`);
 
   const perRound = 5000;
   const rounds = 6;
   const rates = { ours: [], theirs: [] };
   for (let i = 0; i < 2000; i++) await ours(i), await theirs(i);
   for (let round = 0; round < rounds; round++) {
-    for (const [name, sign] of round % 2 === 0 ? [['ours', ours], ['theirs', theirs]] : [['theirs', theirs], ['ours', ours]]) {
+    for (const [name, sign] of round % 2 === 0
+      ? [
+          ['ours', ours],
+          ['theirs', theirs],
+        ]
+      : [
+          ['theirs', theirs],
+          ['ours', ours],
+        ]) {
       const started = process.hrtime.bigint();
       for (let i = 0; i < perRound; i++) await sign(i);
       rates[name].push(perRound / (Number(process.hrtime.bigint() - started) / 1e9));
@@ -64,7 +97,10 @@ const port = await freePort();
 const stack = createStack({ port, log: (line) => log(`[stack] ${line}`) });
 try {
   const { url, auth, s3 } = await stack.start();
-  const token = await signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 3600 }));
+  const token = await signJwt(
+    auth.privateJwk,
+    supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 3600 }),
+  );
   const warm = await fetch(`${url}/v1/uploads`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -72,12 +108,17 @@ try {
   });
   if (warm.status !== 201) throw new Error(`POST /v1/uploads answered ${warm.status}: ${await warm.text()}`);
 
-  console.log(`POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + ${s3.kind} on loopback`);
+  console.log(
+    `POST /v1/uploads, ${seconds} s per level, autocannon against wrangler (workerd, no inspector) + PostgreSQL + ${s3.kind} on loopback`,
+  );
   console.log(loadHeader);
-  for (const connections of [1, 32]) console.log(formatLoad('POST /v1/uploads', await loadTest(url, token, connections)));
+  for (const connections of [1, 32])
+    console.log(formatLoad('POST /v1/uploads', await loadTest(url, token, connections)));
 
   const signers = await compareSigners(s3);
-  console.log('\npresigned PUT URLs per second, same process, same URL and signed headers (median of 3 alternating rounds each)');
+  console.log(
+    '\npresigned PUT URLs per second, same process, same URL and signed headers (median of 3 alternating rounds each)',
+  );
   console.log(`src/sign (aws4fetch)            ${signers.ours.toFixed(0)}`);
   console.log(`@aws-sdk/s3-request-presigner   ${signers.theirs.toFixed(0)}`);
   console.log(`ratio ours / aws-sdk            ${(signers.ours / signers.theirs).toFixed(2)}×`);

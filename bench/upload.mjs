@@ -23,20 +23,35 @@ async function writeFile() {
   const out = createWriteStream(file);
   const block = randomBytes(1024 * 1024);
   for (let written = 0; written < size; written += block.byteLength) {
-    if (!out.write(block.subarray(0, Math.min(block.byteLength, size - written)))) await new Promise((resolve) => out.once('drain', resolve));
+    if (!out.write(block.subarray(0, Math.min(block.byteLength, size - written))))
+      await new Promise((resolve) => out.once('drain', resolve));
   }
   await new Promise((resolve) => out.end(resolve));
 }
 
 /** One PUT of the whole file to a presigned URL, streamed from disk; seconds. */
 async function singlePut(presignUpload, s3) {
-  const settings = { endpoint: s3.endpoint, region: s3.region, accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, forcePathStyle: true };
-  const signed = await presignUpload(settings, { bucket: s3.buckets.raw, key: `bench/single-${Date.now()}`, contentType: 'video/mp4', contentLength: size, expiresInSeconds: 900 });
+  const settings = {
+    endpoint: s3.endpoint,
+    region: s3.region,
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    forcePathStyle: true,
+  };
+  const signed = await presignUpload(settings, {
+    bucket: s3.buckets.raw,
+    key: `bench/single-${Date.now()}`,
+    contentType: 'video/mp4',
+    contentLength: size,
+    expiresInSeconds: 900,
+  });
   const started = process.hrtime.bigint();
   await new Promise((resolve, reject) => {
     const put = httpRequest(signed.url, { method: 'PUT', headers: signed.headers }, (response) => {
       response.resume();
-      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT answered ${response.statusCode}`))));
+      response.on('end', () =>
+        response.statusCode === 200 ? resolve() : reject(new Error(`PUT answered ${response.statusCode}`)),
+      );
     });
     put.on('error', reject);
     createReadStream(file).pipe(put);
@@ -67,23 +82,37 @@ try {
   const sdk = await importTypeScript(`${projectRoot}/sdk/index.ts`);
   const { fromFile } = await importTypeScript(`${projectRoot}/sdk/node-file.ts`);
   const { presignUpload } = await importTypeScript(`${projectRoot}/src/sign/presign.ts`);
-  const token = await signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 7200 }));
+  const token = await signJwt(
+    auth.privateJwk,
+    supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 7200 }),
+  );
 
   const single = [];
-  const byConcurrency = new Map([[1, []], [4, []], [8, []]]);
+  const byConcurrency = new Map([
+    [1, []],
+    [4, []],
+    [8, []],
+  ]);
   for (let round = 0; round < rounds; round++) {
     single.push(await singlePut(presignUpload, s3));
-    for (const [concurrency, results] of byConcurrency) results.push(await multipart(sdk, fromFile, url, token, concurrency));
+    for (const [concurrency, results] of byConcurrency)
+      results.push(await multipart(sdk, fromFile, url, token, concurrency));
   }
   const mib = size / 1024 / 1024;
   const singleSeconds = median(single);
   console.log(`${mib} MiB file, ${s3.kind} on loopback, median of ${rounds} alternating rounds`);
-  console.log(`${'upload'.padEnd(26)} ${'seconds'.padStart(8)} ${'MiB/s'.padStart(8)} ${'ratio'.padStart(7)}   complete+verify s`);
-  console.log(`${'single PUT'.padEnd(26)} ${singleSeconds.toFixed(2).padStart(8)} ${(mib / singleSeconds).toFixed(0).padStart(8)} ${'1.00×'.padStart(7)}`);
+  console.log(
+    `${'upload'.padEnd(26)} ${'seconds'.padStart(8)} ${'MiB/s'.padStart(8)} ${'ratio'.padStart(7)}   complete+verify s`,
+  );
+  console.log(
+    `${'single PUT'.padEnd(26)} ${singleSeconds.toFixed(2).padStart(8)} ${(mib / singleSeconds).toFixed(0).padStart(8)} ${'1.00×'.padStart(7)}`,
+  );
   for (const [concurrency, results] of byConcurrency) {
     const parts = median(results.map((result) => result.parts));
     const verify = median(results.map((result) => result.total - result.parts));
-    console.log(`${`multipart, concurrency ${concurrency}`.padEnd(26)} ${parts.toFixed(2).padStart(8)} ${(mib / parts).toFixed(0).padStart(8)} ${`${(singleSeconds / parts).toFixed(2)}×`.padStart(7)}   ${verify.toFixed(2)}`);
+    console.log(
+      `${`multipart, concurrency ${concurrency}`.padEnd(26)} ${parts.toFixed(2).padStart(8)} ${(mib / parts).toFixed(0).padStart(8)} ${`${(singleSeconds / parts).toFixed(2)}×`.padStart(7)}   ${verify.toFixed(2)}`,
+    );
   }
 } finally {
   await stack.stop();

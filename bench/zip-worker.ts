@@ -30,7 +30,12 @@ interface OpenedEntry {
 }
 
 /** Every entry of the layout in archive order, its body fetched up to `lookahead` entries ahead. */
-async function* openInOrder(layout: BundleLayout, createdAt: Date, source: MemberSource, signal: AbortSignal): AsyncGenerator<OpenedEntry> {
+async function* openInOrder(
+  layout: BundleLayout,
+  createdAt: Date,
+  source: MemberSource,
+  signal: AbortSignal,
+): AsyncGenerator<OpenedEntry> {
   const { entries } = layout.plan;
   const opened: Promise<ReadableStream<Uint8Array> | Uint8Array>[] = [];
   let next = 0;
@@ -38,9 +43,11 @@ async function* openInOrder(layout: BundleLayout, createdAt: Date, source: Membe
     while (next < entries.length && opened.length < lookahead + 1) {
       const entry = entries[next++]!;
       const body: Promise<ReadableStream<Uint8Array> | Uint8Array> =
-        entry.body.kind === 'inline' ? Promise.resolve(entry.body.bytes.slice())
-        : entry.dataLength === 0 ? Promise.resolve(new Uint8Array(0))
-        : source.open(entry.index, 0, entry.dataLength - 1, signal);
+        entry.body.kind === 'inline'
+          ? Promise.resolve(entry.body.bytes.slice())
+          : entry.dataLength === 0
+            ? Promise.resolve(new Uint8Array(0))
+            : source.open(entry.index, 0, entry.dataLength - 1, signal);
       body.catch(() => {});
       opened.push(body);
     }
@@ -53,7 +60,8 @@ async function* openInOrder(layout: BundleLayout, createdAt: Date, source: Membe
       yield { entry, modifiedAt, body };
     }
   } finally {
-    for (const pending of opened) pending.then((body) => (body instanceof ReadableStream ? body.cancel() : undefined)).catch(() => {});
+    for (const pending of opened)
+      pending.then((body) => (body instanceof ReadableStream ? body.cancel() : undefined)).catch(() => {});
   }
 }
 
@@ -135,7 +143,9 @@ bench.get('/__bench/:variant/:id', async (c) => {
   if (!bundle) return c.text('no such bundle', 404);
   const layout = layOutBundle(bundle.members);
   const source = bucketMemberSource(c.var.objectStore, c.var.config.buckets.raw, layout.objectKeys);
-  return new Response(variant(layout, bundle.createdAt, source), { headers: { 'Content-Type': 'application/zip', 'Cache-Control': 'no-store' } });
+  return new Response(variant(layout, bundle.createdAt, source), {
+    headers: { 'Content-Type': 'application/zip', 'Cache-Control': 'no-store' },
+  });
 });
 
 const app = buildApp();
@@ -145,5 +155,8 @@ addEventListener('unhandledrejection', (event) => {
 });
 
 export default {
-  fetch: (request, env, ctx) => (new URL(request.url).pathname.startsWith('/__bench/') ? bench.fetch(request, env, ctx) : app.fetch(request, env, ctx)),
+  fetch: (request, env, ctx) =>
+    new URL(request.url).pathname.startsWith('/__bench/')
+      ? bench.fetch(request, env, ctx)
+      : app.fetch(request, env, ctx),
 } satisfies ExportedHandler<Bindings>;

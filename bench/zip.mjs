@@ -36,7 +36,8 @@ const variants = ['direct', 'ours', 'passthrough', 'fflate', 'client-zip'];
 const targets = { throughput: 0.9, cpuOverFloor: 1.2, memoryGrowthBytes: 16 * MiB, librariesCpu: 10 };
 
 const log = (line) => process.stderr.write(`${line}\n`);
-const label = ({ count, size }) => `${count.toLocaleString('en')} × ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}`;
+const label = ({ count, size }) =>
+  `${count.toLocaleString('en')} × ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}`;
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 
 const presignedGet = (s3, key) => presignRawObject(s3, 'GET', key);
@@ -48,7 +49,12 @@ async function measure(pids, transfer) {
   const bytes = await transfer();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const after = cpuTicks(pids);
-  const ticks = new Map(pids.map((pid) => [pid, { user: after.get(pid).user - before.get(pid).user, system: after.get(pid).system - before.get(pid).system }]));
+  const ticks = new Map(
+    pids.map((pid) => [
+      pid,
+      { user: after.get(pid).user - before.get(pid).user, system: after.get(pid).system - before.get(pid).system },
+    ]),
+  );
   return { seconds, bytes, ticks };
 }
 
@@ -68,8 +74,10 @@ function sumTicks(runs, pids) {
 
 async function expectOk(url, expectedBytes, agent) {
   const result = await download(url, agent);
-  if (result.status !== 200 || !result.complete) throw new Error(`GET ${url.split('?')[0]} answered ${result.status}, complete ${result.complete}`);
-  if (expectedBytes !== undefined && result.bytes !== expectedBytes) throw new Error(`GET ${url.split('?')[0]}: ${result.bytes} bytes, expected ${expectedBytes}`);
+  if (result.status !== 200 || !result.complete)
+    throw new Error(`GET ${url.split('?')[0]} answered ${result.status}, complete ${result.complete}`);
+  if (expectedBytes !== undefined && result.bytes !== expectedBytes)
+    throw new Error(`GET ${url.split('?')[0]}: ${result.bytes} bytes, expected ${expectedBytes}`);
   return result.bytes;
 }
 
@@ -106,7 +114,9 @@ async function runWorkload(api, workerd, workload) {
       const run = await measure(pids, transfer[variant]);
       runs[variant].push(run);
       const ticks = [...run.ticks].map(([pid, t]) => `${pid} ${t.user}+${t.system}`).join(', ');
-      log(`  ${label(workload)} round ${round + 1} ${variant}: ${run.seconds.toFixed(2)} s, ${mb(run.bytes)} MB, ticks user+sys ${ticks}`);
+      log(
+        `  ${label(workload)} round ${round + 1} ${variant}: ${run.seconds.toFixed(2)} s, ${mb(run.bytes)} MB, ticks user+sys ${ticks}`,
+      );
     }
   }
   // Per GB of the same member objects for every variant, so framing counts as cost. CPU is the
@@ -119,14 +129,17 @@ async function runWorkload(api, workerd, workload) {
       const list = runs[variant];
       const all = sumTicks(list);
       const worker = sumTicks(list, workerPids);
-      return [variant, {
-        bytes: list[0].bytes,
-        mbPerSecond: median(list.map((run) => workload.payloadBytes / run.seconds / 1e6)),
-        ticks: all,
-        userPerGb: perGb(all.user),
-        totalPerGb: perGb(all.user + all.system),
-        workerPerGb: perGb(worker.user + worker.system),
-      }];
+      return [
+        variant,
+        {
+          bytes: list[0].bytes,
+          mbPerSecond: median(list.map((run) => workload.payloadBytes / run.seconds / 1e6)),
+          ticks: all,
+          userPerGb: perGb(all.user),
+          totalPerGb: perGb(all.user + all.system),
+          workerPerGb: perGb(worker.user + worker.system),
+        },
+      ];
     }),
   );
 }
@@ -144,16 +157,39 @@ async function memoryGrowth(pids, url, expectedBytes) {
 function printWorkload(workload, results) {
   const ratio = (value, base) => (base > 0 ? `${(value / base).toFixed(2)}×` : 'n/a');
   const floor = results.passthrough;
-  console.log(`\n${label(workload)}: ${mb(workload.payloadBytes)} MB of objects, our bundle ${mb(workload.bundle.bytes)} MB; throughput median of ${rounds} rounds, CPU summed over them`);
-  const columns = [['bytes sent', 11], ['MB/s', 7], ['÷direct', 7], ['ticks u+s', 9], ['user s/GB', 9], ['÷floor', 7], ['u+s s/GB', 8], ['÷floor', 7], ['Worker u+s', 10], ['÷floor', 7]];
+  console.log(
+    `\n${label(workload)}: ${mb(workload.payloadBytes)} MB of objects, our bundle ${mb(workload.bundle.bytes)} MB; throughput median of ${rounds} rounds, CPU summed over them`,
+  );
+  const columns = [
+    ['bytes sent', 11],
+    ['MB/s', 7],
+    ['÷direct', 7],
+    ['ticks u+s', 9],
+    ['user s/GB', 9],
+    ['÷floor', 7],
+    ['u+s s/GB', 8],
+    ['÷floor', 7],
+    ['Worker u+s', 10],
+    ['÷floor', 7],
+  ];
   console.log(`${'variant'.padEnd(11)}${columns.map(([name, width]) => ` ${name.padStart(width)}`).join('')}`);
   for (const variant of variants) {
     const r = results[variant];
-    const cells = variant === 'direct'
-      ? [r.bytes, r.mbPerSecond.toFixed(1), '1.00×', '-', '-', '-', '-', '-', '-', '-']
-      : [r.bytes, r.mbPerSecond.toFixed(1), ratio(r.mbPerSecond, results.direct.mbPerSecond), `${r.ticks.user}+${r.ticks.system}`,
-        r.userPerGb.toFixed(3), ratio(r.userPerGb, floor.userPerGb), r.totalPerGb.toFixed(3), ratio(r.totalPerGb, floor.totalPerGb),
-        r.workerPerGb.toFixed(3), ratio(r.workerPerGb, floor.workerPerGb)];
+    const cells =
+      variant === 'direct'
+        ? [r.bytes, r.mbPerSecond.toFixed(1), '1.00×', '-', '-', '-', '-', '-', '-', '-']
+        : [
+            r.bytes,
+            r.mbPerSecond.toFixed(1),
+            ratio(r.mbPerSecond, results.direct.mbPerSecond),
+            `${r.ticks.user}+${r.ticks.system}`,
+            r.userPerGb.toFixed(3),
+            ratio(r.userPerGb, floor.userPerGb),
+            r.totalPerGb.toFixed(3),
+            ratio(r.totalPerGb, floor.totalPerGb),
+            r.workerPerGb.toFixed(3),
+            ratio(r.workerPerGb, floor.workerPerGb),
+          ];
     console.log(`${variant.padEnd(11)}${cells.map((cell, i) => ` ${String(cell).padStart(columns[i][1])}`).join('')}`);
   }
   const ours = results.ours;
@@ -161,22 +197,37 @@ function printWorkload(workload, results) {
   const throughput = ours.mbPerSecond / results.direct.mbPerSecond;
   const overFloor = ours.totalPerGb / floor.totalPerGb;
   const overFloorUser = ours.userPerGb / floor.userPerGb;
-  console.log(`target throughput ≥ ${targets.throughput}× direct: ${throughput.toFixed(2)}× — ${verdict(throughput >= targets.throughput)}`);
-  console.log(`target CPU ≤ ${targets.cpuOverFloor}× pass-through floor (CRCs known): user ${overFloorUser.toFixed(2)}×, user+sys ${overFloor.toFixed(2)}× (Worker process alone ${(ours.workerPerGb / floor.workerPerGb).toFixed(2)}×) — ${verdict(overFloor <= targets.cpuOverFloor && overFloorUser <= targets.cpuOverFloor)}`);
+  console.log(
+    `target throughput ≥ ${targets.throughput}× direct: ${throughput.toFixed(2)}× — ${verdict(throughput >= targets.throughput)}`,
+  );
+  console.log(
+    `target CPU ≤ ${targets.cpuOverFloor}× pass-through floor (CRCs known): user ${overFloorUser.toFixed(2)}×, user+sys ${overFloor.toFixed(2)}× (Worker process alone ${(ours.workerPerGb / floor.workerPerGb).toFixed(2)}×) — ${verdict(overFloor <= targets.cpuOverFloor && overFloorUser <= targets.cpuOverFloor)}`,
+  );
   for (const library of ['fflate', 'client-zip']) {
     const cpu = results[library].totalPerGb / ours.totalPerGb;
     const cpuUser = results[library].userPerGb / ours.userPerGb;
     const speed = ours.mbPerSecond / results[library].mbPerSecond;
-    console.log(`target CPU ≥ ${targets.librariesCpu}× lower than ${library}: it uses ${cpuUser.toFixed(1)}× our user CPU, ${cpu.toFixed(1)}× our user+sys (Worker process alone ${(results[library].workerPerGb / ours.workerPerGb).toFixed(1)}×); our throughput ${speed.toFixed(2)}× its — ${verdict(cpu >= targets.librariesCpu && cpuUser >= targets.librariesCpu)}`);
+    console.log(
+      `target CPU ≥ ${targets.librariesCpu}× lower than ${library}: it uses ${cpuUser.toFixed(1)}× our user CPU, ${cpu.toFixed(1)}× our user+sys (Worker process alone ${(results[library].workerPerGb / ours.workerPerGb).toFixed(1)}×); our throughput ${speed.toFixed(2)}× its — ${verdict(cpu >= targets.librariesCpu && cpuUser >= targets.librariesCpu)}`,
+    );
   }
 }
 
-const adminTokenFor = (auth) => signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }));
+const adminTokenFor = (auth) =>
+  signJwt(
+    auth.privateJwk,
+    supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }),
+  );
 
-const storedBytes = workloads.reduce((sum, w) => sum + w.count * w.size, 0) + memorySmall.count * memorySmall.size + Math.max(0, memoryBigCount - workloads[0].count) * workloads[0].size;
+const storedBytes =
+  workloads.reduce((sum, w) => sum + w.count * w.size, 0) +
+  memorySmall.count * memorySmall.size +
+  Math.max(0, memoryBigCount - workloads[0].count) * workloads[0].size;
 const { bavail, bsize } = statfsSync(tmpdir());
 if (bavail * bsize < storedBytes * 1.2 + 2 * 1024 * MiB) {
-  throw new Error(`${tmpdir()} has ${mb(bavail * bsize)} MB free; the objects need ${mb(storedBytes)} MB plus headroom (lower BENCH_SCALE or BENCH_MEMORY_MEMBERS)`);
+  throw new Error(
+    `${tmpdir()} has ${mb(bavail * bsize)} MB free; the objects need ${mb(storedBytes)} MB plus headroom (lower BENCH_SCALE or BENCH_MEMORY_MEMBERS)`,
+  );
 }
 
 const port = await freePort();
@@ -198,7 +249,10 @@ try {
   }
   const smallMembers = await seedInParallel(sql, s3, syntheticObjects(memorySmall.count, memorySmall.size, 2));
   const extraBig = memoryBigCount - seeded[0].length;
-  const bigMembers = [...seeded[0].slice(0, memoryBigCount), ...(extraBig > 0 ? await seedInParallel(sql, s3, syntheticObjects(extraBig, workloads[0].size, 3)) : [])];
+  const bigMembers = [
+    ...seeded[0].slice(0, memoryBigCount),
+    ...(extraBig > 0 ? await seedInParallel(sql, s3, syntheticObjects(extraBig, workloads[0].size, 3)) : []),
+  ];
   const smallBundle = await createBundle(api, adminToken, smallMembers);
   const bigBundle = await createBundle(api, adminToken, bigMembers);
 
@@ -207,15 +261,26 @@ try {
   const pids = findWorkerdPids();
   const roles = new Map(pids.map((pid) => [pid, workerdRole(pid, port)]));
   const workerPids = pids.filter((pid) => roles.get(pid) === 'Worker');
-  if (workerPids.length === 0) throw new Error(`no Worker workerd among the processes under this one: ${pids.join(', ')}`);
+  if (workerPids.length === 0)
+    throw new Error(`no Worker workerd among the processes under this one: ${pids.join(', ')}`);
   const workerd = { pids, workerPids };
   const processes = pids.map((pid) => `${pid} (${roles.get(pid)})`).join(', ');
 
-  console.log(`bench:zip — wrangler unstable_startWorker (inspector off) + s3rver + PostgreSQL on 127.0.0.1; workerd ${processes}; ${clockTicksPerSecond} ticks/s`);
-  console.log('MB/s: bytes of the member objects ÷ wall time of the whole transfer, for every variant (ZIP framing is not counted as payload).');
-  console.log('direct: this process GETs each object from s3rver in sequence over one keep-alive connection (presigned, body discarded).');
-  console.log('s/GB: CPU seconds per GB (1e9 bytes) of member objects, from utime and stime in /proc/<pid>/stat of both workerd');
-  console.log('processes (wrangler\'s proxy and the Worker); "Worker u+s" counts the Worker\'s process alone. floor = passthrough.');
+  console.log(
+    `bench:zip — wrangler unstable_startWorker (inspector off) + s3rver + PostgreSQL on 127.0.0.1; workerd ${processes}; ${clockTicksPerSecond} ticks/s`,
+  );
+  console.log(
+    'MB/s: bytes of the member objects ÷ wall time of the whole transfer, for every variant (ZIP framing is not counted as payload).',
+  );
+  console.log(
+    'direct: this process GETs each object from s3rver in sequence over one keep-alive connection (presigned, body discarded).',
+  );
+  console.log(
+    's/GB: CPU seconds per GB (1e9 bytes) of member objects, from utime and stime in /proc/<pid>/stat of both workerd',
+  );
+  console.log(
+    'processes (wrangler\'s proxy and the Worker); "Worker u+s" counts the Worker\'s process alone. floor = passthrough.',
+  );
   // Memory first: fflate and client-zip grow the Worker's heap, and pages they leave mapped would
   // hide growth of ours behind a baseline that already includes them.
   const small = await memoryGrowth(pids, smallBundle.url, smallBundle.bytes);
@@ -224,13 +289,25 @@ try {
 
   const growthDifference = big.growth - small.growth;
   const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
-  const perProcess = (result) => [...result.each].map(([pid, r]) => `${roles.get(pid)} ${mib(r.baseline)} → ${mib(r.peak)}`).join(', ');
-  console.log('\nmemory: summed VmRSS of both workerd processes sampled every 50 ms during one download of our bundle (baseline = just before the request)');
-  console.log(`  ${label(memorySmall)} bundle (${mb(smallBundle.bytes)} MB): baseline ${mib(small.baseline)}, peak ${mib(small.peak)}, growth ${mib(small.growth)} (${small.samples} samples; ${perProcess(small)})`);
-  console.log(`  ${label({ count: memoryBigCount, size: workloads[0].size })} bundle (${mb(bigBundle.bytes)} MB): baseline ${mib(big.baseline)}, peak ${mib(big.peak)}, growth ${mib(big.growth)} (${big.samples} samples; ${perProcess(big)})`);
-  console.log(`target growth difference < ${mib(targets.memoryGrowthBytes)}: ${mib(growthDifference)} — ${growthDifference < targets.memoryGrowthBytes ? 'met' : 'MISSED'}`);
+  const perProcess = (result) =>
+    [...result.each].map(([pid, r]) => `${roles.get(pid)} ${mib(r.baseline)} → ${mib(r.peak)}`).join(', ');
+  console.log(
+    '\nmemory: summed VmRSS of both workerd processes sampled every 50 ms during one download of our bundle (baseline = just before the request)',
+  );
+  console.log(
+    `  ${label(memorySmall)} bundle (${mb(smallBundle.bytes)} MB): baseline ${mib(small.baseline)}, peak ${mib(small.peak)}, growth ${mib(small.growth)} (${small.samples} samples; ${perProcess(small)})`,
+  );
+  console.log(
+    `  ${label({ count: memoryBigCount, size: workloads[0].size })} bundle (${mb(bigBundle.bytes)} MB): baseline ${mib(big.baseline)}, peak ${mib(big.peak)}, growth ${mib(big.growth)} (${big.samples} samples; ${perProcess(big)})`,
+  );
+  console.log(
+    `target growth difference < ${mib(targets.memoryGrowthBytes)}: ${mib(growthDifference)} — ${growthDifference < targets.memoryGrowthBytes ? 'met' : 'MISSED'}`,
+  );
   const after = findWorkerdPids();
-  if (after.join() !== pids.join()) console.log(`warning: the workerd processes changed during the run (${pids.join(', ')} → ${after.join(', ')}); CPU and RSS cover only the first set`);
+  if (after.join() !== pids.join())
+    console.log(
+      `warning: the workerd processes changed during the run (${pids.join(', ')} → ${after.join(', ')}); CPU and RSS cover only the first set`,
+    );
 } finally {
   await sql?.end();
   await stack.stop();

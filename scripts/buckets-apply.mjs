@@ -34,7 +34,9 @@ function settingsOf(environment, configPath, env) {
   if (missing.length > 0) fail(`wrangler.toml [env.${environment}.vars] lacks ${missing.join(', ')}`);
   const conflicting = settingNames.filter((name) => env[name] !== undefined && env[name] !== vars[name]);
   if (conflicting.length > 0) {
-    fail(`${conflicting.join(', ')} set in the environment differ from wrangler.toml [env.${environment}.vars]; unset them`);
+    fail(
+      `${conflicting.join(', ')} set in the environment differ from wrangler.toml [env.${environment}.vars]; unset them`,
+    );
   }
   return Object.fromEntries(settingNames.map((name) => [name, vars[name]]));
 }
@@ -45,7 +47,9 @@ const missingSecrets = ['S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY'].filter((name
 const settings = options.env ? settingsOf(options.env, options.config, env) : env;
 if (missingSecrets.length > 0 || !settings.S3_ENDPOINT) {
   const missing = [...(settings.S3_ENDPOINT ? [] : ['S3_ENDPOINT']), ...missingSecrets];
-  fail(`set ${missing.join(', ')}${options.env ? '' : ' (and S3_REGION, BUCKET_RAW, BUCKET_PROCESSED, BUCKET_ASSETS, CORS_ORIGINS as needed, or pass --env staging|production)'}`);
+  fail(
+    `set ${missing.join(', ')}${options.env ? '' : ' (and S3_REGION, BUCKET_RAW, BUCKET_PROCESSED, BUCKET_ASSETS, CORS_ORIGINS as needed, or pass --env staging|production)'}`,
+  );
 }
 const buckets = {
   raw: settings.BUCKET_RAW ?? 'xum-raw-submissions',
@@ -54,10 +58,17 @@ const buckets = {
 };
 const corsOrigins = splitOrigins(settings.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*');
 if (options.env) {
-  process.stdout.write(`environment ${options.env}: ${settings.S3_ENDPOINT}, buckets ${Object.values(buckets).join(', ')}, CORS ${corsOrigins.join(' ')}\n`);
+  process.stdout.write(
+    `environment ${options.env}: ${settings.S3_ENDPOINT}, buckets ${Object.values(buckets).join(', ')}, CORS ${corsOrigins.join(' ')}\n`,
+  );
 }
 const results = await applyBucketSettings(
-  { endpoint: settings.S3_ENDPOINT, region: settings.S3_REGION ?? 'us-east-1', accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY },
+  {
+    endpoint: settings.S3_ENDPOINT,
+    region: settings.S3_REGION ?? 'us-east-1',
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+  },
   desiredBucketSettings({ buckets, corsOrigins }),
 );
 for (const result of results) process.stdout.write(`${result.bucket} ${result.kind}: ${result.outcome}\n`);

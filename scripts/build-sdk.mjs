@@ -4,7 +4,15 @@ import { build } from 'esbuild';
 import { chmodSync } from 'node:fs';
 
 const root = new URL('../', import.meta.url).pathname;
-await build({ entryPoints: [`${root}sdk/index.ts`], outfile: `${root}dist/sdk.mjs`, bundle: true, format: 'esm', platform: 'neutral', target: 'es2022', logLevel: 'warning' });
+await build({
+  entryPoints: [`${root}sdk/index.ts`],
+  outfile: `${root}dist/sdk.mjs`,
+  bundle: true,
+  format: 'esm',
+  platform: 'neutral',
+  target: 'es2022',
+  logLevel: 'warning',
+});
 await build({
   entryPoints: [`${root}sdk/cli.ts`],
   outfile: `${root}dist/cli.mjs`,

@@ -64,7 +64,16 @@ function runWrangler(args) {
 async function dryRun(name) {
   const outdir = mkdtempSync(join(tmpdir(), `deploy-check-${name}-`));
   try {
-    const { status, output } = await runWrangler(['deploy', '--dry-run', '--outdir', outdir, '--env', name, '--config', options.config]);
+    const { status, output } = await runWrangler([
+      'deploy',
+      '--dry-run',
+      '--outdir',
+      outdir,
+      '--env',
+      name,
+      '--config',
+      options.config,
+    ]);
     if (status !== 0) return { error: `wrangler deploy --dry-run failed:\n${output.trim()}` };
     const files = readdirSync(outdir).filter((file) => !file.endsWith('.map') && file !== 'README.md');
     const bodies = files.map((file) => readFileSync(join(outdir, file)));
@@ -123,8 +132,12 @@ for (const shared of sharedResources(checked)) {
 }
 const seconds = ((Date.now() - started) / 1000).toFixed(1);
 if (failures > 0) {
-  const hint = allowPlaceholders ? '' : ' (placeholders are refused; --allow-placeholders for a dry run before the resources exist)';
+  const hint = allowPlaceholders
+    ? ''
+    : ' (placeholders are refused; --allow-placeholders for a dry run before the resources exist)';
   out(`deploy:check: ${failures} problem(s) in ${seconds} s${hint}`);
   process.exit(1);
 }
-out(`deploy:check: ${environments.join(', ')} ready${allowPlaceholders ? ' apart from placeholders' : ''} (${seconds} s, offline)`);
+out(
+  `deploy:check: ${environments.join(', ')} ready${allowPlaceholders ? ' apart from placeholders' : ''} (${seconds} s, offline)`,
+);

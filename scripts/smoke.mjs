@@ -31,7 +31,8 @@ let options;
 try {
   ({ values: options } = parseArgs({ options: { api: { type: 'string' } }, strict: true, allowPositionals: false }));
 } catch (error) {
-  if (process.argv.some((argument) => /token/i.test(argument))) fail('tokens are read from SMOKE_TOKEN and SMOKE_REVIEWER_TOKEN, never from the command line');
+  if (process.argv.some((argument) => /token/i.test(argument)))
+    fail('tokens are read from SMOKE_TOKEN and SMOKE_REVIEWER_TOKEN, never from the command line');
   fail(error.message);
 }
 let api;
@@ -39,10 +40,20 @@ try {
   api = new URL(options.api ?? '');
   if (api.protocol !== 'https:' && api.protocol !== 'http:') throw new Error('not http(s)');
 } catch {
-  fail('--api must be the gateway\'s http(s) URL');
+  fail("--api must be the gateway's http(s) URL");
 }
-const env = { token: process.env.SMOKE_TOKEN, reviewerToken: process.env.SMOKE_REVIEWER_TOKEN, taskId: process.env.SMOKE_TASK_ID, assetKey: process.env.SMOKE_ASSET_KEY };
-const missing = Object.entries({ SMOKE_TOKEN: env.token, SMOKE_REVIEWER_TOKEN: env.reviewerToken, SMOKE_TASK_ID: env.taskId, SMOKE_ASSET_KEY: env.assetKey })
+const env = {
+  token: process.env.SMOKE_TOKEN,
+  reviewerToken: process.env.SMOKE_REVIEWER_TOKEN,
+  taskId: process.env.SMOKE_TASK_ID,
+  assetKey: process.env.SMOKE_ASSET_KEY,
+};
+const missing = Object.entries({
+  SMOKE_TOKEN: env.token,
+  SMOKE_REVIEWER_TOKEN: env.reviewerToken,
+  SMOKE_TASK_ID: env.taskId,
+  SMOKE_ASSET_KEY: env.assetKey,
+})
   .filter(([, value]) => !value)
   .map(([name]) => name);
 if (missing.length > 0) fail(`missing ${missing.join(', ')}`);
@@ -100,7 +111,12 @@ const skip = (name, reason) => results.push({ name, status: 'skipped', ms: 0, de
 // The same canonical encoding as the gateway's cache key (src/sign/object-store.ts, encodeKey):
 // each segment percent-encoded per RFC 3986, so the smoke test reads the entry apps read.
 const encodeKey = (key) =>
-  key.split('/').map((segment) => encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
+  key
+    .split('/')
+    .map((segment) =>
+      encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
+    )
+    .join('/');
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 await check('healthz', async () => {
@@ -120,7 +136,8 @@ await check('readyz', async () => {
 await check('tasks', async () => {
   const result = await request('/v1/tasks', { token: env.token });
   expectStatus(result, 200);
-  if (!result.body?.tasks?.some((task) => task.id === env.taskId)) throw new Error(`200, but SMOKE_TASK_ID is not among the caller's ${result.body?.tasks?.length ?? 0} open tasks`);
+  if (!result.body?.tasks?.some((task) => task.id === env.taskId))
+    throw new Error(`200, but SMOKE_TASK_ID is not among the caller's ${result.body?.tasks?.length ?? 0} open tasks`);
   return `200, ${result.body.tasks.length} open`;
 });
 
@@ -129,21 +146,32 @@ const payload = new TextEncoder().encode(`storage-manager smoke test ${new Date(
 let upload;
 let completed = false;
 const presigned = await check('upload: presign', async () => {
-  const result = await request('/v1/uploads', { method: 'POST', token: env.token, json: { taskId: env.taskId, contentType, size: payload.byteLength, filename: 'smoke-test.txt' } });
+  const result = await request('/v1/uploads', {
+    method: 'POST',
+    token: env.token,
+    json: { taskId: env.taskId, contentType, size: payload.byteLength, filename: 'smoke-test.txt' },
+  });
   expectStatus(result, 201);
   if (result.body.method !== 'PUT') throw new Error(`201 with method ${result.body.method}, expected PUT`);
   upload = result.body;
   return `201 ${upload.submissionId}`;
 });
-const put = presigned && (await check('upload: PUT to S3', async () => {
-  // fetch sets Content-Length from the body; the signed value is the same.
-  const { 'Content-Length': _length, ...headers } = upload.headers;
-  const response = await fetch(upload.url, { method: 'PUT', headers, body: payload, signal: AbortSignal.timeout(requestTimeoutMs) });
-  await response.arrayBuffer();
-  // Only the status: S3's error document and the signed URL stay out of the output.
-  if (response.status !== 200) throw new Error(`S3 answered ${response.status}`);
-  return '200';
-}));
+const put =
+  presigned &&
+  (await check('upload: PUT to S3', async () => {
+    // fetch sets Content-Length from the body; the signed value is the same.
+    const { 'Content-Length': _length, ...headers } = upload.headers;
+    const response = await fetch(upload.url, {
+      method: 'PUT',
+      headers,
+      body: payload,
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+    await response.arrayBuffer();
+    // Only the status: S3's error document and the signed URL stay out of the output.
+    if (response.status !== 200) throw new Error(`S3 answered ${response.status}`);
+    return '200';
+  }));
 if (!presigned) skip('upload: PUT to S3', 'no upload URL');
 if (put) {
   await check('upload: complete', async () => {
@@ -151,7 +179,8 @@ if (put) {
     expectStatus(result, 200);
     const submission = result.body.submission;
     if (submission?.status !== 'uploaded') throw new Error(`200 with status ${submission?.status}`);
-    if (submission.size !== payload.byteLength || submission.sha256 !== sha256(payload)) throw new Error('200, but the recorded size or SHA-256 differs from the bytes sent');
+    if (submission.size !== payload.byteLength || submission.sha256 !== sha256(payload))
+      throw new Error('200, but the recorded size or SHA-256 differs from the bytes sent');
     completed = true;
     return '200 size and SHA-256 match';
   });
@@ -197,10 +226,12 @@ if (assetOk) {
     for (let attempt = 1; ; attempt++) {
       const result = await request(assetPath);
       expectStatus(result, 200);
-      if (result.headers.get('etag') !== first.etag || sha256(result.bytes) !== first.digest) throw new Error('200, but other bytes than the first answer');
+      if (result.headers.get('etag') !== first.etag || sha256(result.bytes) !== first.digest)
+        throw new Error('200, but other bytes than the first answer');
       const cache = result.headers.get('x-cache');
       if (cache === 'HIT') return `200 ${first.cache}→HIT${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
-      if (attempt === hitAttempts) throw new Error(`still X-Cache ${cache} after ${hitAttempts} requests: the cache stores nothing`);
+      if (attempt === hitAttempts)
+        throw new Error(`still X-Cache ${cache} after ${hitAttempts} requests: the cache stores nothing`);
       await new Promise((resolve) => setTimeout(resolve, hitRetryMs));
     }
   });
@@ -211,8 +242,16 @@ if (assetOk) {
 const columns = ['check', 'status', 'ms', 'detail'];
 const rows = results.map((result) => [result.name, result.status, String(result.ms), result.detail]);
 const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index].length)));
-const line = (cells) => cells.map((cell, index) => (index === 2 ? cell.padStart(widths[index]) : cell.padEnd(widths[index]))).join('  ').trimEnd();
+const line = (cells) =>
+  cells
+    .map((cell, index) => (index === 2 ? cell.padStart(widths[index]) : cell.padEnd(widths[index])))
+    .join('  ')
+    .trimEnd();
 process.stdout.write(`smoke test of ${api.origin}\n${line(columns)}\n${rows.map(line).join('\n')}\n`);
 const failed = results.filter((result) => result.status !== 'ok');
-process.stdout.write(failed.length === 0 ? `all ${results.length} checks passed\n` : `${failed.length} of ${results.length} checks did not pass\n`);
+process.stdout.write(
+  failed.length === 0
+    ? `all ${results.length} checks passed\n`
+    : `${failed.length} of ${results.length} checks did not pass\n`,
+);
 process.exit(failed.length === 0 ? 0 : 1);

@@ -30,15 +30,24 @@ const progressOnTerminal = (label: string) => (progress: { uploadedBytes: number
 async function uploadCommand(args: string[]) {
   const { values, positionals } = parseArgs({
     args,
-    options: { api: { type: 'string' }, token: { type: 'string' }, task: { type: 'string' }, concurrency: { type: 'string' }, 'content-type': { type: 'string' } },
+    options: {
+      api: { type: 'string' },
+      token: { type: 'string' },
+      task: { type: 'string' },
+      concurrency: { type: 'string' },
+      'content-type': { type: 'string' },
+    },
     allowPositionals: true,
   });
   const [path] = positionals;
   if (!values.api || !values.token || !values.task || !path || positionals.length !== 1) fail(usage);
   const source = await fromFile(path, values['content-type']);
   const stateFile = `${path}.storage-manager.json`;
-  const saved = existsSync(stateFile) ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { submissionId: string; size: number; modifiedMs: number }) : undefined;
-  const resume = saved && saved.size === source.size && saved.modifiedMs === source.modifiedMs ? saved.submissionId : undefined;
+  const saved = existsSync(stateFile)
+    ? (JSON.parse(readFileSync(stateFile, 'utf8')) as { submissionId: string; size: number; modifiedMs: number })
+    : undefined;
+  const resume =
+    saved && saved.size === source.size && saved.modifiedMs === source.modifiedMs ? saved.submissionId : undefined;
   const controller = new AbortController();
   process.once('SIGINT', () => controller.abort(new Error('interrupted')));
   const submission = await upload(source, {
@@ -47,7 +56,8 @@ async function uploadCommand(args: string[]) {
     taskId: values.task,
     concurrency: values.concurrency ? Number(values.concurrency) : undefined,
     resume,
-    onSubmission: (submissionId) => writeFileSync(stateFile, JSON.stringify({ submissionId, size: source.size, modifiedMs: source.modifiedMs })),
+    onSubmission: (submissionId) =>
+      writeFileSync(stateFile, JSON.stringify({ submissionId, size: source.size, modifiedMs: source.modifiedMs })),
     onProgress: progressOnTerminal(path),
   });
   rmSync(stateFile, { force: true });
@@ -56,13 +66,22 @@ async function uploadCommand(args: string[]) {
 
 /** `bundle`: creates the bundle and downloads it, resuming with Range (If-Range: its ETag) when cut. */
 async function bundleCommand(args: string[]) {
-  const { values, positionals } = parseArgs({ args, options: { api: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { api: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } },
+    allowPositionals: true,
+  });
   if (!values.api || !values.token || !values.out || positionals.length === 0) fail(usage);
   const request = gatewayClient({ api: values.api, token: values.token });
   const bundle = await request<CreateBundleResponse>('POST', '/v1/bundles', { submissionIds: positionals });
   const out = values.out;
   rmSync(out, { force: true });
-  await downloadResumable({ out, bytes: bundle.bytes, url: async () => bundle.url, onProgress: progressOnTerminal(out) }).catch((error: Error) => fail(error.message));
+  await downloadResumable({
+    out,
+    bytes: bundle.bytes,
+    url: async () => bundle.url,
+    onProgress: progressOnTerminal(out),
+  }).catch((error: Error) => fail(error.message));
   process.stdout.write(`${JSON.stringify({ id: bundle.id, bytes: bundle.bytes, entries: bundle.entries, out })}\n`);
 }
 
@@ -72,7 +91,11 @@ async function bundleCommand(args: string[]) {
  * for only when the current one is about to expire.
  */
 async function datasetCommand(args: string[]) {
-  const { values, positionals } = parseArgs({ args, options: { api: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } }, allowPositionals: true });
+  const { values, positionals } = parseArgs({
+    args,
+    options: { api: { type: 'string' }, token: { type: 'string' }, out: { type: 'string' } },
+    allowPositionals: true,
+  });
   const [datasetId] = positionals;
   if (!values.api || !values.token || !values.out || !datasetId || positionals.length !== 1) fail(usage);
   const request = gatewayClient({ api: values.api, token: values.token });
@@ -84,7 +107,8 @@ async function datasetCommand(args: string[]) {
     out,
     bytes: link.bytes,
     url: async () => {
-      if (Date.parse(link.expiresAt) - Date.now() < 30_000) link = await request<DatasetDownloadUrlResponse>('POST', path);
+      if (Date.parse(link.expiresAt) - Date.now() < 30_000)
+        link = await request<DatasetDownloadUrlResponse>('POST', path);
       return link.url;
     },
     onProgress: progressOnTerminal(out),
@@ -93,7 +117,11 @@ async function datasetCommand(args: string[]) {
 }
 
 const [command, ...rest] = process.argv.slice(2);
-const commands: Record<string, (args: string[]) => Promise<void>> = { upload: uploadCommand, bundle: bundleCommand, dataset: datasetCommand };
+const commands: Record<string, (args: string[]) => Promise<void>> = {
+  upload: uploadCommand,
+  bundle: bundleCommand,
+  dataset: datasetCommand,
+};
 const run = command ? commands[command] : undefined;
 if (!run) fail(usage);
 run(rest).catch((error: Error) => {

@@ -31,12 +31,22 @@ export function gatewayClient(options: GatewayOptions) {
     if (!token) throw new TypeError('a token or getToken is required');
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (body !== undefined) headers['content-type'] = 'application/json';
-    const response = await fetchImpl(`${api}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+    const response = await fetchImpl(`${api}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+    });
     const text = await response.text();
     const json: unknown = text ? JSON.parse(text) : undefined;
     if (!response.ok) {
       const envelope = json as Partial<ErrorEnvelopeResponse> | undefined;
-      throw new GatewayError(response.status, envelope?.error?.code ?? 'unknown', envelope?.error?.message ?? `gateway answered ${response.status}`, envelope?.error?.requestId ?? null);
+      throw new GatewayError(
+        response.status,
+        envelope?.error?.code ?? 'unknown',
+        envelope?.error?.message ?? `gateway answered ${response.status}`,
+        envelope?.error?.requestId ?? null,
+      );
     }
     return json as T;
   };

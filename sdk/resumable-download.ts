@@ -35,7 +35,9 @@ export async function downloadResumable(download: ResumableDownload): Promise<vo
         written += chunk.byteLength;
         download.onProgress?.({ uploadedBytes: written, totalBytes: bytes });
       }
-      await new Promise<void>((resolve, reject) => file.end((error?: Error | null) => (error ? reject(error) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        file.end((error?: Error | null) => (error ? reject(error) : resolve())),
+      );
     } catch (error) {
       process.stderr.write(`download interrupted (${(error as Error).message}); resuming\n`);
       await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));

@@ -48,7 +48,13 @@ class PartRefusedError extends Error {
  * PUTs one body to a presigned URL, retrying network errors and 5xx answers with backoff.
  * A 403 is handed back to the caller: for a presigned URL it usually means it expired.
  */
-async function putWithRetries(url: () => Promise<string>, body: () => Promise<Blob | Uint8Array>, headers: Record<string, string>, retries: number, signal?: AbortSignal): Promise<Response> {
+async function putWithRetries(
+  url: () => Promise<string>,
+  body: () => Promise<Blob | Uint8Array>,
+  headers: Record<string, string>,
+  retries: number,
+  signal?: AbortSignal,
+): Promise<Response> {
   for (let attempt = 0; ; attempt++) {
     signal?.throwIfAborted();
     let response: Response | undefined;
@@ -66,25 +72,57 @@ async function putWithRetries(url: () => Promise<string>, body: () => Promise<Bl
   }
 }
 
-async function uploadSingle(request: GatewayRequest, source: UploadSource, created: Extract<CreateUploadResponse, { method: 'PUT' }>, options: UploadOptions) {
+async function uploadSingle(
+  request: GatewayRequest,
+  source: UploadSource,
+  created: Extract<CreateUploadResponse, { method: 'PUT' }>,
+  options: UploadOptions,
+) {
   // Browsers set Content-Length themselves and refuse to be told; it is signed, and the body's
   // length is exactly it.
   const { 'Content-Length': _length, ...headers } = created.headers;
-  await putWithRetries(async () => created.url, () => source.slice(0, source.size), headers, options.retries ?? defaultRetries, options.signal);
+  await putWithRetries(
+    async () => created.url,
+    () => source.slice(0, source.size),
+    headers,
+    options.retries ?? defaultRetries,
+    options.signal,
+  );
   options.onProgress?.({ uploadedBytes: source.size, totalBytes: source.size });
-  return request<{ submission: SubmissionResponse }>('POST', `/v1/uploads/${created.submissionId}/complete`, undefined, options.signal);
+  return request<{ submission: SubmissionResponse }>(
+    'POST',
+    `/v1/uploads/${created.submissionId}/complete`,
+    undefined,
+    options.signal,
+  );
 }
 
-async function uploadParts(request: GatewayRequest, source: UploadSource, submissionId: string, options: UploadOptions) {
+async function uploadParts(
+  request: GatewayRequest,
+  source: UploadSource,
+  submissionId: string,
+  options: UploadOptions,
+) {
   const layout = layOutParts(source.size);
   const retries = options.retries ?? defaultRetries;
   const done = new Map<number, string>();
   if (options.resume) {
-    const { parts } = await request<{ parts: UploadedPartResponse[] }>('GET', `/v1/uploads/${submissionId}/parts`, undefined, options.signal);
-    for (const part of parts) if (part.size === partLength(source.size, layout, part.partNumber)) done.set(part.partNumber, part.etag);
+    const { parts } = await request<{ parts: UploadedPartResponse[] }>(
+      'GET',
+      `/v1/uploads/${submissionId}/parts`,
+      undefined,
+      options.signal,
+    );
+    for (const part of parts)
+      if (part.size === partLength(source.size, layout, part.partNumber)) done.set(part.partNumber, part.etag);
   }
-  const pending = Array.from({ length: layout.partCount }, (_, index) => index + 1).filter((partNumber) => !done.has(partNumber));
-  let uploadedBytes = [...done.keys()].reduce((sum, partNumber) => sum + partLength(source.size, layout, partNumber), 0);
+  const pending = Array.from({ length: layout.partCount }, (_, index) => index + 1).filter(
+    (partNumber) => !done.has(partNumber),
+  );
+  let uploadedBytes = [...done.keys()].reduce(
+    (sum, partNumber) => sum + partLength(source.size, layout, partNumber),
+    0,
+  );
   options.onProgress?.({ uploadedBytes, totalBytes: source.size });
 
   const signed = new Map<number, SignedPart>();
@@ -92,8 +130,16 @@ async function uploadParts(request: GatewayRequest, source: UploadSource, submis
   let signing: Promise<void> | undefined;
   const signBatch = async (partNumber: number) => {
     // One call signs the part needed now and up to 99 of the next ones.
-    const batch = [partNumber, ...unsigned.filter((candidate) => candidate !== partNumber && !signed.has(candidate)).slice(0, 99)];
-    const { parts } = await request<{ parts: SignedPart[] }>('POST', `/v1/uploads/${submissionId}/parts`, { partNumbers: batch }, options.signal);
+    const batch = [
+      partNumber,
+      ...unsigned.filter((candidate) => candidate !== partNumber && !signed.has(candidate)).slice(0, 99),
+    ];
+    const { parts } = await request<{ parts: SignedPart[] }>(
+      'POST',
+      `/v1/uploads/${submissionId}/parts`,
+      { partNumbers: batch },
+      options.signal,
+    );
     for (const part of parts) signed.set(part.partNumber, part);
   };
   const urlFor = async (partNumber: number): Promise<string> => {
@@ -122,16 +168,24 @@ async function uploadParts(request: GatewayRequest, source: UploadSource, submis
         response = await putWithRetries(() => urlFor(partNumber), body, {}, retries, options.signal);
       }
       const etag = response.headers.get('etag');
-      if (!etag) throw new Error('object storage answered a part without an ETag (is ETag exposed in the bucket CORS?)');
+      if (!etag)
+        throw new Error('object storage answered a part without an ETag (is ETag exposed in the bucket CORS?)');
       done.set(partNumber, etag);
       uploadedBytes += length;
       options.onProgress?.({ uploadedBytes, totalBytes: source.size });
     }
   };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length || 1)) }, worker));
+  await Promise.all(
+    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length || 1)) }, worker),
+  );
 
   const parts = [...done.entries()].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
-  return request<{ submission: SubmissionResponse }>('POST', `/v1/uploads/${submissionId}/complete`, { parts }, options.signal);
+  return request<{ submission: SubmissionResponse }>(
+    'POST',
+    `/v1/uploads/${submissionId}/complete`,
+    { parts },
+    options.signal,
+  );
 }
 
 /**
@@ -140,7 +194,10 @@ async function uploadParts(request: GatewayRequest, source: UploadSource, submis
  * network errors and 5xx answers, signs a part again when its URL expired, resumes from the parts
  * S3 already holds (`resume`), and aborts the upload when `signal` fires.
  */
-export async function upload(input: UploadSource | Blob | Uint8Array, options: UploadOptions): Promise<SubmissionResponse> {
+export async function upload(
+  input: UploadSource | Blob | Uint8Array,
+  options: UploadOptions,
+): Promise<SubmissionResponse> {
   const source = toUploadSource(input);
   const request = gatewayClient(options);
   let submissionId = options.resume;
@@ -163,9 +220,10 @@ export async function upload(input: UploadSource | Blob | Uint8Array, options: U
   }
   options.onSubmission?.(submissionId);
   try {
-    const { submission } = multipart || !created || created.method !== 'PUT'
-      ? await uploadParts(request, source, submissionId, options)
-      : await uploadSingle(request, source, created, options);
+    const { submission } =
+      multipart || !created || created.method !== 'PUT'
+        ? await uploadParts(request, source, submissionId, options)
+        : await uploadSingle(request, source, created, options);
     return submission;
   } catch (error) {
     if (options.signal?.aborted) {

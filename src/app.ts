@@ -57,15 +57,33 @@ function toApiError(error: unknown, requestId: string): ApiError {
   if (error instanceof ApiError) return error;
   if (error instanceof HTTPException) {
     const code = httpExceptionCodes[error.status];
-    if (code) return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
+    if (code)
+      return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
   }
   if (error instanceof DatabaseUnavailableError) {
-    console.log(JSON.stringify({ level: 'error', msg: 'upstream unavailable', error: error.name, detail: error.message, requestId }));
+    console.log(
+      JSON.stringify({
+        level: 'error',
+        msg: 'upstream unavailable',
+        error: error.name,
+        detail: error.message,
+        requestId,
+      }),
+    );
     return new ApiError('upstream_unavailable', 'a storage service is unavailable, try again shortly');
   }
   // RFC 9110 §15.6.3 and §15.6.5: the gateway's upstream answered wrongly (502) or not in time (504).
   if (error instanceof ObjectStoreError) {
-    console.log(JSON.stringify({ level: 'error', msg: 'object store failed', kind: error.kind, status: error.status ?? null, code: error.code ?? null, requestId }));
+    console.log(
+      JSON.stringify({
+        level: 'error',
+        msg: 'object store failed',
+        kind: error.kind,
+        status: error.status ?? null,
+        code: error.code ?? null,
+        requestId,
+      }),
+    );
     if (error.kind === 'timeout') return new ApiError('gateway_timeout', 'object storage did not answer in time');
     return new ApiError('bad_gateway', 'object storage failed to answer');
   }

@@ -66,14 +66,20 @@ const configSchema = z.object({
   // a key at least as long as its hash, 256 bits (RFC 7518 §3.2); Supabase's secrets are longer.
   supabaseJwtSecret: z.string().min(32).optional(),
   // Anonymous sign-ins are users too (role `authenticated`), refused unless the operator opts in.
-  allowAnonymousUsers: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  allowAnonymousUsers: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((value) => value === 'true'),
   databaseUrl: z.string().min(1),
   s3: z.object({
     endpoint: z.url({ protocol: /^https?$/ }).transform((url) => url.replace(/\/+$/, '')),
     region: z.string().min(1),
     accessKeyId: z.string().min(1),
     secretAccessKey: z.string().min(1),
-    forcePathStyle: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    forcePathStyle: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
     // How long any S3 call may take to answer with headers; a body may stream for longer. Server-
     // side copies and Completes answer only when done, and on Ceph RGW (Hetzner) a same-bucket
     // copy shares the source's data, so 30 s bounds a hung store without failing a large copy.
@@ -83,15 +89,30 @@ const configSchema = z.object({
   corsOrigins: z
     .string()
     .default('https://*.xum-ai.app,http://localhost:*')
-    .transform((list) => list.split(',').map((pattern) => pattern.trim()).filter(Boolean)),
+    .transform((list) =>
+      list
+        .split(',')
+        .map((pattern) => pattern.trim())
+        .filter(Boolean),
+    ),
   // Upload URLs live 15 minutes and view URLs at most 5 (DESIGN.md, Authorisation).
   uploadUrlTtlSeconds: z.coerce.number().int().min(60).max(900).default(900),
   viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),
   // Above this size uploads are multipart; a single PUT may not exceed 5 GiB (S3 API: PutObject).
-  multipartThresholdBytes: z.coerce.number().int().min(5 * 1024 ** 2).max(5 * 1024 ** 3).default(64 * 1024 ** 2),
+  multipartThresholdBytes: z.coerce
+    .number()
+    .int()
+    .min(5 * 1024 ** 2)
+    .max(5 * 1024 ** 3)
+    .default(64 * 1024 ** 2),
   // The largest JSON body the API reads. The biggest legitimate one, a Complete listing 10,000
   // parts, is about 600 KB; anything larger is refused before it is parsed or the token checked.
-  maxJsonBodyBytes: z.coerce.number().int().min(1024).max(100 * 1024 ** 2).default(1024 ** 2),
+  maxJsonBodyBytes: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(100 * 1024 ** 2)
+    .default(1024 ** 2),
   assets: z.object({
     maxAgeSeconds: z.coerce.number().int().min(0).default(86400),
     // A missing icon is remembered briefly, so a storm of requests for it does not reach S3.
@@ -110,32 +131,39 @@ const configSchema = z.object({
       .optional()
       .transform((text) => (text === '' ? undefined : text))
       .pipe(z.string().min(32).optional()),
-    linkTtlSeconds: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(3600),
+    linkTtlSeconds: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(7 * 24 * 3600)
+      .default(3600),
     memberLimit: z.coerce.number().int().min(1).max(65_000).default(5000),
   }),
-  datasets: z.object({
-    // Parts in flight per build; each is one connection, and a Worker may wait on six at once.
-    buildConcurrency: z.coerce.number().int().min(1).max(6).default(4),
-    failedAttempts: z.coerce.number().int().min(1).max(100).default(5),
-    retryDelaySeconds: z.coerce.number().int().min(0).max(43_200).default(30),
-    // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before
-    // and continues in a fresh invocation from what it recorded.
-    sliceSeconds: z.coerce.number().int().min(0).max(840).default(600),
-    // Presigned dataset downloads live at most 15 minutes (issue 6).
-    downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
-    // Subrequests the parts of one build invocation may use (src/datasets/part-cost.ts), and the
-    // sweep's cleanups per run; wrangler.toml [limits] subrequests is derived from it.
-    subrequestBudget: z.coerce.number().int().min(100).max(9_000_000).default(20_000),
-    // A building dataset that records nothing for this long has nobody working on it: the Cron
-    // Trigger re-queues it (src/datasets/sweep.ts), and fails it after `requeues` re-queues.
-    stallMinutes: z.coerce.number().int().min(5).max(10_080).default(30),
-    requeues: z.coerce.number().int().min(0).max(100).default(3),
-  }).refine(
-    // A live build records something at least once per slice or retry; five minutes more for
-    // the queue to deliver, so only a build nobody works on is taken for stalled.
-    (datasets) => datasets.stallMinutes * 60 >= datasets.sliceSeconds + datasets.retryDelaySeconds + 300,
-    { message: 'must exceed the slice and the retry delay by 5 minutes', path: ['stallMinutes'] },
-  ),
+  datasets: z
+    .object({
+      // Parts in flight per build; each is one connection, and a Worker may wait on six at once.
+      buildConcurrency: z.coerce.number().int().min(1).max(6).default(4),
+      failedAttempts: z.coerce.number().int().min(1).max(100).default(5),
+      retryDelaySeconds: z.coerce.number().int().min(0).max(43_200).default(30),
+      // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before
+      // and continues in a fresh invocation from what it recorded.
+      sliceSeconds: z.coerce.number().int().min(0).max(840).default(600),
+      // Presigned dataset downloads live at most 15 minutes (issue 6).
+      downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
+      // Subrequests the parts of one build invocation may use (src/datasets/part-cost.ts), and the
+      // sweep's cleanups per run; wrangler.toml [limits] subrequests is derived from it.
+      subrequestBudget: z.coerce.number().int().min(100).max(9_000_000).default(20_000),
+      // A building dataset that records nothing for this long has nobody working on it: the Cron
+      // Trigger re-queues it (src/datasets/sweep.ts), and fails it after `requeues` re-queues.
+      stallMinutes: z.coerce.number().int().min(5).max(10_080).default(30),
+      requeues: z.coerce.number().int().min(0).max(100).default(3),
+    })
+    .refine(
+      // A live build records something at least once per slice or retry; five minutes more for
+      // the queue to deliver, so only a build nobody works on is taken for stalled.
+      (datasets) => datasets.stallMinutes * 60 >= datasets.sliceSeconds + datasets.retryDelaySeconds + 300,
+      { message: 'must exceed the slice and the retry delay by 5 minutes', path: ['stallMinutes'] },
+    ),
 });
 
 export type Config = z.infer<typeof configSchema>;

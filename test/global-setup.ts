@@ -35,11 +35,15 @@ declare module 'vitest' {
  *    rotate keys, with `PUT /__projects/<id>` and `{ jwks?, status? }`. Its requests are counted
  *    in `/__requests` too.
  */
-async function startControlServer(jwks: unknown, s3Requests: () => { method: string; url: string }[]): Promise<{ url: string; server: Server }> {
+async function startControlServer(
+  jwks: unknown,
+  s3Requests: () => { method: string; url: string }[],
+): Promise<{ url: string; server: Server }> {
   const authRequests: string[] = [];
   const projects = new Map<string, { jwks: unknown; status: number }>();
   const server = createServer(async (request, response) => {
-    const json = (status: number, body: unknown) => response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const json = (status: number, body: unknown) =>
+      response.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     if (request.url === '/__requests') return json(200, authRequests);
     if (request.url === '/__s3-requests') return json(200, s3Requests());
     if (request.url === '/hang-bucket' || request.url?.startsWith('/hang-bucket/')) return;

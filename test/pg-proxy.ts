@@ -16,7 +16,10 @@ const protocolVersion3 = 196608;
 
 /** An ErrorResponse message (PostgreSQL manual, "Message Formats") from its fields. */
 function errorResponse(fields: Record<string, string>): Buffer {
-  const body = Buffer.concat([...Object.entries(fields).map(([type, value]) => Buffer.from(`${type}${value}\0`, 'utf8')), Buffer.from([0])]);
+  const body = Buffer.concat([
+    ...Object.entries(fields).map(([type, value]) => Buffer.from(`${type}${value}\0`, 'utf8')),
+    Buffer.from([0]),
+  ]);
   const header = Buffer.alloc(5);
   header.write('E', 0);
   header.writeInt32BE(4 + body.byteLength, 1);

@@ -44,7 +44,17 @@ export async function startS3Proxy(target: string) {
   const upstream = new URL(target);
   const server: Server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://proxy');
-    const entry: SeenRequest = { method: request.method ?? '', path: url.pathname, query: url.searchParams, range: (request.headers.range as string | undefined) ?? null, copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null, abandoned: false, requestBytes: 0, declaredBytes: request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']), responseBytes: 0 };
+    const entry: SeenRequest = {
+      method: request.method ?? '',
+      path: url.pathname,
+      query: url.searchParams,
+      range: (request.headers.range as string | undefined) ?? null,
+      copySource: (request.headers['x-amz-copy-source'] as string | undefined) ?? null,
+      abandoned: false,
+      requestBytes: 0,
+      declaredBytes: request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']),
+      responseBytes: 0,
+    };
     seen.push(entry);
     // Counted beside the forwarding (another 'data' listener), which pause() still throttles.
     request.on('data', (chunk: Buffer) => (entry.requestBytes += chunk.byteLength));
@@ -69,31 +79,40 @@ export async function startS3Proxy(target: string) {
     }
     // The request is read (the counting listener keeps it flowing); the response is never started.
     if (fault?.kind === 'hang') return;
-    const forward = httpRequest({ host: upstream.hostname, port: upstream.port, method: request.method, path: request.url, headers: request.headers }, (answer) => {
-      if (fault?.kind === 'lose-answer') {
-        answer.resume();
-        answer.on('end', () => answerError(fault.status, fault.code));
-        return;
-      }
-      response.writeHead(answer.statusCode ?? 502, answer.headers);
-      if (fault?.kind !== 'drop') {
-        answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
-        answer.pipe(response);
-        return;
-      }
-      let sent = 0;
-      answer.on('data', (chunk: Buffer) => {
-        if (sent >= fault.afterBytes) return;
-        const part = chunk.subarray(0, fault.afterBytes - sent);
-        sent += part.byteLength;
-        entry.responseBytes += part.byteLength;
-        response.write(part);
-        if (sent >= fault.afterBytes) {
-          answer.destroy();
-          response.socket?.destroy();
+    const forward = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        method: request.method,
+        path: request.url,
+        headers: request.headers,
+      },
+      (answer) => {
+        if (fault?.kind === 'lose-answer') {
+          answer.resume();
+          answer.on('end', () => answerError(fault.status, fault.code));
+          return;
         }
-      });
-    });
+        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        if (fault?.kind !== 'drop') {
+          answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
+          answer.pipe(response);
+          return;
+        }
+        let sent = 0;
+        answer.on('data', (chunk: Buffer) => {
+          if (sent >= fault.afterBytes) return;
+          const part = chunk.subarray(0, fault.afterBytes - sent);
+          sent += part.byteLength;
+          entry.responseBytes += part.byteLength;
+          response.write(part);
+          if (sent >= fault.afterBytes) {
+            answer.destroy();
+            response.socket?.destroy();
+          }
+        });
+      },
+    );
     forward.on('error', () => response.socket?.destroy());
     if (fault?.kind !== 'cut-request') {
       request.pipe(forward);
@@ -121,7 +140,11 @@ export async function startS3Proxy(target: string) {
     url: `http://127.0.0.1:${port}`,
     seen,
     /** The log as plain JSON: method and request target (path and query). */
-    requestLog: () => seen.map((request) => ({ method: request.method, url: `${request.path}${request.query.size > 0 ? `?${request.query}` : ''}` })),
+    requestLog: () =>
+      seen.map((request) => ({
+        method: request.method,
+        url: `${request.path}${request.query.size > 0 ? `?${request.query}` : ''}`,
+      })),
     inject(matches: (request: SeenRequest) => boolean, fault: Fault, times = 1) {
       faults.push({ matches, fault, times });
     },

@@ -42,6 +42,7 @@ export async function createBundle(api, token, members) {
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body: JSON.stringify({ submissionIds: members.map((member) => member.id) }),
   });
-  if (response.status !== 201) throw new Error(`POST /v1/bundles answered ${response.status}: ${await response.text()}`);
+  if (response.status !== 201)
+    throw new Error(`POST /v1/bundles answered ${response.status}: ${await response.text()}`);
   return response.json();
 }

@@ -19,13 +19,19 @@ export async function burst({ url, method = 'POST', headers = {}, body = '', cou
     new Promise((resolve) => {
       const started = process.hrtime.bigint();
       const elapsed = () => Number(process.hrtime.bigint() - started) / 1e6;
-      const outgoing = request(url, { method, agent, headers: { ...headers, 'content-length': String(payload.length) } }, (response) => {
-        if (answered++ === 0) inFlightAtFirstAnswer = written;
-        const chunks = [];
-        response.on('data', (chunk) => chunks.push(chunk));
-        response.on('end', () => resolve({ status: response.statusCode, ms: elapsed(), body: Buffer.concat(chunks).toString('utf8') }));
-        response.on('error', (error) => resolve({ error: error.code ?? error.message, ms: elapsed() }));
-      });
+      const outgoing = request(
+        url,
+        { method, agent, headers: { ...headers, 'content-length': String(payload.length) } },
+        (response) => {
+          if (answered++ === 0) inFlightAtFirstAnswer = written;
+          const chunks = [];
+          response.on('data', (chunk) => chunks.push(chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode, ms: elapsed(), body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          response.on('error', (error) => resolve({ error: error.code ?? error.message, ms: elapsed() }));
+        },
+      );
       outgoing.setTimeout(timeoutMs, () => outgoing.destroy(new Error(`no answer within ${timeoutMs} ms`)));
       outgoing.on('finish', () => (written += 1));
       outgoing.on('error', (error) => resolve({ error: error.code ?? error.message, ms: elapsed() }));

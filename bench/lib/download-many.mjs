@@ -55,7 +55,9 @@ function downloadOne(url) {
       // A connection cut mid-body may end with 'close' alone; `complete` then says false.
       response.on('close', () => done());
     });
-    request.on('error', (error) => resolve({ status: 0, bytes: 0, complete: false, error: error.code ?? error.message, seconds: seconds() }));
+    request.on('error', (error) =>
+      resolve({ status: 0, bytes: 0, complete: false, error: error.code ?? error.message, seconds: seconds() }),
+    );
   });
 }
 

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 export async function importTypeScript(entry) {
-  const result = await build({ entryPoints: [entry], bundle: true, format: 'esm', platform: 'node', write: false, logLevel: 'error' });
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    write: false,
+    logLevel: 'error',
+  });
   const dir = mkdtempSync(join(tmpdir(), 'storage-manager-bench-'));
   const file = join(dir, 'module.mjs');
   writeFileSync(file, result.outputFiles[0].text);

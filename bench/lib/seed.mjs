@@ -25,10 +25,16 @@ export async function presignRawObject(s3, method, key) {
 export async function putObject(s3, key, size, chunks) {
   const url = await presignRawObject(s3, 'PUT', key);
   await new Promise((resolve, reject) => {
-    const put = httpRequest(url, { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } }, (response) => {
-      response.resume();
-      response.on('end', () => (response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${response.statusCode}`))));
-    });
+    const put = httpRequest(
+      url,
+      { method: 'PUT', headers: { 'content-length': String(size), 'content-type': 'application/octet-stream' } },
+      (response) => {
+        response.resume();
+        response.on('end', () =>
+          response.statusCode === 200 ? resolve() : reject(new Error(`PUT ${key}: ${response.statusCode}`)),
+        );
+      },
+    );
     put.on('error', reject);
     (async () => {
       for (const chunk of chunks) if (!put.write(chunk)) await new Promise((drain) => put.once('drain', drain));
@@ -44,9 +50,15 @@ export async function putObject(s3, key, size, chunks) {
 export async function seedApproved(sql, s3, bodies) {
   const seeded = [];
   for (const body of bodies) {
-    const spec = body instanceof Uint8Array
-      ? { size: body.byteLength, chunks: () => [body], crc32: crc32(body), sha256: createHash('sha256').update(body).digest('hex') }
-      : body;
+    const spec =
+      body instanceof Uint8Array
+        ? {
+            size: body.byteLength,
+            chunks: () => [body],
+            crc32: crc32(body),
+            sha256: createHash('sha256').update(body).digest('hex'),
+          }
+        : body;
     const [row] = await sql`
       insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
       values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${spec.size}, ${spec.size}, ${spec.crc32}, ${spec.sha256}, '2026-11-01T12:00:00Z')

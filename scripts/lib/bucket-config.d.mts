@@ -3,7 +3,10 @@ export interface BucketSetting {
   kind: 'cors' | 'lifecycle' | 'policy';
   body: string;
 }
-export function desiredBucketSettings(options: { buckets: { raw: string; processed: string; assets: string }; corsOrigins: string[] }): BucketSetting[];
+export function desiredBucketSettings(options: {
+  buckets: { raw: string; processed: string; assets: string };
+  corsOrigins: string[];
+}): BucketSetting[];
 export function applyBucketSettings(
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string },
   settings: BucketSetting[],

@@ -40,13 +40,22 @@ export function desiredBucketSettings({ buckets, corsOrigins }) {
       kind: 'policy',
       body: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${buckets.assets}/*`] }],
+        Statement: [
+          {
+            Sid: 'PublicRead',
+            Effect: 'Allow',
+            Principal: '*',
+            Action: ['s3:GetObject'],
+            Resource: [`arn:aws:s3:::${buckets.assets}/*`],
+          },
+        ],
       }),
     },
   ];
 }
 
-const elements = (xml, name) => [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((match) => match[1].trim());
+const elements = (xml, name) =>
+  [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((match) => match[1].trim());
 
 /** A comparable form of each setting, so formatting, namespaces and order do not count as change. */
 function canonical(kind, text) {
@@ -54,7 +63,10 @@ function canonical(kind, text) {
     const policy = JSON.parse(text);
     const statements = [].concat(policy.Statement ?? []).map((statement) => ({
       Effect: statement.Effect,
-      Principal: statement.Principal === '*' || statement.Principal?.AWS === '*' || statement.Principal?.AWS?.[0] === '*' ? '*' : statement.Principal,
+      Principal:
+        statement.Principal === '*' || statement.Principal?.AWS === '*' || statement.Principal?.AWS?.[0] === '*'
+          ? '*'
+          : statement.Principal,
       Action: [].concat(statement.Action).sort(),
       Resource: [].concat(statement.Resource).sort(),
     }));
@@ -62,12 +74,17 @@ function canonical(kind, text) {
   }
   if (kind === 'cors') {
     const rules = [...text.matchAll(/<CORSRule>([\s\S]*?)<\/CORSRule>/g)].map(([, rule]) =>
-      JSON.stringify(['AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'].map((name) => elements(rule, name).sort())),
+      JSON.stringify(
+        ['AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'].map((name) =>
+          elements(rule, name).sort(),
+        ),
+      ),
     );
     return JSON.stringify(rules.sort());
   }
   const rules = [...text.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map(([, rule]) =>
-    JSON.stringify(['ID', 'Prefix', 'Status', 'DaysAfterInitiation', 'Days'].map((name) => elements(rule, name))));
+    JSON.stringify(['ID', 'Prefix', 'Status', 'DaysAfterInitiation', 'Days'].map((name) => elements(rule, name))),
+  );
   return JSON.stringify(rules.sort());
 }
 
@@ -92,13 +109,21 @@ export async function applyBucketSettings({ endpoint, region, accessKeyId, secre
     }
     // S3 requires Content-MD5 on these writes (S3 API: PutBucketCors, PutBucketLifecycleConfiguration).
     const contentMd5 = createHash('md5').update(setting.body).digest('base64');
-    const written = await client.fetch(url, { method: 'PUT', body: setting.body, headers: { 'content-md5': contentMd5, 'content-type': setting.kind === 'policy' ? 'application/json' : 'application/xml' } });
+    const written = await client.fetch(url, {
+      method: 'PUT',
+      body: setting.body,
+      headers: {
+        'content-md5': contentMd5,
+        'content-type': setting.kind === 'policy' ? 'application/json' : 'application/xml',
+      },
+    });
     const answer = await written.text();
     if (written.status === 501 || /<Code>NotImplemented<\/Code>/.test(answer)) {
       results.push({ ...setting, outcome: 'unsupported' });
       continue;
     }
-    if (!written.ok) throw new Error(`PUT ${setting.kind} on ${setting.bucket} answered ${written.status}: ${answer.slice(0, 200)}`);
+    if (!written.ok)
+      throw new Error(`PUT ${setting.kind} on ${setting.bucket} answered ${written.status}: ${answer.slice(0, 200)}`);
     results.push({ ...setting, outcome: 'changed' });
   }
   return results;

@@ -22,7 +22,13 @@ export const migrationsDirectory = join(root, 'supabase/migrations');
 export function supabaseCliEnvironment(env = process.env) {
   const home = join(root, '.dev/supabase-home');
   mkdirSync(home, { recursive: true });
-  return { ...env, SUPABASE_NO_UPDATE_NOTIFIER: '1', SUPABASE_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', SUPABASE_HOME: home };
+  return {
+    ...env,
+    SUPABASE_NO_UPDATE_NOTIFIER: '1',
+    SUPABASE_TELEMETRY_DISABLED: '1',
+    DO_NOT_TRACK: '1',
+    SUPABASE_HOME: home,
+  };
 }
 
 /**
@@ -33,10 +39,20 @@ export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000, p
   const cli = createRequire(import.meta.url).resolve('supabase/dist/supabase.js');
   const [command, ...leading] = [...prefix, process.execPath, cli];
   return new Promise((resolve, reject) => {
-    execFile(command, [...leading, ...args], { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`supabase ${args.slice(0, 2).join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`));
-      else resolve({ stdout, stderr });
-    });
+    execFile(
+      command,
+      [...leading, ...args],
+      { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error)
+          reject(
+            new Error(
+              `supabase ${args.slice(0, 2).join(' ')} failed (${error.code ?? error.signal}):\n${stdout}${stderr}`,
+            ),
+          );
+        else resolve({ stdout, stderr });
+      },
+    );
   });
 }
 
@@ -59,7 +75,9 @@ export function pushMigrations(url, options) {
 async function pendingMigrations(sql) {
   const [{ recorded }] = await sql`select to_regclass('supabase_migrations.schema_migrations') is not null as recorded`;
   if (!recorded) return true;
-  const applied = new Set((await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version));
+  const applied = new Set(
+    (await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version),
+  );
   return readdirSync(migrationsDirectory).some((file) => file.endsWith('.sql') && !applied.has(file.split('_', 1)[0]));
 }
 
@@ -67,7 +85,9 @@ export async function migrate(url, { seed = true } = {}) {
   // Migrations moved to the Supabase CLI's layout; one left in the old folder would be skipped
   // without a word, so it stops everything instead.
   if (existsSync(join(root, 'migrations'))) {
-    throw new Error('migrations/ exists: migrations live in supabase/migrations/ (the Supabase CLI\'s layout); move its files there');
+    throw new Error(
+      "migrations/ exists: migrations live in supabase/migrations/ (the Supabase CLI's layout); move its files there",
+    );
   }
   const sql = postgres(url, { max: 1, onnotice: () => {} });
   try {

@@ -13,7 +13,11 @@ export const demoAsset = {
 export async function seedDemoAsset({ endpoint, region, accessKeyId, secretAccessKey, buckets }) {
   const client = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region, retries: 0 });
   const url = `${endpoint.replace(/\/+$/, '')}/${buckets.assets}/${demoAsset.key}`;
-  const response = await client.fetch(url, { method: 'PUT', body: demoAsset.body, headers: { 'content-type': demoAsset.contentType } });
+  const response = await client.fetch(url, {
+    method: 'PUT',
+    body: demoAsset.body,
+    headers: { 'content-type': demoAsset.contentType },
+  });
   await response.arrayBuffer();
   if (!response.ok) throw new Error(`PUT demo asset answered ${response.status}`);
 }

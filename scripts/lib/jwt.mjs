@@ -24,14 +24,26 @@ export async function generateSigningKey() {
 
 /** Signs `payload` as a compact JWS with ES256 (RFC 7518 §3.4: raw r||s, which WebCrypto emits). */
 export async function signJwt(privateJwk, payload, header = {}) {
-  const key = await crypto.subtle.importKey('jwk', { ...privateJwk, key_ops: ['sign'] }, { name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'jwk',
+    { ...privateJwk, key_ops: ['sign'] },
+    { name: 'ECDSA', namedCurve: 'P-256' },
+    false,
+    ['sign'],
+  );
   const signingInput = `${encodeSegment({ alg: 'ES256', typ: 'JWT', kid: privateJwk.kid, ...header })}.${encodeSegment(payload)}`;
   const signature = await crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, key, encoder.encode(signingInput));
   return `${signingInput}.${base64url(new Uint8Array(signature))}`;
 }
 
 /** Claims the way Supabase Auth issues them for a signed-in user. */
-export function supabaseClaims({ supabaseUrl, userId, email, lifetimeSeconds = 3600, now = Math.floor(Date.now() / 1000) }) {
+export function supabaseClaims({
+  supabaseUrl,
+  userId,
+  email,
+  lifetimeSeconds = 3600,
+  now = Math.floor(Date.now() / 1000),
+}) {
   return {
     iss: `${supabaseUrl}/auth/v1`,
     sub: userId,

@@ -10,7 +10,9 @@ import { freePort, waitUntil } from './ports.mjs';
 function findPostgresBinaries() {
   const candidates = [];
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim());
+    candidates.push(
+      execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
+    );
   } catch {
     // pg_config is absent on machines with only the server package; look in Debian's layout.
   }
@@ -25,21 +27,26 @@ function findPostgresBinaries() {
 // account, or `nobody` where there is none; spawn's uid/gid keep the server's own PID ours.
 function unprivilegedAccount() {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
-  const accounts = readFileSync('/etc/passwd', 'utf8').split('\n').map((line) => line.split(':'));
+  const accounts = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .map((line) => line.split(':'));
   const account = accounts.find(([name]) => name === 'postgres') ?? accounts.find(([name]) => name === 'nobody');
   if (!account) throw new Error('running as root and no unprivileged account for PostgreSQL');
   return { uid: Number(account[2]), gid: Number(account[3]) };
 }
 
 async function waitForConnection(url) {
-  await waitUntil(async () => {
-    const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
-    try {
-      await sql`select 1`;
-    } finally {
-      await sql.end({ timeout: 1 });
-    }
-  }, { what: 'PostgreSQL', timeoutMs: 30_000 });
+  await waitUntil(
+    async () => {
+      const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
+      try {
+        await sql`select 1`;
+      } finally {
+        await sql.end({ timeout: 1 });
+      }
+    },
+    { what: 'PostgreSQL', timeoutMs: 30_000 },
+  );
 }
 
 async function startSystemPostgres(bindir) {
@@ -56,15 +63,32 @@ async function startSystemPostgres(bindir) {
   // not pool), so `npm run bench:load`'s burst of 200 presigns needs 200 at once on top of the
   // bench's own: with 200 slots one request per burst got 503 upstream_unavailable ("too many
   // clients"). 400 leaves room for the burst, a harness and a test, at a few MB of shared memory.
-  const server = spawn(join(bindir, 'postgres'), [
-    '-D', dataDir, '-p', String(port),
-    '-c', 'listen_addresses=127.0.0.1',
-    '-c', `unix_socket_directories=${dataDir}`,
-    '-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off',
-    '-c', 'max_connections=400',
-  ], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dataDir, ...account });
+  const server = spawn(
+    join(bindir, 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataDir}`,
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
+      '-c',
+      'max_connections=400',
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'], cwd: dataDir, ...account },
+  );
   let stderr = '';
-  server.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  server.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
   const exited = new Promise((resolve) => server.once('exit', resolve));
   // Trust authentication ignores the password, but Miniflare's Hyperdrive wants one in the URL.
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
@@ -78,7 +102,9 @@ async function startSystemPostgres(bindir) {
   try {
     await Promise.race([
       waitForConnection(url),
-      exited.then(() => { throw new Error(`postgres exited during start-up: ${stderr}`); }),
+      exited.then(() => {
+        throw new Error(`postgres exited during start-up: ${stderr}`);
+      }),
     ]);
   } catch (error) {
     server.kill('SIGKILL');

@@ -38,8 +38,17 @@ function cephxKey() {
 }
 
 function keyring(entries) {
-  return entries.map(({ name, key, caps }) =>
-    [`[${name}]`, `\tkey = ${key}`, ...Object.entries(caps).map(([service, cap]) => `\tcaps ${service} = "${cap}"`)].join('\n')).join('\n') + '\n';
+  return (
+    entries
+      .map(({ name, key, caps }) =>
+        [
+          `[${name}]`,
+          `\tkey = ${key}`,
+          ...Object.entries(caps).map(([service, cap]) => `\tcaps ${service} = "${cap}"`),
+        ].join('\n'),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 // Only what a one-OSD cluster on loopback needs; the rest are Pacific's defaults.
@@ -97,9 +106,14 @@ rgw enable lc threads = false
 
 /** One daemon in the foreground (`-f`), our child: its PID is the daemon's. */
 function startDaemon(command, args, { dir }) {
-  const child = spawn(command, ['-f', '-c', join(dir, 'ceph.conf'), ...args], { stdio: ['ignore', 'ignore', 'pipe'], cwd: dir });
+  const child = spawn(command, ['-f', '-c', join(dir, 'ceph.conf'), ...args], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+    cwd: dir,
+  });
   let stderr = '';
-  child.stderr.on('data', (chunk) => { stderr = (stderr + chunk).slice(-4000); });
+  child.stderr.on('data', (chunk) => {
+    stderr = (stderr + chunk).slice(-4000);
+  });
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return { name: command, child, exited, stderr: () => stderr };
 }
@@ -130,14 +144,19 @@ async function createBuckets({ endpoint, accessKeyId, secretAccessKey, region, o
   const cors = rawBucketCors(origins);
   const md5 = createHash('md5').update(cors).digest('base64');
   await expectOk(
-    await s3.fetch(`${endpoint}/${localBuckets.raw}?cors`, { method: 'PUT', body: cors, headers: { 'content-md5': md5, 'content-type': 'application/xml' } }),
+    await s3.fetch(`${endpoint}/${localBuckets.raw}?cors`, {
+      method: 'PUT',
+      body: cors,
+      headers: { 'content-md5': md5, 'content-type': 'application/xml' },
+    }),
     'put bucket cors',
   );
 }
 
 /** Starts a private Ceph cluster with radosgw on loopback; `stop()` ends every daemon and removes its data. */
 export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://localhost:*'] } = {}) {
-  if (!rgwAvailable()) throw new Error(`Ceph RGW needs ${binaries.join(', ')} (apt-get install radosgw ceph-mon ceph-osd ceph-common)`);
+  if (!rgwAvailable())
+    throw new Error(`Ceph RGW needs ${binaries.join(', ')} (apt-get install radosgw ceph-mon ceph-osd ceph-common)`);
   const dir = mkdtempSync(join(tmpdir(), 'storage-manager-rgw-'));
   for (const sub of ['mon.a', 'osd.0', 'log', 'run', 'rgw', 'crash']) mkdirSync(join(dir, sub));
   const [monPort, rgwPort] = await Promise.all([freePort(), freePort()]);
@@ -153,7 +172,11 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
     { name: 'client.rgw.gw', key: cephxKey(), caps: { mon: 'allow rw', osd: 'allow rwx' } },
   ];
   writeFileSync(join(dir, 'keyring'), keyring(clients), { mode: 0o600 });
-  writeFileSync(join(dir, 'mon.keyring'), keyring([{ name: 'mon.', key: cephxKey(), caps: { mon: 'allow *' } }, ...clients]), { mode: 0o600 });
+  writeFileSync(
+    join(dir, 'mon.keyring'),
+    keyring([{ name: 'mon.', key: cephxKey(), caps: { mon: 'allow *' } }, ...clients]),
+    { mode: 0o600 },
+  );
 
   const daemons = [];
   const tools = new Set();
@@ -171,19 +194,22 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
   };
   // A command that runs to completion (mkfs, `ceph osd new`, radosgw-admin); kept in `tools`
   // while it runs so that it, too, is killed if this process exits mid-start.
-  const tool = (command, args) => new Promise((resolve, reject) => {
-    const child = execFile(command, args, { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
-      tools.delete(child);
-      if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message} ${stderr}`));
-      else resolve(stdout);
+  const tool = (command, args) =>
+    new Promise((resolve, reject) => {
+      const child = execFile(command, args, { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
+        tools.delete(child);
+        if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message} ${stderr}`));
+        else resolve(stdout);
+      });
+      tools.add(child);
     });
-    tools.add(child);
-  });
   const cephTool = (command, args) => tool(command, ['-c', conf, ...args]);
   const whileRunning = async (step) => {
-    const died = daemons.map((daemon) => daemon.exited.then(() => {
-      throw new Error(`${daemon.name} exited during start-up: ${daemon.stderr()}`);
-    }));
+    const died = daemons.map((daemon) =>
+      daemon.exited.then(() => {
+        throw new Error(`${daemon.name} exited during start-up: ${daemon.stderr()}`);
+      }),
+    );
     died.forEach((promise) => promise.catch(() => {}));
     return Promise.race([step, ...died]);
   };
@@ -193,8 +219,24 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
   const endpoint = `http://127.0.0.1:${rgwPort}`;
   const region = 'us-east-1';
   try {
-    await tool('monmaptool', ['--create', '--fsid', fsid, '--addv', 'a', `[v2:127.0.0.1:${monPort}]`, join(dir, 'monmap')]);
-    await cephTool('ceph-mon', ['--mkfs', '-i', 'a', '--monmap', join(dir, 'monmap'), '--keyring', join(dir, 'mon.keyring')]);
+    await tool('monmaptool', [
+      '--create',
+      '--fsid',
+      fsid,
+      '--addv',
+      'a',
+      `[v2:127.0.0.1:${monPort}]`,
+      join(dir, 'monmap'),
+    ]);
+    await cephTool('ceph-mon', [
+      '--mkfs',
+      '-i',
+      'a',
+      '--monmap',
+      join(dir, 'monmap'),
+      '--keyring',
+      join(dir, 'mon.keyring'),
+    ]);
     daemons.push(startDaemon('ceph-mon', ['-i', 'a'], { dir }));
 
     // `ceph osd new` waits for the monitor (up to the connect timeout) and enters osd.0 in the map.
@@ -206,13 +248,26 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
 
     // radosgw creates its pools once the OSD is up, then listens.
     daemons.push(startDaemon('radosgw', ['-n', 'client.rgw.gw'], { dir }));
-    await whileRunning(waitUntil(async () => {
-      const response = await fetch(endpoint);
-      await response.arrayBuffer();
-    }, { what: 'radosgw', timeoutMs: 120_000, intervalMs: 100 }));
+    await whileRunning(
+      waitUntil(
+        async () => {
+          const response = await fetch(endpoint);
+          await response.arrayBuffer();
+        },
+        { what: 'radosgw', timeoutMs: 120_000, intervalMs: 100 },
+      ),
+    );
 
-    await cephTool('radosgw-admin', ['-n', 'client.admin', 'user', 'create', '--uid=storage-manager', '--display-name=storage-manager',
-      `--access-key=${accessKeyId}`, `--secret-key=${secretAccessKey}`]);
+    await cephTool('radosgw-admin', [
+      '-n',
+      'client.admin',
+      'user',
+      'create',
+      '--uid=storage-manager',
+      '--display-name=storage-manager',
+      `--access-key=${accessKeyId}`,
+      `--secret-key=${secretAccessKey}`,
+    ]);
     await createBuckets({ endpoint, accessKeyId, secretAccessKey, region, origins });
   } catch (error) {
     await stopAll();

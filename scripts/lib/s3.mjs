@@ -14,7 +14,9 @@ export const localBuckets = {
 
 /** S3 CORS for the raw bucket, as production has it: browsers PUT and GET straight to S3. */
 export function rawBucketCors(origins) {
-  const rules = origins.map((origin) => `
+  const rules = origins
+    .map(
+      (origin) => `
   <CORSRule>
     <AllowedOrigin>${origin}</AllowedOrigin>
     <AllowedMethod>PUT</AllowedMethod>
@@ -23,7 +25,9 @@ export function rawBucketCors(origins) {
     <AllowedHeader>*</AllowedHeader>
     <ExposeHeader>ETag</ExposeHeader>
     <MaxAgeSeconds>3000</MaxAgeSeconds>
-  </CORSRule>`).join('');
+  </CORSRule>`,
+    )
+    .join('');
   return `<CORSConfiguration>${rules}\n</CORSConfiguration>`;
 }
 

@@ -16,10 +16,23 @@ export interface RunningStack {
   url: string;
   databaseUrl: string;
   auth: LocalAuth;
-  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; forcePathStyle: boolean; buckets: { raw: string; processed: string; assets: string } };
+  s3: {
+    endpoint: string;
+    region: string;
+    accessKeyId: string;
+    secretAccessKey: string;
+    forcePathStyle: boolean;
+    buckets: { raw: string; processed: string; assets: string };
+  };
 }
 
-export function createStack(options?: { port?: number; env?: Record<string, string | undefined>; log?: (line: string) => void; workerBindings?: Record<string, string>; entrypoint?: string }): {
+export function createStack(options?: {
+  port?: number;
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  workerBindings?: Record<string, string>;
+  entrypoint?: string;
+}): {
   start(): Promise<RunningStack>;
   stop(): Promise<void>;
 };

@@ -22,7 +22,12 @@ export async function loadLocalAuth() {
     if (saved.bundleSigningSecret) return saved;
   }
   const { privateJwk, jwks } = await generateSigningKey();
-  const auth = { supabaseUrl: localSupabaseUrl, privateJwk, jwks, bundleSigningSecret: `${crypto.randomUUID()}${crypto.randomUUID()}` };
+  const auth = {
+    supabaseUrl: localSupabaseUrl,
+    privateJwk,
+    jwks,
+    bundleSigningSecret: `${crypto.randomUUID()}${crypto.randomUUID()}`,
+  };
   mkdirSync(join(projectRoot, '.dev'), { recursive: true });
   writeFileSync(localAuthFile, JSON.stringify(auth, null, 2), { mode: 0o600 });
   return auth;
@@ -57,7 +62,13 @@ function startLocalS3(prefer) {
  * The stack as an object whose `stop()` works at any moment, even while `start()` is still
  * bringing pieces up, so a signal during start-up leaves nothing running.
  */
-export function createStack({ port = Number(process.env.PORT ?? 8787), env = process.env, log = () => {}, workerBindings = {}, entrypoint } = {}) {
+export function createStack({
+  port = Number(process.env.PORT ?? 8787),
+  env = process.env,
+  log = () => {},
+  workerBindings = {},
+  entrypoint,
+} = {}) {
   const stops = [];
   let stopping = false;
   const started = (stopOne) => {
@@ -82,8 +93,13 @@ export function createStack({ port = Number(process.env.PORT ?? 8787), env = pro
       log(`s3 ${s3.kind} ${s3.endpoint}${s3.pids ? ` pids ${s3.pids.join(' ')}` : ''}`);
       if (!external) {
         // The same bucket configuration as production, applied the way `npm run buckets:apply` does.
-        const corsOrigins = (env.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*').split(',').map((origin) => origin.trim());
-        for (const result of await applyBucketSettings(s3, desiredBucketSettings({ buckets: s3.buckets, corsOrigins }))) {
+        const corsOrigins = (env.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*')
+          .split(',')
+          .map((origin) => origin.trim());
+        for (const result of await applyBucketSettings(
+          s3,
+          desiredBucketSettings({ buckets: s3.buckets, corsOrigins }),
+        )) {
           log(`bucket ${result.bucket} ${result.kind}: ${result.outcome}`);
         }
         await seedDemoAsset(s3);
@@ -138,7 +154,13 @@ export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindi
     // The inspector forwards one event per 4 KiB of every subrequest to Node; large transfers
     // crawl or crash with it, so the local Worker runs without it.
     build: { nodejsCompatMode: 'v2' },
-    dev: { server: { hostname: '127.0.0.1', port }, inspector: false, watch: false, persist: false, logLevel: process.env.STACK_LOG_LEVEL ?? 'warn' },
+    dev: {
+      server: { hostname: '127.0.0.1', port },
+      inspector: false,
+      watch: false,
+      persist: false,
+      logLevel: process.env.STACK_LOG_LEVEL ?? 'warn',
+    },
   });
   await worker.ready;
   return worker;

@@ -23,5 +23,8 @@ export function readEnvironment(name, configPath = defaultConfigPath) {
 
 /** The comma-separated CORS_ORIGINS list as src/env.ts splits it. */
 export function splitOrigins(text) {
-  return text.split(',').map((origin) => origin.trim()).filter(Boolean);
+  return text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 }

@@ -13,15 +13,32 @@ export function authenticate() {
     if (!match) throw new ApiError('unauthorized', 'missing or invalid access token');
     const { supabaseUrl, authJwks, supabaseJwtSecret, allowAnonymousUsers } = c.var.config;
     try {
-      c.set('token', await verifyAccessToken(match[1]!, { supabaseUrl, jwks: authJwks, jwtSecret: supabaseJwtSecret, allowAnonymous: allowAnonymousUsers }));
+      c.set(
+        'token',
+        await verifyAccessToken(match[1]!, {
+          supabaseUrl,
+          jwks: authJwks,
+          jwtSecret: supabaseJwtSecret,
+          allowAnonymous: allowAnonymousUsers,
+        }),
+      );
     } catch (error) {
       // Not the token's fault: no signing keys could be had from the Auth server (RFC 9110 §15.6.4).
       if (error instanceof KeySetUnavailableError) {
-        console.log(JSON.stringify({ level: 'error', msg: 'signing keys unavailable', detail: error.message, requestId: c.var.requestId }));
+        console.log(
+          JSON.stringify({
+            level: 'error',
+            msg: 'signing keys unavailable',
+            detail: error.message,
+            requestId: c.var.requestId,
+          }),
+        );
         throw new ApiError('upstream_unavailable', 'sign-in cannot be checked right now, try again shortly');
       }
       if (!(error instanceof TokenRejectedError)) throw error;
-      console.log(JSON.stringify({ level: 'warn', msg: 'token rejected', reason: error.message, requestId: c.var.requestId }));
+      console.log(
+        JSON.stringify({ level: 'warn', msg: 'token rejected', reason: error.message, requestId: c.var.requestId }),
+      );
       throw new ApiError('unauthorized', 'missing or invalid access token');
     }
     await next();

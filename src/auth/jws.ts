@@ -23,7 +23,9 @@ function decodeJsonObject(segment: string): Record<string, unknown> | null {
   if (!bytes) return null;
   try {
     const value: unknown = JSON.parse(utf8.decode(bytes));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : null;
   } catch {
     return null;
   }
@@ -32,7 +34,12 @@ function decodeJsonObject(segment: string): Record<string, unknown> | null {
 /** Splits a compact JWS and reads its header; the payload stays unread until the signature holds. */
 export function parseCompactJws(token: string): CompactJws {
   const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part)) || parts[0] === '' || parts[1] === '') {
+  if (
+    parts.length !== 3 ||
+    parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part)) ||
+    parts[0] === '' ||
+    parts[1] === ''
+  ) {
     throw new TokenRejectedError('not a compact JWS');
   }
   const [headerSegment, payloadSegment, signatureSegment] = parts as [string, string, string];
@@ -40,7 +47,12 @@ export function parseCompactJws(token: string): CompactJws {
   if (!header) throw new TokenRejectedError('unreadable header');
   const signature = decodeBase64url(signatureSegment);
   if (!signature) throw new TokenRejectedError('unreadable signature');
-  return { header, signingInput: new TextEncoder().encode(`${headerSegment}.${payloadSegment}`), signature, payloadSegment };
+  return {
+    header,
+    signingInput: new TextEncoder().encode(`${headerSegment}.${payloadSegment}`),
+    signature,
+    payloadSegment,
+  };
 }
 
 /** The claims set, read only after the signature was verified (RFC 7519 §7.2, steps 7-10). */

@@ -51,10 +51,14 @@ export class CachedKeySet {
     if (!this.keys) {
       // A cold isolate: every request fetches until one succeeds (none can be verified without),
       // but after a failure they wait coldRetryMs rather than all asking a failing server.
-      if (now - this.failedAt < this.policy.coldRetryMs) throw new KeySetUnavailableError('the key set could not be fetched recently');
+      if (now - this.failedAt < this.policy.coldRetryMs)
+        throw new KeySetUnavailableError('the key set could not be fetched recently');
       await this.refresh(now);
       if (!this.keys) throw new KeySetUnavailableError('the key set could not be fetched');
-    } else if ((now - this.loadedAt >= this.policy.maxAgeMs || !this.keys.has(kid)) && now - this.attemptedAt >= this.policy.minRefetchMs) {
+    } else if (
+      (now - this.loadedAt >= this.policy.maxAgeMs || !this.keys.has(kid)) &&
+      now - this.attemptedAt >= this.policy.minRefetchMs
+    ) {
       await this.refresh(now);
     }
     return this.keys?.get(kid);
@@ -84,7 +88,11 @@ const fetchTimeoutMs = 5_000;
  * for an unknown kid must not be answered with the copy that lacked it.
  */
 export async function fetchKeySet(url: string): Promise<KeySet> {
-  const init = { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(fetchTimeoutMs), cache: 'no-store' };
+  const init = {
+    headers: { accept: 'application/json' },
+    signal: AbortSignal.timeout(fetchTimeoutMs),
+    cache: 'no-store',
+  };
   const response = await fetch(url, init as RequestInit);
   if (!response.ok) {
     await response.body?.cancel();
@@ -104,8 +112,12 @@ export function projectKeySet(supabaseUrl: string): CachedKeySet {
   const url = `${supabaseUrl}/auth/v1/.well-known/jwks.json`;
   let keySet = remoteKeySets.get(url);
   if (!keySet) {
-    keySet = new CachedKeySet(() => fetchKeySet(url), () => Date.now(), supabaseKeySetPolicy, (error) =>
-      console.log(JSON.stringify({ level: 'error', msg: 'JWKS refresh failed', detail: (error as Error).message })),
+    keySet = new CachedKeySet(
+      () => fetchKeySet(url),
+      () => Date.now(),
+      supabaseKeySetPolicy,
+      (error) =>
+        console.log(JSON.stringify({ level: 'error', msg: 'JWKS refresh failed', detail: (error as Error).message })),
     );
     remoteKeySets.set(url, keySet);
   }

@@ -43,11 +43,19 @@ export async function importVerificationKey(jwk: Record<string, unknown>): Promi
   try {
     if (alg === 'ES256') {
       if (typeof jwk.x !== 'string' || typeof jwk.y !== 'string') return null;
-      const key = await crypto.subtle.importKey('jwk', { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y }, ecdsaP256, false, ['verify']);
+      const key = await crypto.subtle.importKey(
+        'jwk',
+        { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y },
+        ecdsaP256,
+        false,
+        ['verify'],
+      );
       return { kid, alg, key };
     }
     if (typeof jwk.n !== 'string' || typeof jwk.e !== 'string') return null;
-    const key = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, rsaPkcs1Sha256, false, ['verify']);
+    const key = await crypto.subtle.importKey('jwk', { kty: 'RSA', n: jwk.n, e: jwk.e }, rsaPkcs1Sha256, false, [
+      'verify',
+    ]);
     if (((key.algorithm as { modulusLength?: number }).modulusLength ?? 0) < minimumRsaModulusBits) return null;
     return { kid, alg, key };
   } catch {
@@ -61,7 +69,11 @@ export async function importVerificationKey(jwk: Record<string, unknown>): Promi
  */
 export async function importKeySet(keys: readonly unknown[]): Promise<KeySet> {
   const imported = await Promise.all(
-    keys.map((jwk) => (typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk) ? importVerificationKey(jwk as Record<string, unknown>) : null)),
+    keys.map((jwk) =>
+      typeof jwk === 'object' && jwk !== null && !Array.isArray(jwk)
+        ? importVerificationKey(jwk as Record<string, unknown>)
+        : null,
+    ),
   );
   const set = new Map<string, VerificationKey>();
   for (const key of imported) if (key && !set.has(key.kid)) set.set(key.kid, key);
@@ -69,7 +81,11 @@ export async function importKeySet(keys: readonly unknown[]): Promise<KeySet> {
 }
 
 /** Checks an ES256 or RS256 signature with the key its kid named. */
-export async function verifyWithKey(key: VerificationKey, signature: Uint8Array, signingInput: Uint8Array): Promise<boolean> {
+export async function verifyWithKey(
+  key: VerificationKey,
+  signature: Uint8Array,
+  signingInput: Uint8Array,
+): Promise<boolean> {
   if (key.alg === 'ES256') {
     // RFC 7518 §3.4: the 64-byte R || S, which is also what WebCrypto's ECDSA reads.
     if (signature.byteLength !== 64) return false;
@@ -81,7 +97,11 @@ export async function verifyWithKey(key: VerificationKey, signature: Uint8Array,
 const hmacSha256 = { name: 'HMAC', hash: 'SHA-256' } as const;
 
 /** Checks an HS256 MAC (RFC 7518 §3.2). WebCrypto compares in constant time (RFC 7515 §10.9). */
-export async function verifyWithSecret(secret: Uint8Array, signature: Uint8Array, signingInput: Uint8Array): Promise<boolean> {
+export async function verifyWithSecret(
+  secret: Uint8Array,
+  signature: Uint8Array,
+  signingInput: Uint8Array,
+): Promise<boolean> {
   if (signature.byteLength !== 32) return false;
   const key = await crypto.subtle.importKey('raw', secret, hmacSha256, false, ['verify']);
   return crypto.subtle.verify('HMAC', key, signature, signingInput);

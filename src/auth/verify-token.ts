@@ -77,7 +77,8 @@ export async function verifyAccessToken(token: string, settings: TokenVerifierSe
   if (!audiences.includes('authenticated')) throw new TokenRejectedError('wrong audience');
   if (claims.role !== 'authenticated') throw new TokenRejectedError('wrong role');
   if (typeof claims.exp !== 'number' || claims.exp <= now) throw new TokenRejectedError('expired');
-  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now)) throw new TokenRejectedError('not yet valid');
+  if (claims.nbf !== undefined && (typeof claims.nbf !== 'number' || claims.nbf > now))
+    throw new TokenRejectedError('not yet valid');
   if (typeof claims.sub !== 'string' || !uuidPattern.test(claims.sub)) throw new TokenRejectedError('no subject');
   // Supabase anonymous sign-ins carry role `authenticated` too; only this claim tells them apart
   // (Supabase docs, "Anonymous Sign-Ins"). Anything but false or absent counts as anonymous.

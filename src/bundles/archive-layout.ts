@@ -22,10 +22,25 @@ export interface BundleLayout {
 // Extensions for the types tasks accept; anything else is `.bin`. Names are built from ids and
 // this table only, so no client string becomes a path in the archive.
 const extensions: Record<string, string> = {
-  'audio/webm': 'webm', 'audio/ogg': 'ogg', 'audio/mpeg': 'mp3', 'audio/mp4': 'm4a', 'audio/aac': 'aac',
-  'audio/wav': 'wav', 'audio/x-wav': 'wav', 'audio/wave': 'wav', 'audio/flac': 'flac',
-  'video/mp4': 'mp4', 'video/webm': 'webm', 'video/quicktime': 'mov', 'video/ogg': 'ogv',
-  'image/png': 'png', 'image/jpeg': 'jpg', 'image/webp': 'webp', 'image/gif': 'gif', 'image/heic': 'heic', 'image/avif': 'avif',
+  'audio/webm': 'webm',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/aac': 'aac',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/wave': 'wav',
+  'audio/flac': 'flac',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+  'video/ogg': 'ogv',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/heic': 'heic',
+  'image/avif': 'avif',
   'application/octet-stream': 'bin',
 };
 
@@ -42,7 +57,15 @@ function csvRow(fields: (string | number)[]): string {
 function manifestCsv(records: readonly BundleMemberRecord[]): string {
   let text = csvRow(['id', 'task', 'contributor', 'content_type', 'size', 'sha256', 'member']);
   for (const record of records) {
-    text += csvRow([record.submissionId, record.taskId, record.contributorPseudonym, record.contentType, record.size, record.sha256 ?? '', memberName(record)]);
+    text += csvRow([
+      record.submissionId,
+      record.taskId,
+      record.contributorPseudonym,
+      record.contentType,
+      record.size,
+      record.sha256 ?? '',
+      memberName(record),
+    ]);
   }
   return text;
 }
@@ -57,7 +80,13 @@ export function layOutBundle(records: readonly BundleMemberRecord[]): BundleLayo
   const newest = records.reduce((latest, record) => Math.max(latest, record.uploadedAt.getTime()), 0);
   const members: ArchiveMember[] = [planManifestMember(manifestCsv(records), new Date(newest))];
   for (const record of records) {
-    members.push({ name: memberName(record), size: record.size, crc32: record.crc32, modifiedAt: record.uploadedAt, body: 'stored' });
+    members.push({
+      name: memberName(record),
+      size: record.size,
+      crc32: record.crc32,
+      modifiedAt: record.uploadedAt,
+      body: 'stored',
+    });
   }
   return { plan: planArchive(members), objectKeys: [null, ...records.map((record) => record.objectKey)] };
 }

@@ -13,13 +13,17 @@ const keys = new Map<string, Promise<CryptoKey>>();
 function hmacKey(secret: string): Promise<CryptoKey> {
   let key = keys.get(secret);
   if (!key) {
-    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
+    key = crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
     keys.set(secret, key);
   }
   return key;
 }
 
-const message = (bundleId: string, expiresAtSeconds: number) => encoder.encode(`bundle:${bundleId}:${expiresAtSeconds}`);
+const message = (bundleId: string, expiresAtSeconds: number) =>
+  encoder.encode(`bundle:${bundleId}:${expiresAtSeconds}`);
 
 export async function signBundleLink(secret: string, bundleId: string, expiresAt: Date): Promise<string> {
   const expires = Math.floor(expiresAt.getTime() / 1000);
@@ -35,7 +39,12 @@ export async function signBundleLink(secret: string, bundleId: string, expiresAt
  * with the current secret only, so once every link signed with the previous one has expired
  * (at most the link lifetime after the rotation) the previous secret can be removed.
  */
-export async function verifyBundleLink(secrets: readonly string[], bundleId: string, token: string, now = new Date()): Promise<'valid' | 'expired' | 'invalid'> {
+export async function verifyBundleLink(
+  secrets: readonly string[],
+  bundleId: string,
+  token: string,
+  now = new Date(),
+): Promise<'valid' | 'expired' | 'invalid'> {
   const match = /^(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return 'invalid';
   const expires = Number(match[1]);

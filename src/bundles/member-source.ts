@@ -20,7 +20,11 @@ function pause(milliseconds: number, signal: AbortSignal): Promise<void> {
  * connection, a 5xx, no answer) is retried with exponential backoff a bounded number of times;
  * once bytes flow, failures are the writer's to handle, since they cannot be retried unseen.
  */
-export function bucketMemberSource(store: ObjectStore, bucket: string, objectKeys: readonly (string | null)[]): MemberSource {
+export function bucketMemberSource(
+  store: ObjectStore,
+  bucket: string,
+  objectKeys: readonly (string | null)[],
+): MemberSource {
   return {
     async open(index, start, end, signal) {
       const key = objectKeys[index];

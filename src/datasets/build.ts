@@ -1,14 +1,26 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
 import {
-  readBuild, forgetUpload, markDatasetFailed, markDatasetReady, recordFailedAttempt, recordFinishedPart, recordUploadId,
+  readBuild,
+  forgetUpload,
+  markDatasetFailed,
+  markDatasetReady,
+  recordFailedAttempt,
+  recordFinishedPart,
+  recordUploadId,
 } from '../db/dataset-builds';
 import type { ObjectStore } from '../sign/object-store';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
 import { headObject, ObjectStoreError, type ObjectHead } from '../sign/objects';
 import { partSubrequests } from './part-cost';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
-import { deleteComposedParts, MemberReadError, releaseArchiveUpload, uploadPlannedPart, type ArchiveTarget } from './upload-part';
+import {
+  deleteComposedParts,
+  MemberReadError,
+  releaseArchiveUpload,
+  uploadPlannedPart,
+  type ArchiveTarget,
+} from './upload-part';
 
 export interface BuildSettings {
   store: ObjectStore;
@@ -74,7 +86,12 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       }
     }
     if (!uploadId) {
-      const created = await createMultipartUpload(settings.store, settings.processedBucket, build.objectKey, 'application/zip');
+      const created = await createMultipartUpload(
+        settings.store,
+        settings.processedBucket,
+        build.objectKey,
+        'application/zip',
+      );
       uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, created));
       if (uploadId !== created) {
         await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, created).catch(() => {});
@@ -83,8 +100,12 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       }
     }
     const target: ArchiveTarget = {
-      store: settings.store, rawBucket: settings.rawBucket, processedBucket: settings.processedBucket,
-      objectKey: build.objectKey, uploadId, layout,
+      store: settings.store,
+      rawBucket: settings.rawBucket,
+      processedBucket: settings.processedBucket,
+      objectKey: build.objectKey,
+      uploadId,
+      layout,
     };
     const etags = new Map<number, string>();
     for (const part of parts) {
@@ -92,27 +113,48 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
       if (finished && finished.size === part.archiveEnd - part.archiveStart) etags.set(part.partNumber, finished.etag);
     }
     const remaining = parts.filter((part) => !etags.has(part.partNumber));
-    const uploaded = await uploadParts(remaining, (part) => costs.get(part.partNumber)!, settings, async (part) => {
-      const etag = await uploadPlannedPart(target, part).catch((error: unknown) => explainPartFailure(target, part, error));
-      await asService(settings.database, (tx) => recordFinishedPart(tx, datasetId, part.partNumber, etag, part.archiveEnd - part.archiveStart));
-      etags.set(part.partNumber, etag);
-    });
+    const uploaded = await uploadParts(
+      remaining,
+      (part) => costs.get(part.partNumber)!,
+      settings,
+      async (part) => {
+        const etag = await uploadPlannedPart(target, part).catch((error: unknown) =>
+          explainPartFailure(target, part, error),
+        );
+        await asService(settings.database, (tx) =>
+          recordFinishedPart(tx, datasetId, part.partNumber, etag, part.archiveEnd - part.archiveStart),
+        );
+        etags.set(part.partNumber, etag);
+      },
+    );
     if (etags.size < parts.length) return { kind: 'continue', uploadedParts: uploaded };
 
-    const stored = await completeArchive(settings, datasetId, build.objectKey, uploadId,
-      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })));
+    const stored = await completeArchive(
+      settings,
+      datasetId,
+      build.objectKey,
+      uploadId,
+      parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })),
+    );
     if (stored.size !== layout.plan.totalLength) {
       throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
     }
     composedDeleted = true;
     await deleteComposedParts(archive, parts);
     await asService(settings.database, (tx) =>
-      markDatasetReady(tx, datasetId, { bytes: stored.size, entries: layout.plan.entries.length, etag: stored.etag ?? '' }));
+      markDatasetReady(tx, datasetId, {
+        bytes: stored.size,
+        entries: layout.plan.entries.length,
+        etag: stored.etag ?? '',
+      }),
+    );
     return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded };
   } catch (error) {
     const permanent = error instanceof PermanentBuildError || error instanceof PartPlanError;
     const reason = describeFailure(error);
-    const failedAttempts = permanent ? settings.maxFailedAttempts : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId));
+    const failedAttempts = permanent
+      ? settings.maxFailedAttempts
+      : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId));
     if (failedAttempts < settings.maxFailedAttempts) return { kind: 'retry', reason, failedAttempts };
     // Composed parts exist only once the upload has started.
     if (uploadId) await releaseArchiveUpload(archive, uploadId, composedDeleted ? [] : parts);
@@ -135,9 +177,11 @@ async function completeArchive(
   parts: { partNumber: number; etag: string }[],
 ): Promise<ObjectHead> {
   const isNotFound = (error: unknown) => error instanceof ObjectStoreError && error.kind === 'not_found';
-  await completeMultipartUpload(settings.store, settings.processedBucket, objectKey, uploadId, parts).catch((error: unknown) => {
-    if (!isNotFound(error)) throw error;
-  });
+  await completeMultipartUpload(settings.store, settings.processedBucket, objectKey, uploadId, parts).catch(
+    (error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    },
+  );
   return headObject(settings.store, settings.processedBucket, objectKey).catch(async (error: unknown) => {
     if (!isNotFound(error)) throw error;
     // Aborted too, in case S3 does know it after all: nothing may keep paying for its parts.
@@ -164,7 +208,11 @@ async function uploadParts(
   let spent = 0;
   let failure: { error: unknown } | null = null;
   const worker = async () => {
-    for (let first = true; failure === null && next < parts.length && (first || Date.now() < settings.deadline); first = false) {
+    for (
+      let first = true;
+      failure === null && next < parts.length && (first || Date.now() < settings.deadline);
+      first = false
+    ) {
       const part = parts[next]!;
       if (spent > 0 && spent + cost(part) > settings.subrequestBudget) return;
       next++;
@@ -198,19 +246,28 @@ async function explainPartFailure(target: ArchiveTarget, part: PlannedPart, erro
     for (const piece of part.pieces) {
       if (piece.kind !== 'copy') continue;
       const key = target.layout.objectKeys[piece.entryIndex]!;
-      const present = await headObject(target.store, target.rawBucket, key).then(() => true, (headError: unknown) =>
-        headError instanceof ObjectStoreError && headError.kind === 'not_found' ? false : true);
-      if (!present) throw new PermanentBuildError(`member ${target.layout.plan.entries[piece.entryIndex]!.name} is missing from the raw bucket`);
+      const present = await headObject(target.store, target.rawBucket, key).then(
+        () => true,
+        (headError: unknown) =>
+          headError instanceof ObjectStoreError && headError.kind === 'not_found' ? false : true,
+      );
+      if (!present)
+        throw new PermanentBuildError(
+          `member ${target.layout.plan.entries[piece.entryIndex]!.name} is missing from the raw bucket`,
+        );
     }
   }
   if (error instanceof ObjectStoreError && error.kind === 'rejected' && error.status !== 403) {
-    throw new PermanentBuildError(`the object store refused part ${part.partNumber}: ${error.code ?? error.status ?? 'unknown'}`);
+    throw new PermanentBuildError(
+      `the object store refused part ${part.partNumber}: ${error.code ?? error.status ?? 'unknown'}`,
+    );
   }
   throw error;
 }
 
 /** A reason safe to show admins: our own typed messages, never an upstream body or a stack. */
 function describeFailure(error: unknown): string {
-  if (error instanceof PermanentBuildError || error instanceof PartPlanError || error instanceof ObjectStoreError) return error.message;
+  if (error instanceof PermanentBuildError || error instanceof PartPlanError || error instanceof ObjectStoreError)
+    return error.message;
   return 'internal error';
 }

@@ -70,7 +70,8 @@ export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}
   const maximumPart = options.maximumPart ?? maximumPartSize;
   const copyThreshold = Math.max(options.copyThreshold ?? minimumPart, minimumPart);
   const streamPartSize = Math.max(options.streamPartSize ?? 16 * MiB, minimumPart);
-  if (!plan.rangesSupported) throw new PartPlanError('every member CRC-32 must be known to copy members inside the object store');
+  if (!plan.rangesSupported)
+    throw new PartPlanError('every member CRC-32 must be known to copy members inside the object store');
 
   const parts: PlannedPart[] = [];
   const add = (kind: PlannedPart['kind'], pieces: PartPiece[], archiveStart: number, archiveEnd: number) =>
@@ -94,7 +95,12 @@ export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}
     for (let index = 0; index < count; index++) {
       const pieceStart = start + Math.floor((length * index) / count);
       const pieceEnd = start + Math.floor((length * (index + 1)) / count);
-      add('copy', [{ kind: 'copy', entryIndex, start: pieceStart, end: pieceEnd }], entry.dataOffset + pieceStart, entry.dataOffset + pieceEnd);
+      add(
+        'copy',
+        [{ kind: 'copy', entryIndex, start: pieceStart, end: pieceEnd }],
+        entry.dataOffset + pieceStart,
+        entry.dataOffset + pieceEnd,
+      );
     }
   };
 
@@ -141,7 +147,8 @@ export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}
   // The rest (the central directory at least) ends the upload; its last part may be any size.
   addStream(runStart, plan.totalLength);
 
-  if (parts.length > maximumParts) throw new PartPlanError(`the archive needs ${parts.length} parts; S3 allows ${maximumParts}`);
+  if (parts.length > maximumParts)
+    throw new PartPlanError(`the archive needs ${parts.length} parts; S3 allows ${maximumParts}`);
   let streamedBytes = 0;
   let copiedBytes = 0;
   for (const part of parts) {

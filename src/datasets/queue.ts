@@ -35,8 +35,17 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
         deadline: started + config.datasets.sliceSeconds * 1000,
         maxFailedAttempts: config.datasets.failedAttempts,
         subrequestBudget: config.datasets.subrequestBudget,
-      }).catch((error: unknown) => ({ kind: 'retry' as const, reason: error instanceof Error ? error.name : 'unknown' }));
-      log({ level: outcome.kind === 'failed' ? 'error' : 'info', msg: 'dataset build', datasetId, ms: Date.now() - started, ...outcome });
+      }).catch((error: unknown) => ({
+        kind: 'retry' as const,
+        reason: error instanceof Error ? error.name : 'unknown',
+      }));
+      log({
+        level: outcome.kind === 'failed' ? 'error' : 'info',
+        msg: 'dataset build',
+        datasetId,
+        ms: Date.now() - started,
+        ...outcome,
+      });
       if (outcome.kind === 'continue') {
         await env.DATASET_BUILDS.send({ datasetId });
         message.ack();

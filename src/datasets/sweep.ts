@@ -64,7 +64,10 @@ export async function sweepStalledBuilds(settings: SweepSettings): Promise<Sweep
  * Releases a failed build's upload (releaseArchiveUpload), as a failing build does itself.
  * Returns whether the abort succeeded and the subrequests it took.
  */
-async function releaseUpload(settings: SweepSettings, build: AbandonedBuild): Promise<{ aborted: boolean | null; subrequests: number }> {
+async function releaseUpload(
+  settings: SweepSettings,
+  build: AbandonedBuild,
+): Promise<{ aborted: boolean | null; subrequests: number }> {
   if (!build.uploadId) return { aborted: null, subrequests: 0 };
   let parts: PlannedPart[] = [];
   const recorded = await asService(settings.database, (tx) => readBuild(tx, build.id));

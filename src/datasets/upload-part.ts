@@ -1,7 +1,13 @@
 import { bucketMemberSource } from '../bundles/member-source';
 import type { BundleLayout } from '../bundles/archive-layout';
 import type { ObjectStore } from '../sign/object-store';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart, uploadPartCopy } from '../sign/multipart';
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  uploadPart,
+  uploadPartCopy,
+} from '../sign/multipart';
 import { deleteObject } from '../sign/objects';
 import { sliceArchive, streamSegments } from '../zip';
 import type { PartPiece, PlannedPart } from './part-plan';
@@ -32,21 +38,46 @@ export class MemberReadError extends Error {
  * S3. When reading a member fails, the upload only sees its body stream break; the member's own
  * error is the one reported.
  */
-async function sendStreamPiece(target: ArchiveTarget, key: string, uploadId: string, partNumber: number, piece: Extract<PartPiece, { kind: 'stream' }>): Promise<string> {
+async function sendStreamPiece(
+  target: ArchiveTarget,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  piece: Extract<PartPiece, { kind: 'stream' }>,
+): Promise<string> {
   const segments = sliceArchive(target.layout.plan, piece.start, piece.end - 1);
   let sourceFailure: unknown;
-  const body = streamSegments(segments, piece.end - piece.start, bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys), (error) => {
-    sourceFailure = error;
-  });
+  const body = streamSegments(
+    segments,
+    piece.end - piece.start,
+    bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys),
+    (error) => {
+      sourceFailure = error;
+    },
+  );
   try {
-    return await uploadPart(target.store, target.processedBucket, key, uploadId, partNumber, body, piece.end - piece.start);
+    return await uploadPart(
+      target.store,
+      target.processedBucket,
+      key,
+      uploadId,
+      partNumber,
+      body,
+      piece.end - piece.start,
+    );
   } catch (error) {
     if (sourceFailure !== undefined) throw new MemberReadError('a member could not be read', { cause: sourceFailure });
     throw error;
   }
 }
 
-async function sendPiece(target: ArchiveTarget, key: string, uploadId: string, partNumber: number, piece: PartPiece): Promise<string> {
+async function sendPiece(
+  target: ArchiveTarget,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  piece: PartPiece,
+): Promise<string> {
   if (piece.kind === 'stream') return sendStreamPiece(target, key, uploadId, partNumber, piece);
   return uploadPartCopy(target.store, target.processedBucket, key, uploadId, partNumber, {
     bucket: target.rawBucket,
@@ -67,14 +98,23 @@ function composedPartKey(objectKey: string, partNumber: number): string {
  * last part, which S3 lets be any size), then copied in whole; deleteComposedParts removes it.
  */
 export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
-  if (part.kind !== 'composed') return sendPiece(target, target.objectKey, target.uploadId, part.partNumber, part.pieces[0]!);
+  if (part.kind !== 'composed')
+    return sendPiece(target, target.objectKey, target.uploadId, part.partNumber, part.pieces[0]!);
 
   const temporaryKey = composedPartKey(target.objectKey, part.partNumber);
-  const temporaryUpload = await createMultipartUpload(target.store, target.processedBucket, temporaryKey, 'application/octet-stream');
+  const temporaryUpload = await createMultipartUpload(
+    target.store,
+    target.processedBucket,
+    temporaryKey,
+    'application/octet-stream',
+  );
   try {
     const etags: { partNumber: number; etag: string }[] = [];
     for (const [index, piece] of part.pieces.entries()) {
-      etags.push({ partNumber: index + 1, etag: await sendPiece(target, temporaryKey, temporaryUpload, index + 1, piece) });
+      etags.push({
+        partNumber: index + 1,
+        etag: await sendPiece(target, temporaryKey, temporaryUpload, index + 1, piece),
+      });
     }
     await completeMultipartUpload(target.store, target.processedBucket, temporaryKey, temporaryUpload, etags);
   } catch (error) {
@@ -94,10 +134,15 @@ export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart
  * MiB beside the archive. Done once the build ends rather than part by part, since deleting one
  * while another is being written beside it makes s3rver (one folder per key prefix) fail the write.
  */
-export async function deleteComposedParts(target: Pick<ArchiveTarget, 'store' | 'processedBucket' | 'objectKey'>, parts: readonly PlannedPart[]): Promise<void> {
+export async function deleteComposedParts(
+  target: Pick<ArchiveTarget, 'store' | 'processedBucket' | 'objectKey'>,
+  parts: readonly PlannedPart[],
+): Promise<void> {
   for (const part of parts) {
     if (part.kind !== 'composed') continue;
-    await deleteObject(target.store, target.processedBucket, composedPartKey(target.objectKey, part.partNumber)).catch(() => {});
+    await deleteObject(target.store, target.processedBucket, composedPartKey(target.objectKey, part.partNumber)).catch(
+      () => {},
+    );
   }
 }
 

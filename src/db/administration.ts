@@ -8,7 +8,9 @@ import type { AdminClient } from './users';
 
 /** The new company's id; null when the name is taken. */
 export async function createCompany(tx: Transaction, name: string, client: AdminClient): Promise<string | null> {
-  const [row] = await tx<{ id: string | null }[]>`select gateway.admin_create_company(${name}, ${client.ip}, ${client.userAgent}) as id`;
+  const [row] = await tx<
+    { id: string | null }[]
+  >`select gateway.admin_create_company(${name}, ${client.ip}, ${client.userAgent}) as id`;
   return row!.id;
 }
 
@@ -43,7 +45,12 @@ export interface TaskChange {
 
 export type TaskChangeOutcome = 'forbidden' | 'not_found' | 'unchanged' | 'updated';
 
-export async function updateTask(tx: Transaction, taskId: string, change: TaskChange, client: AdminClient): Promise<TaskChangeOutcome> {
+export async function updateTask(
+  tx: Transaction,
+  taskId: string,
+  change: TaskChange,
+  client: AdminClient,
+): Promise<TaskChangeOutcome> {
   const [row] = await tx<{ outcome: TaskChangeOutcome }[]>`
     select gateway.admin_update_task(${taskId}, ${change.title ?? null}, ${change.description ?? null},
       ${textArray(tx, change.allowedContentTypes)}, ${change.maxBytes ?? null}::bigint, ${change.status ?? null}::public.task_status,
@@ -53,14 +60,28 @@ export async function updateTask(tx: Transaction, taskId: string, change: TaskCh
 
 export type AssignOutcome = 'forbidden' | 'no_task' | 'no_user' | 'deleted' | 'not_contributor' | 'exists' | 'created';
 
-export async function assignTask(tx: Transaction, taskId: string, userId: string, client: AdminClient): Promise<AssignOutcome> {
-  const [row] = await tx<{ outcome: AssignOutcome }[]>`select gateway.admin_assign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
+export async function assignTask(
+  tx: Transaction,
+  taskId: string,
+  userId: string,
+  client: AdminClient,
+): Promise<AssignOutcome> {
+  const [row] = await tx<
+    { outcome: AssignOutcome }[]
+  >`select gateway.admin_assign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
   return row!.outcome;
 }
 
 export type UnassignOutcome = 'forbidden' | 'none' | 'removed';
 
-export async function unassignTask(tx: Transaction, taskId: string, userId: string, client: AdminClient): Promise<UnassignOutcome> {
-  const [row] = await tx<{ outcome: UnassignOutcome }[]>`select gateway.admin_unassign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
+export async function unassignTask(
+  tx: Transaction,
+  taskId: string,
+  userId: string,
+  client: AdminClient,
+): Promise<UnassignOutcome> {
+  const [row] = await tx<
+    { outcome: UnassignOutcome }[]
+  >`select gateway.admin_unassign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
   return row!.outcome;
 }

@@ -15,7 +15,11 @@ export interface BundleContents {
  * Records a bundle with its members and its access-log row (gateway.create_bundle). Null when the
  * caller may not bundle or a submission is missing or not approved.
  */
-export async function recordBundle(tx: Transaction, submissionIds: string[], client: { ip: string | null; userAgent: string | null }): Promise<string | null> {
+export async function recordBundle(
+  tx: Transaction,
+  submissionIds: string[],
+  client: { ip: string | null; userAgent: string | null },
+): Promise<string | null> {
   // Sent as JSON: with fetch_types off (Hyperdrive) postgres.js cannot serialise a uuid[].
   const rows = await tx<{ id: string | null }[]>`
     select gateway.create_bundle(

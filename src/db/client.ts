@@ -12,8 +12,15 @@ export class DatabaseUnavailableError extends Error {
 // 53 insufficient resources, 57 operator intervention (PostgreSQL manual, Appendix A).
 const unavailableSqlStates = /^(08|53|57)/;
 const connectionErrorCodes = new Set([
-  'CONNECTION_CLOSED', 'CONNECTION_ENDED', 'CONNECTION_DESTROYED', 'CONNECT_TIMEOUT',
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  'CONNECT_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
 ]);
 
 function isUnavailable(error: unknown): boolean {
@@ -62,11 +69,20 @@ export function openDatabase(connectionString: string): Database {
  * `set_config(..., true)` is transaction-local: nothing leaks to the next user of a pooled
  * connection.
  */
-export function asUser<T>(database: Database, claims: Record<string, unknown>, work: (tx: Transaction) => Promise<T>): Promise<T> {
+export function asUser<T>(
+  database: Database,
+  claims: Record<string, unknown>,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   return inRole(database, 'authenticated', claims, work);
 }
 
-async function inRole<T>(database: Database, role: string, claims: Record<string, unknown>, work: (tx: Transaction) => Promise<T>): Promise<T> {
+async function inRole<T>(
+  database: Database,
+  role: string,
+  claims: Record<string, unknown>,
+  work: (tx: Transaction) => Promise<T>,
+): Promise<T> {
   try {
     return (await database.sql.begin(async (tx) => {
       await tx`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;

@@ -54,7 +54,9 @@ export async function recordUploadId(tx: Transaction, datasetId: string, uploadI
     where id = ${datasetId} and status = 'building' and upload_id is null
     returning upload_id`;
   if (recorded) return recorded.upload_id;
-  const [existing] = await tx<{ upload_id: string | null }[]>`select upload_id from public.datasets where id = ${datasetId}`;
+  const [existing] = await tx<
+    { upload_id: string | null }[]
+  >`select upload_id from public.datasets where id = ${datasetId}`;
   return existing?.upload_id ?? null;
 }
 
@@ -65,7 +67,13 @@ export async function forgetUpload(tx: Transaction, datasetId: string): Promise<
 }
 
 /** One statement, so recording a part costs the build one round trip as before. */
-export async function recordFinishedPart(tx: Transaction, datasetId: string, partNumber: number, etag: string, size: number): Promise<void> {
+export async function recordFinishedPart(
+  tx: Transaction,
+  datasetId: string,
+  partNumber: number,
+  etag: string,
+  size: number,
+): Promise<void> {
   await tx`
     with recorded as (
       insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${datasetId}, ${partNumber}, ${etag}, ${size})
@@ -82,7 +90,11 @@ export async function recordFailedAttempt(tx: Transaction, datasetId: string): P
   return row?.failed_attempts ?? 0;
 }
 
-export async function markDatasetReady(tx: Transaction, datasetId: string, result: { bytes: number; entries: number; etag: string }): Promise<void> {
+export async function markDatasetReady(
+  tx: Transaction,
+  datasetId: string,
+  result: { bytes: number; entries: number; etag: string },
+): Promise<void> {
   await tx`
     update public.datasets
     set status = 'ready', bytes = ${result.bytes}, entries = ${result.entries}, etag = ${result.etag}, finished_at = now(), failure_reason = null

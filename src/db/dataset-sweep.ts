@@ -39,7 +39,11 @@ export interface AbandonedBuild {
  * drops its recorded parts; returns it, or null when there is none. Its upload is the caller's
  * to abort, after the commit.
  */
-export async function failOneStalled(tx: Transaction, bound: StallBound, reason: string): Promise<AbandonedBuild | null> {
+export async function failOneStalled(
+  tx: Transaction,
+  bound: StallBound,
+  reason: string,
+): Promise<AbandonedBuild | null> {
   const [row] = await tx<{ id: string; object_key: string; upload_id: string | null }[]>`
     update public.datasets set status = 'failed', failure_reason = ${reason}, finished_at = now()
     where id = (

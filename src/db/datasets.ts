@@ -51,7 +51,10 @@ function toDataset(row: DatasetRow): Dataset {
 }
 
 /** Visible datasets, newest first, RLS deciding which; `before` is a keyset position. */
-export async function listDatasets(tx: Transaction, query: { limit: number; before?: { createdAt: string; id: string }; id?: string }): Promise<Dataset[]> {
+export async function listDatasets(
+  tx: Transaction,
+  query: { limit: number; before?: { createdAt: string; id: string }; id?: string },
+): Promise<Dataset[]> {
   const rows = await tx<DatasetRow[]>`
     select d.id, d.name, d.description, d.status, d.created_at, d.bytes, d.entries, d.etag, d.finished_at,
       -- The detail is for admins; company users get a generic reason (and cannot select the column).
@@ -83,9 +86,11 @@ export async function createDataset(
 ): Promise<string | null> {
   const rows = await tx<{ id: string | null }[]>`
     select gateway.create_dataset(${input.name}, ${input.description},
-      ${input.submissionIds
-        ? tx`array(select value::uuid from jsonb_array_elements_text(${tx.json(input.submissionIds)}) with ordinality as ids(value, position) order by position)`
-        : tx`null::uuid[]`},
+      ${
+        input.submissionIds
+          ? tx`array(select value::uuid from jsonb_array_elements_text(${tx.json(input.submissionIds)}) with ordinality as ids(value, position) order by position)`
+          : tx`null::uuid[]`
+      },
       ${input.taskId ?? null}::uuid) as id`;
   return rows[0]?.id ?? null;
 }
@@ -100,7 +105,8 @@ export async function grantDataset(tx: Transaction, datasetId: string, companyId
 
 /** Revokes through RLS (admins only). False when there was no such grant. */
 export async function revokeDatasetGrant(tx: Transaction, datasetId: string, companyId: string): Promise<boolean> {
-  const rows = await tx`delete from public.dataset_grants where dataset_id = ${datasetId} and company_id = ${companyId} returning company_id`;
+  const rows =
+    await tx`delete from public.dataset_grants where dataset_id = ${datasetId} and company_id = ${companyId} returning company_id`;
   return rows.length > 0;
 }
 
@@ -116,10 +122,19 @@ export interface DatasetDownload {
  * Writes the `dataset.download` access-log row and returns what the URL needs, in one call
  * (gateway.record_dataset_download). Null when the caller may not see the dataset.
  */
-export async function recordDatasetDownload(tx: Transaction, datasetId: string, client: { ip: string | null; userAgent: string | null }): Promise<DatasetDownload | null> {
+export async function recordDatasetDownload(
+  tx: Transaction,
+  datasetId: string,
+  client: { ip: string | null; userAgent: string | null },
+): Promise<DatasetDownload | null> {
   const rows = await tx<{ name: string; status: DatasetStatus; object_key: string; bytes: string | null }[]>`
     select * from gateway.record_dataset_download(${datasetId}, ${client.ip}, ${client.userAgent})`;
   const row = rows[0];
   if (!row) return null;
-  return { name: row.name, status: row.status, objectKey: row.object_key, bytes: row.bytes === null ? null : Number(row.bytes) };
+  return {
+    name: row.name,
+    status: row.status,
+    objectKey: row.object_key,
+    bytes: row.bytes === null ? null : Number(row.bytes),
+  };
 }

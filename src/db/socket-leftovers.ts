@@ -9,7 +9,8 @@
  * see every other unhandled rejection.
  */
 export function isPostgresSocketLeftover(reason: unknown): boolean {
-  if (!(reason instanceof Error) && !(typeof reason === 'object' && reason !== null && 'message' in reason)) return false;
+  if (!(reason instanceof Error) && !(typeof reason === 'object' && reason !== null && 'message' in reason))
+    return false;
   const { message, stack = '' } = reason as { message: unknown; stack?: string };
   if (message === 'Stream was cancelled.') return /postgres[\\/]cf[\\/]polyfills/.test(stack);
   return message === 'proxy request failed, cannot connect to the specified address' && !/\n\s+at /.test(stack);

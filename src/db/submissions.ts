@@ -70,7 +70,8 @@ function toSubmission(row: SubmissionRow): Submission {
     reviewedBy: row.reviewed_by,
     reviewedAt: nullableTime(row.reviewed_at),
     reviewNote: row.review_note,
-    multipart: row.multipart_upload_id === null ? null : { uploadId: row.multipart_upload_id, partSize: Number(row.part_size) },
+    multipart:
+      row.multipart_upload_id === null ? null : { uploadId: row.multipart_upload_id, partSize: Number(row.part_size) },
   };
 }
 
@@ -151,7 +152,11 @@ export async function recordReview(
 }
 
 /** Records the S3 multipart upload of the caller's pending submission. */
-export async function attachMultipartUpload(tx: Transaction, id: string, upload: { uploadId: string; partSize: number }): Promise<Submission | null> {
+export async function attachMultipartUpload(
+  tx: Transaction,
+  id: string,
+  upload: { uploadId: string; partSize: number },
+): Promise<Submission | null> {
   const rows = await tx<SubmissionRow[]>`
     select * from gateway.attach_multipart_upload(${id}, ${upload.uploadId}, ${upload.partSize})`;
   return rows[0] ? toSubmission(rows[0]) : null;

@@ -21,7 +21,8 @@ interface TaskRow {
 }
 
 // Arrays come back as JSON: with fetch_types off (Hyperdrive), postgres.js cannot parse text[].
-const taskColumns = 'id, title, description, status, to_json(allowed_content_types) as allowed_content_types, max_bytes, created_at';
+const taskColumns =
+  'id, title, description, status, to_json(allowed_content_types) as allowed_content_types, max_bytes, created_at';
 
 function toTask(row: TaskRow): Task {
   return {
@@ -61,7 +62,9 @@ export async function findTaskForUpload(tx: Transaction, taskId: string): Promis
 
 /** Every task the caller may see under RLS (all of them for staff), newest first. */
 export async function listAllTasks(tx: Transaction): Promise<Task[]> {
-  const rows = await tx<TaskRow[]>`select ${tx.unsafe(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
+  const rows = await tx<
+    TaskRow[]
+  >`select ${tx.unsafe(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
   return rows.map(toTask);
 }
 
@@ -73,6 +76,8 @@ export async function findTask(tx: Transaction, taskId: string): Promise<Task | 
 
 /** Users assigned to the task, as the caller sees them under RLS. */
 export async function listAssignees(tx: Transaction, taskId: string): Promise<string[]> {
-  const rows = await tx<{ user_id: string }[]>`select user_id from public.task_assignments where task_id = ${taskId} order by user_id`;
+  const rows = await tx<
+    { user_id: string }[]
+  >`select user_id from public.task_assignments where task_id = ${taskId} order by user_id`;
   return rows.map((row) => row.user_id);
 }

@@ -63,14 +63,27 @@ export async function findUser(tx: Transaction, id: string): Promise<User | null
   return row ? toUser(row) : null;
 }
 
-export type SetRoleOutcome = 'forbidden' | 'not_found' | 'deleted' | 'company_mismatch' | 'no_such_company' | 'last_admin' | 'unchanged' | 'updated';
+export type SetRoleOutcome =
+  | 'forbidden'
+  | 'not_found'
+  | 'deleted'
+  | 'company_mismatch'
+  | 'no_such_company'
+  | 'last_admin'
+  | 'unchanged'
+  | 'updated';
 
 export interface AdminClient {
   ip: string | null;
   userAgent: string | null;
 }
 
-export async function setUserRole(tx: Transaction, id: string, change: { role: AppRole; companyId: string | null }, client: AdminClient): Promise<SetRoleOutcome> {
+export async function setUserRole(
+  tx: Transaction,
+  id: string,
+  change: { role: AppRole; companyId: string | null },
+  client: AdminClient,
+): Promise<SetRoleOutcome> {
   const [row] = await tx<{ outcome: SetRoleOutcome }[]>`
     select gateway.admin_set_role(${id}, ${change.role}::public.app_role, ${change.companyId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;
   return row!.outcome;

@@ -39,7 +39,10 @@ const recent = new WeakMap<Config, { at: number; readiness: Readiness }>();
 
 type Outcome = { outcome: 'ok' } | { outcome: 'failed' | 'timeout'; detail: string };
 
-async function bounded(work: (signal: AbortSignal) => Promise<unknown>, describe: (error: unknown) => string): Promise<Outcome> {
+async function bounded(
+  work: (signal: AbortSignal) => Promise<unknown>,
+  describe: (error: unknown) => string,
+): Promise<Outcome> {
   const controller = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timedOut = new Promise<Outcome>((resolve) => {
@@ -66,7 +69,8 @@ function describeDatabaseError(error: unknown): string {
 }
 
 function describeObjectStoreError(error: unknown): string {
-  if (error instanceof ObjectStoreError) return `${error.kind}${error.status ? ` ${error.status}` : ''}${error.code ? ` ${error.code}` : ''}`;
+  if (error instanceof ObjectStoreError)
+    return `${error.kind}${error.status ? ` ${error.status}` : ''}${error.code ? ` ${error.code}` : ''}`;
   return (error as Error)?.name ?? 'unknown';
 }
 
@@ -74,7 +78,11 @@ function describeObjectStoreError(error: unknown): string {
  * Runs the checks in parallel. `config` is the parsed configuration, or the ConfigError that
  * parsing raised; `defer` keeps the database's closing alive after the answer (ctx.waitUntil).
  */
-export async function checkReadiness(config: Config | Error, defer: (promise: Promise<unknown>) => void, now = Date.now()): Promise<Readiness> {
+export async function checkReadiness(
+  config: Config | Error,
+  defer: (promise: Promise<unknown>) => void,
+  now = Date.now(),
+): Promise<Readiness> {
   if (config instanceof Error) {
     return {
       ready: false,

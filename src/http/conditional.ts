@@ -45,7 +45,8 @@ export function decideResponse(method: string, headers: Headers, representation:
   if (method !== 'GET' || range === null) return { kind: 'full' };
   const ifRange = headers.get('if-range');
   if (ifRange !== null) {
-    const strongMatch = representation.etag !== null && !ifRange.startsWith('W/') && ifRange.trim() === representation.etag;
+    const strongMatch =
+      representation.etag !== null && !ifRange.startsWith('W/') && ifRange.trim() === representation.etag;
     const dateMatch = representation.lastModified !== null && ifRange.trim() === representation.lastModified;
     if (!strongMatch && !dateMatch) return { kind: 'full' };
   }

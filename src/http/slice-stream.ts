@@ -2,7 +2,11 @@
  * Passes on only bytes [start, end] (inclusive) of a stream and cancels the source once `end` is
  * reached. For small objects served from the cache; large bodies are ranged at the source instead.
  */
-export function sliceStream(source: ReadableStream<Uint8Array>, start: number, end: number): ReadableStream<Uint8Array> {
+export function sliceStream(
+  source: ReadableStream<Uint8Array>,
+  start: number,
+  end: number,
+): ReadableStream<Uint8Array> {
   let position = 0;
   const reader = source.getReader();
   return new ReadableStream<Uint8Array>({

@@ -28,7 +28,10 @@ export function errorResponses(...statuses: number[]) {
  * 400 here rather than a database error.
  */
 export function freeTextSchema(maxLength: number) {
-  return z.string().max(maxLength).regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
+  return z
+    .string()
+    .max(maxLength)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
 }
 
 /**

@@ -5,7 +5,12 @@ import { ObjectStoreError, send, throwErrorInBody } from './objects';
 // CreateMultipartUpload, ListParts, CompleteMultipartUpload); the few fields needed are read by
 // element name. Values never contain markup, only entity-escaped text.
 function unescapeXml(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 function escapeXml(text: string): string {
@@ -23,8 +28,16 @@ function uploadUrl(store: ObjectStore, bucket: string, key: string, query: Recor
   return url;
 }
 
-export async function createMultipartUpload(store: ObjectStore, bucket: string, key: string, contentType: string): Promise<string> {
-  const response = await send(store, uploadUrl(store, bucket, key, { uploads: '' }), { method: 'POST', headers: { 'content-type': contentType } });
+export async function createMultipartUpload(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  contentType: string,
+): Promise<string> {
+  const response = await send(store, uploadUrl(store, bucket, key, { uploads: '' }), {
+    method: 'POST',
+    headers: { 'content-type': contentType },
+  });
   const uploadId = element(await response.text(), 'UploadId');
   if (!uploadId) throw new ObjectStoreError('unavailable', 'CreateMultipartUpload answered without an UploadId');
   return uploadId;
@@ -49,11 +62,16 @@ export async function uploadPart(
   body: ReadableStream<Uint8Array>,
   length: number,
 ): Promise<string> {
-  const response = await send(store, uploadUrl(store, bucket, key, { partNumber: String(partNumber), uploadId }), {
-    method: 'PUT',
-    headers: { 'content-length': String(length), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
-    body,
-  }, { bounded: false });
+  const response = await send(
+    store,
+    uploadUrl(store, bucket, key, { partNumber: String(partNumber), uploadId }),
+    {
+      method: 'PUT',
+      headers: { 'content-length': String(length), 'x-amz-content-sha256': 'UNSIGNED-PAYLOAD' },
+      body,
+    },
+    { bounded: false },
+  );
   await response.body?.cancel();
   const etag = response.headers.get('etag');
   if (!etag) throw new ObjectStoreError('unavailable', 'UploadPart answered without an ETag');
@@ -87,7 +105,12 @@ export async function uploadPartCopy(
 }
 
 /** Every part S3 holds for the upload, following NextPartNumberMarker across pages. */
-export async function listParts(store: ObjectStore, bucket: string, key: string, uploadId: string): Promise<UploadedPart[]> {
+export async function listParts(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<UploadedPart[]> {
   const parts: UploadedPart[] = [];
   let marker = '0';
   for (let page = 0; page < 20; page++) {
@@ -95,7 +118,11 @@ export async function listParts(store: ObjectStore, bucket: string, key: string,
     if (marker !== '0') query['part-number-marker'] = marker;
     const xml = await (await send(store, uploadUrl(store, bucket, key, query), { method: 'GET' })).text();
     for (const [, part] of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
-      parts.push({ partNumber: Number(element(part!, 'PartNumber')), etag: element(part!, 'ETag') ?? '', size: Number(element(part!, 'Size')) });
+      parts.push({
+        partNumber: Number(element(part!, 'PartNumber')),
+        etag: element(part!, 'ETag') ?? '',
+        size: Number(element(part!, 'Size')),
+      });
     }
     if (element(xml, 'IsTruncated') !== 'true') return parts;
     marker = element(xml, 'NextPartNumberMarker') ?? String(parts.at(-1)?.partNumber ?? 0);
@@ -129,7 +156,12 @@ export async function completeMultipartUpload(
 }
 
 /** Aborts the upload; one S3 no longer knows (404: NoSuchUpload, or NoSuchKey on Ceph) counts as aborted. */
-export async function abortMultipartUpload(store: ObjectStore, bucket: string, key: string, uploadId: string): Promise<void> {
+export async function abortMultipartUpload(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  uploadId: string,
+): Promise<void> {
   try {
     await send(store, uploadUrl(store, bucket, key, { uploadId }), { method: 'DELETE' });
   } catch (error) {

@@ -53,18 +53,28 @@ export interface SendOptions {
  * `timeout`; one that fails or cuts the connection is `unavailable`. Once headers arrive the
  * timer stops, so a body may stream for as long as it needs.
  */
-export async function send(store: ObjectStore, url: URL, init: RequestInit, options: SendOptions = {}): Promise<Response> {
+export async function send(
+  store: ObjectStore,
+  url: URL,
+  init: RequestInit,
+  options: SendOptions = {},
+): Promise<Response> {
   const timeout = new AbortController();
-  const timer = options.bounded === false
-    ? undefined
-    : setTimeout(() => timeout.abort(new DOMException('object store timeout', 'TimeoutError')), store.settings.timeoutMs ?? defaultTimeoutMs);
+  const timer =
+    options.bounded === false
+      ? undefined
+      : setTimeout(
+          () => timeout.abort(new DOMException('object store timeout', 'TimeoutError')),
+          store.settings.timeoutMs ?? defaultTimeoutMs,
+        );
   const signal = init.signal ? AbortSignal.any([init.signal, timeout.signal]) : timeout.signal;
   let response: Response;
   try {
     response = await store.client.fetch(url.toString(), { ...init, signal });
   } catch (error) {
     const name = (error as Error).name;
-    if (name === 'TimeoutError' || name === 'AbortError') throw new ObjectStoreError('timeout', 'object store did not answer in time');
+    if (name === 'TimeoutError' || name === 'AbortError')
+      throw new ObjectStoreError('timeout', 'object store did not answer in time');
     throw new ObjectStoreError('unavailable', `object store unreachable: ${(error as Error).message}`);
   } finally {
     clearTimeout(timer);
@@ -72,9 +82,16 @@ export async function send(store: ObjectStore, url: URL, init: RequestInit, opti
   if (response.ok) return response;
   // The body is S3's XML error; only its code is kept, so the XML can never reach a client.
   const code = init.method === 'HEAD' ? undefined : s3ErrorCode(await response.text().catch(() => ''));
-  if (response.status === 404) throw new ObjectStoreError('not_found', `object store answered 404 ${code ?? ''}`.trim(), 404, code);
-  if (response.status >= 500) throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status, code);
-  throw new ObjectStoreError('rejected', `object store answered ${response.status} ${code ?? ''}`.trim(), response.status, code);
+  if (response.status === 404)
+    throw new ObjectStoreError('not_found', `object store answered 404 ${code ?? ''}`.trim(), 404, code);
+  if (response.status >= 500)
+    throw new ObjectStoreError('unavailable', `object store answered ${response.status}`, response.status, code);
+  throw new ObjectStoreError(
+    'rejected',
+    `object store answered ${response.status} ${code ?? ''}`.trim(),
+    response.status,
+    code,
+  );
 }
 
 /**
@@ -104,7 +121,12 @@ export interface StoredObject {
 }
 
 /** GetObject with its metadata; `signal` bounds the wait for headers (e.g. AbortSignal.timeout). */
-export async function fetchObject(store: ObjectStore, bucket: string, key: string, signal?: AbortSignal): Promise<StoredObject> {
+export async function fetchObject(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  signal?: AbortSignal,
+): Promise<StoredObject> {
   const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'GET', signal });
   if (!response.body) throw new ObjectStoreError('unavailable', 'object store sent no body');
   return {
@@ -139,7 +161,10 @@ export async function fetchObjectRange(
   const exact = response.status === 206 ? contentRange?.startsWith(`bytes ${start}-${end}/`) : start === 0;
   if (!response.body || length !== end - start + 1 || !exact) {
     await response.body?.cancel();
-    throw new ObjectStoreError('rejected', `object store answered ${response.status} with ${length} bytes for ${end - start + 1}`);
+    throw new ObjectStoreError(
+      'rejected',
+      `object store answered ${response.status} with ${length} bytes for ${end - start + 1}`,
+    );
   }
   return response.body;
 }
@@ -155,7 +180,13 @@ export async function deleteObject(store: ObjectStore, bucket: string, key: stri
  * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, the tagging
  * directive drops its tags, and the ACL is private whatever the source's was.
  */
-export async function copyObject(store: ObjectStore, bucket: string, sourceKey: string, targetKey: string, contentType: string): Promise<void> {
+export async function copyObject(
+  store: ObjectStore,
+  bucket: string,
+  sourceKey: string,
+  targetKey: string,
+  contentType: string,
+): Promise<void> {
   const response = await send(store, objectUrl(store.settings, bucket, targetKey), {
     method: 'PUT',
     headers: {

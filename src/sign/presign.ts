@@ -82,11 +82,19 @@ export async function presignUpload(
 ): Promise<PresignedRequest> {
   const signed = await presign(settings, 'PUT', {
     ...options,
-    headers: { 'content-length': String(options.contentLength), 'content-type': options.contentType, 'x-amz-acl': 'private' },
+    headers: {
+      'content-length': String(options.contentLength),
+      'content-type': options.contentType,
+      'x-amz-acl': 'private',
+    },
   });
   return {
     ...signed,
-    headers: { 'Content-Type': options.contentType, 'Content-Length': String(options.contentLength), 'x-amz-acl': 'private' },
+    headers: {
+      'Content-Type': options.contentType,
+      'Content-Length': String(options.contentLength),
+      'x-amz-acl': 'private',
+    },
   };
 }
 

@@ -6,7 +6,10 @@ const chunkBytes = 64 * 1024;
  * body (4 KiB), so the per-chunk JavaScript stays small. Each read gets a fresh buffer, since a
  * consumer (a digest, a writable) may still hold the previous chunk.
  */
-export async function forEachChunk(stream: ReadableStream<Uint8Array>, onChunk: (chunk: Uint8Array) => Promise<void> | void): Promise<void> {
+export async function forEachChunk(
+  stream: ReadableStream<Uint8Array>,
+  onChunk: (chunk: Uint8Array) => Promise<void> | void,
+): Promise<void> {
   const reader = stream.getReader({ mode: 'byob' });
   try {
     for (;;) {

@@ -18,7 +18,10 @@ export function resolveCrc32(entry: PlannedEntry, overrides?: Crc32Overrides): n
     throw new ZipPlanError('crc32_unknown', `CRC-32 of member ${JSON.stringify(entry.name)} is not known yet`);
   }
   if (!(Number.isInteger(computed) && computed >= 0 && computed <= maximum32)) {
-    throw new ZipPlanError('invalid_crc32', `computed CRC-32 ${computed} of member ${JSON.stringify(entry.name)} is invalid`);
+    throw new ZipPlanError(
+      'invalid_crc32',
+      `computed CRC-32 ${computed} of member ${JSON.stringify(entry.name)} is invalid`,
+    );
   }
   return computed;
 }

@@ -16,7 +16,10 @@ import type { CentralZip64Fields, PlannedEntry } from './types';
  * already fixed with the length functions below) and writes exactly that many bytes.
  */
 
-type EntryShape = Pick<PlannedEntry, 'nameBytes' | 'zip64InLocalHeader' | 'zip64InCentralHeader' | 'unixModifiedSeconds'>;
+type EntryShape = Pick<
+  PlannedEntry,
+  'nameBytes' | 'zip64InLocalHeader' | 'zip64InCentralHeader' | 'unixModifiedSeconds'
+>;
 
 export function localHeaderLength(entry: EntryShape): number {
   return (

@@ -51,7 +51,8 @@ function normalise(member: ArchiveMember): NormalisedMember {
     };
   }
   const crc32 = checkCrc32(member.name, member.crc32);
-  if (crc32 === null) throw new ZipPlanError('invalid_crc32', `compressed member ${JSON.stringify(member.name)} needs a CRC-32`);
+  if (crc32 === null)
+    throw new ZipPlanError('invalid_crc32', `compressed member ${JSON.stringify(member.name)} needs a CRC-32`);
   return {
     name: member.name,
     nameBytes,
@@ -107,7 +108,8 @@ export function planArchive(members: readonly ArchiveMember[]): ArchivePlan {
       name: normalised.name,
       nameBytes: normalised.nameBytes,
       compressionMethod: normalised.compressionMethod,
-      generalPurposeFlags: generalPurposeFlag.languageEncoding | (usesDataDescriptor ? generalPurposeFlag.dataDescriptor : 0),
+      generalPurposeFlags:
+        generalPurposeFlag.languageEncoding | (usesDataDescriptor ? generalPurposeFlag.dataDescriptor : 0),
       versionNeeded: zip64InLocalHeader || zip64InCentralHeader.localHeaderOffset ? 45 : 20,
       crc32: normalised.crc32,
       uncompressedSize: normalised.uncompressedSize,

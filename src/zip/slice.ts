@@ -80,19 +80,33 @@ export function sliceArchive(
   endInclusive: number,
   crcOverrides?: Crc32Overrides,
 ): ArchiveSegment[] {
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(endInclusive) || start < 0 || endInclusive < start || endInclusive >= plan.totalLength) {
-    throw new ZipPlanError('invalid_range', `range ${start}-${endInclusive} is outside an archive of ${plan.totalLength} bytes`);
+  if (
+    !Number.isSafeInteger(start) ||
+    !Number.isSafeInteger(endInclusive) ||
+    start < 0 ||
+    endInclusive < start ||
+    endInclusive >= plan.totalLength
+  ) {
+    throw new ZipPlanError(
+      'invalid_range',
+      `range ${start}-${endInclusive} is outside an archive of ${plan.totalLength} bytes`,
+    );
   }
   const end = endInclusive + 1;
   const output = new SegmentList();
   const emit = (region: Region): void => {
     if (region.end <= start || region.start >= end || region.end === region.start) return;
     const bytes = region.bytes();
-    output.addBytes(bytes.subarray(Math.max(start, region.start) - region.start, Math.min(end, region.end) - region.start));
+    output.addBytes(
+      bytes.subarray(Math.max(start, region.start) - region.start, Math.min(end, region.end) - region.start),
+    );
   };
 
   const { entries } = plan;
-  const firstEntry = Math.max(0, lastAtOrBefore(entries.length, (position) => entries[position]?.localHeaderOffset ?? 0, start));
+  const firstEntry = Math.max(
+    0,
+    lastAtOrBefore(entries.length, (position) => entries[position]?.localHeaderOffset ?? 0, start),
+  );
   for (let index = firstEntry; index < entries.length; index += 1) {
     const entry = entries[index] as PlannedEntry;
     if (entry.localHeaderOffset >= end) break;

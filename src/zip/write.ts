@@ -64,36 +64,40 @@ export function streamSegments(
   source: MemberSource,
   onFailure: (error: unknown) => void = () => {},
 ): ReadableStream<Uint8Array> {
-  return fixedLengthArchive(length, async (writable, signal) => {
-    const memberSegments = segments.flatMap((segment, position) => (segment.kind === 'member' ? [position] : []));
-    const opened = new Map<number, Promise<ReadableStream<Uint8Array>>>();
-    let nextToOpen = 0;
-    const openAhead = () => {
-      while (nextToOpen < memberSegments.length && opened.size < lookahead + 1) {
-        const position = memberSegments[nextToOpen++]!;
-        const segment = segments[position] as Extract<ArchiveSegment, { kind: 'member' }>;
-        const body = source.open(segment.index, segment.start, segment.end, signal);
-        // Failures surface when the member's turn comes; until then they must not go unhandled.
-        body.catch(() => {});
-        opened.set(position, body);
-      }
-    };
-    try {
-      openAhead();
-      for (const [position, segment] of segments.entries()) {
-        if (segment.kind === 'bytes') {
-          await writeBytes(writable, segment.bytes);
-          continue;
+  return fixedLengthArchive(
+    length,
+    async (writable, signal) => {
+      const memberSegments = segments.flatMap((segment, position) => (segment.kind === 'member' ? [position] : []));
+      const opened = new Map<number, Promise<ReadableStream<Uint8Array>>>();
+      let nextToOpen = 0;
+      const openAhead = () => {
+        while (nextToOpen < memberSegments.length && opened.size < lookahead + 1) {
+          const position = memberSegments[nextToOpen++]!;
+          const segment = segments[position] as Extract<ArchiveSegment, { kind: 'member' }>;
+          const body = source.open(segment.index, segment.start, segment.end, signal);
+          // Failures surface when the member's turn comes; until then they must not go unhandled.
+          body.catch(() => {});
+          opened.set(position, body);
         }
-        const body = await opened.get(position)!;
-        opened.delete(position);
+      };
+      try {
         openAhead();
-        await body.pipeTo(writable, { preventClose: true });
+        for (const [position, segment] of segments.entries()) {
+          if (segment.kind === 'bytes') {
+            await writeBytes(writable, segment.bytes);
+            continue;
+          }
+          const body = await opened.get(position)!;
+          opened.delete(position);
+          openAhead();
+          await body.pipeTo(writable, { preventClose: true });
+        }
+      } finally {
+        for (const pending of opened.values()) pending.then((body) => body.cancel()).catch(() => {});
       }
-    } finally {
-      for (const pending of opened.values()) pending.then((body) => body.cancel()).catch(() => {});
-    }
-  }, onFailure);
+    },
+    onFailure,
+  );
 }
 
 /**
@@ -107,32 +111,40 @@ export function streamWithComputedCrcs(
   updateCrc32: Crc32Update,
   onFailure: (error: unknown) => void = () => {},
 ): ReadableStream<Uint8Array> {
-  return fixedLengthArchive(plan.totalLength, async (writable, signal) => {
-    const computed = new Map<number, number>();
-    for (const entry of plan.entries) {
-      await writeBytes(writable, encodeLocalHeader(entry));
-      if (entry.body.kind === 'inline') {
-        await writeBytes(writable, entry.body.bytes);
-      } else if (entry.dataLength > 0) {
-        const body = await source.open(entry.index, 0, entry.dataLength - 1, signal);
-        if (entry.crc32 !== null) {
-          await body.pipeTo(writable, { preventClose: true });
-        } else {
-          computed.set(entry.index, await copyComputingCrc(body, writable, updateCrc32));
+  return fixedLengthArchive(
+    plan.totalLength,
+    async (writable, signal) => {
+      const computed = new Map<number, number>();
+      for (const entry of plan.entries) {
+        await writeBytes(writable, encodeLocalHeader(entry));
+        if (entry.body.kind === 'inline') {
+          await writeBytes(writable, entry.body.bytes);
+        } else if (entry.dataLength > 0) {
+          const body = await source.open(entry.index, 0, entry.dataLength - 1, signal);
+          if (entry.crc32 !== null) {
+            await body.pipeTo(writable, { preventClose: true });
+          } else {
+            computed.set(entry.index, await copyComputingCrc(body, writable, updateCrc32));
+          }
+        } else if (entry.crc32 === null) {
+          computed.set(entry.index, 0);
         }
-      } else if (entry.crc32 === null) {
-        computed.set(entry.index, 0);
+        if (entry.dataDescriptorLength > 0) {
+          await writeBytes(writable, encodeDataDescriptor(entry, entry.crc32 ?? computed.get(entry.index)!));
+        }
       }
-      if (entry.dataDescriptorLength > 0) {
-        await writeBytes(writable, encodeDataDescriptor(entry, entry.crc32 ?? computed.get(entry.index)!));
-      }
-    }
-    await writeBytes(writable, encodeCentralDirectory(plan, computed));
-    await writeBytes(writable, plan.endRecords);
-  }, onFailure);
+      await writeBytes(writable, encodeCentralDirectory(plan, computed));
+      await writeBytes(writable, plan.endRecords);
+    },
+    onFailure,
+  );
 }
 
-async function copyComputingCrc(body: ReadableStream<Uint8Array>, writable: WritableStream<Uint8Array>, updateCrc32: Crc32Update): Promise<number> {
+async function copyComputingCrc(
+  body: ReadableStream<Uint8Array>,
+  writable: WritableStream<Uint8Array>,
+  updateCrc32: Crc32Update,
+): Promise<number> {
   const writer = writable.getWriter();
   let crc = 0;
   try {

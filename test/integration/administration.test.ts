@@ -27,7 +27,15 @@ const uniqueName = (prefix: string) => `${prefix} ${crypto.randomUUID().slice(0,
 async function logOf(filter: string) {
   const result = await call('GET', `/v1/access-log?${filter}`, { token: admin });
   expect(result.status).toBe(200);
-  return result.json.entries as { action: string; userId: string; subjectUserId: string | null; taskId: string | null; details: unknown; ip: string; userAgent: string }[];
+  return result.json.entries as {
+    action: string;
+    userId: string;
+    subjectUserId: string | null;
+    taskId: string | null;
+    details: unknown;
+    ip: string;
+    userAgent: string;
+  }[];
 }
 
 async function newTask(body: Record<string, unknown> = {}) {
@@ -37,7 +45,14 @@ async function newTask(body: Record<string, unknown> = {}) {
     json: { title: uniqueName('Task'), allowedContentTypes: ['audio/*'], maxBytes: 1000, ...body },
   });
   expect(result.status, result.text).toBe(201);
-  return result.json.task as { id: string; title: string; status: string; allowedContentTypes: string[]; maxBytes: number; description: string | null };
+  return result.json.task as {
+    id: string;
+    title: string;
+    status: string;
+    allowedContentTypes: string[];
+    maxBytes: number;
+    description: string | null;
+  };
 }
 
 describe('users and roles', () => {
@@ -46,7 +61,15 @@ describe('users and roles', () => {
     const found = await call('GET', `/v1/users?email=${encodeURIComponent(email.toUpperCase())}`, { token: admin });
     expect(found.status).toBe(200);
     expect(found.json.users).toEqual([
-      { id: userId, email, role: 'contributor', companyId: null, displayName: 'Ada Lovelace', createdAt: expect.any(String), deletedAt: null },
+      {
+        id: userId,
+        email,
+        role: 'contributor',
+        companyId: null,
+        displayName: 'Ada Lovelace',
+        createdAt: expect.any(String),
+        deletedAt: null,
+      },
     ]);
     expect(found.json.nextCursor).toBeNull();
   });
@@ -55,24 +78,38 @@ describe('users and roles', () => {
     for (let i = 0; i < 3; i++) await signUp();
     const first = await call('GET', '/v1/users?role=contributor&limit=2', { token: admin });
     expect(first.json.users).toHaveLength(2);
-    const second = await call('GET', `/v1/users?role=contributor&limit=2&cursor=${first.json.nextCursor}`, { token: admin });
+    const second = await call('GET', `/v1/users?role=contributor&limit=2&cursor=${first.json.nextCursor}`, {
+      token: admin,
+    });
     expect(second.json.users).toHaveLength(2);
-    const [a, b, c, d] = [...first.json.users, ...second.json.users].map((user: { createdAt: string; id: string }) => `${user.createdAt}/${user.id}`);
+    const [a, b, c, d] = [...first.json.users, ...second.json.users].map(
+      (user: { createdAt: string; id: string }) => `${user.createdAt}/${user.id}`,
+    );
     expect([a, b, c, d]).toEqual([a, b, c, d].sort().reverse());
     expect(new Set([a, b, c, d]).size).toBe(4);
   });
 
   it('an admin makes a user a company user, then a validator; both changes are logged with what they were', async () => {
     const { userId, email } = await signUp();
-    const company = (await call('POST', '/v1/companies', { token: admin, headers: agent, json: { name: uniqueName('Acme') } })).json.company;
-    const toCompany = await call('PUT', `/v1/users/${userId}/role`, { token: admin, headers: agent, json: { role: 'company', companyId: company.id } });
+    const company = (
+      await call('POST', '/v1/companies', { token: admin, headers: agent, json: { name: uniqueName('Acme') } })
+    ).json.company;
+    const toCompany = await call('PUT', `/v1/users/${userId}/role`, {
+      token: admin,
+      headers: agent,
+      json: { role: 'company', companyId: company.id },
+    });
     expect(toCompany.status).toBe(200);
     expect(toCompany.json.user).toMatchObject({ id: userId, email, role: 'company', companyId: company.id });
     // The role is read from the database on the user's next request.
     const asCompany = await tokenFor({ userId, email });
     expect((await call('GET', '/v1/datasets', { token: asCompany })).status).toBe(200);
 
-    const toValidator = await call('PUT', `/v1/users/${userId}/role`, { token: admin, headers: agent, json: { role: 'validator' } });
+    const toValidator = await call('PUT', `/v1/users/${userId}/role`, {
+      token: admin,
+      headers: agent,
+      json: { role: 'validator' },
+    });
     expect(toValidator.json.user).toMatchObject({ role: 'validator', companyId: null });
     expect((await call('GET', '/v1/datasets', { token: asCompany })).status).toBe(403);
 
@@ -81,18 +118,34 @@ describe('users and roles', () => {
       { role: { from: 'company', to: 'validator' }, companyId: { from: company.id, to: null } },
       { role: { from: 'contributor', to: 'company' }, companyId: { from: null, to: company.id } },
     ]);
-    expect(entries[0]).toMatchObject({ userId: demoUsers.admin.userId, ip: '198.51.100.7', userAgent: 'administration-test/1' });
+    expect(entries[0]).toMatchObject({
+      userId: demoUsers.admin.userId,
+      ip: '198.51.100.7',
+      userAgent: 'administration-test/1',
+    });
 
     // Setting what is already set changes nothing and logs nothing.
-    expect((await call('PUT', `/v1/users/${userId}/role`, { token: admin, json: { role: 'validator' } })).status).toBe(200);
+    expect((await call('PUT', `/v1/users/${userId}/role`, { token: admin, json: { role: 'validator' } })).status).toBe(
+      200,
+    );
     expect(await logOf(`action=user.role&subjectUserId=${userId}`)).toHaveLength(2);
   });
 
   it('refuses a company role without a company, a company for any other role, and unknown users and companies', async () => {
     const { userId } = await signUp();
     const cases: [unknown, string, number, string][] = [
-      [{ role: 'company' }, userId, 400, 'companyId: companyId is required for the company role and allowed for no other'],
-      [{ role: 'validator', companyId: crypto.randomUUID() }, userId, 400, 'companyId: companyId is required for the company role and allowed for no other'],
+      [
+        { role: 'company' },
+        userId,
+        400,
+        'companyId: companyId is required for the company role and allowed for no other',
+      ],
+      [
+        { role: 'validator', companyId: crypto.randomUUID() },
+        userId,
+        400,
+        'companyId: companyId is required for the company role and allowed for no other',
+      ],
       [{ role: 'company', companyId: crypto.randomUUID() }, userId, 404, 'company not found'],
       [{ role: 'validator' }, crypto.randomUUID(), 404, 'user not found'],
       [{ role: 'superuser' }, userId, 400, expect.stringMatching(/^role: /) as unknown as string],
@@ -112,8 +165,15 @@ describe('users and roles', () => {
     const result = await call('PUT', `/v1/users/${userId}/role`, { token: admin, json: { role: 'admin' } });
     expect(result.status).toBe(409);
     expect(errorOf(result).message).toBe('this account was deleted');
-    const listed = (await call('GET', '/v1/users?limit=100', { token: admin })).json.users.find((user: { id: string }) => user.id === userId);
-    expect(listed).toMatchObject({ email: null, role: 'contributor', displayName: null, deletedAt: expect.any(String) });
+    const listed = (await call('GET', '/v1/users?limit=100', { token: admin })).json.users.find(
+      (user: { id: string }) => user.id === userId,
+    );
+    expect(listed).toMatchObject({
+      email: null,
+      role: 'contributor',
+      displayName: null,
+      deletedAt: expect.any(String),
+    });
   });
 });
 
@@ -128,7 +188,9 @@ describe('companies', () => {
     expect(errorOf(again).message).toBe('a company with this name exists');
     const listed = (await call('GET', '/v1/companies', { token: admin })).json.companies;
     expect(listed).toContainEqual(created.json.company);
-    const entries = (await logOf('action=company.create')).filter((entry) => (entry.details as { name: string }).name === name);
+    const entries = (await logOf('action=company.create')).filter(
+      (entry) => (entry.details as { name: string }).name === name,
+    );
     expect(entries).toHaveLength(1);
     expect(entries[0]!.details).toEqual({ companyId: created.json.company.id, name });
   });
@@ -137,29 +199,54 @@ describe('companies', () => {
 describe('tasks and assignments', () => {
   it('an admin creates a task, assigns a contributor, widens it, closes it, and takes it away; every step shows and is logged', async () => {
     const task = await newTask({ description: 'Say hello' });
-    expect(task).toMatchObject({ status: 'open', allowedContentTypes: ['audio/*'], maxBytes: 1000, description: 'Say hello' });
+    expect(task).toMatchObject({
+      status: 'open',
+      allowedContentTypes: ['audio/*'],
+      maxBytes: 1000,
+      description: 'Say hello',
+    });
     const contributor = await createContributor(sql);
     const token = await tokenFor(contributor);
     const visible = async () => (await call('GET', '/v1/tasks', { token })).json.tasks.map((t: { id: string }) => t.id);
     expect(await visible()).not.toContain(task.id);
     expect((await requestUpload(token, { taskId: task.id, contentType: 'audio/webm', size: 10 })).status).toBe(404);
 
-    const assigned = await call('PUT', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin, headers: agent });
+    const assigned = await call('PUT', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, {
+      token: admin,
+      headers: agent,
+    });
     expect(assigned.status).toBe(201);
     expect(assigned.json).toEqual({ taskId: task.id, userId: contributor.userId });
-    expect((await call('PUT', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin })).status).toBe(200);
-    expect((await call('GET', `/v1/tasks/${task.id}/assignments`, { token: admin })).json).toEqual({ userIds: [contributor.userId] });
+    expect((await call('PUT', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin })).status).toBe(
+      200,
+    );
+    expect((await call('GET', `/v1/tasks/${task.id}/assignments`, { token: admin })).json).toEqual({
+      userIds: [contributor.userId],
+    });
     expect(await visible()).toContain(task.id);
     expect((await requestUpload(token, { taskId: task.id, contentType: 'audio/webm', size: 10 })).status).toBe(201);
     const video = await requestUpload(token, { taskId: task.id, contentType: 'video/mp4', size: 2000 });
     expect(video.status).toBe(400);
 
-    const widened = await call('PATCH', `/v1/tasks/${task.id}`, { token: admin, headers: agent, json: { allowedContentTypes: ['audio/*', 'video/mp4'], maxBytes: 5000 } });
+    const widened = await call('PATCH', `/v1/tasks/${task.id}`, {
+      token: admin,
+      headers: agent,
+      json: { allowedContentTypes: ['audio/*', 'video/mp4'], maxBytes: 5000 },
+    });
     expect(widened.status).toBe(200);
-    expect(widened.json.task).toMatchObject({ allowedContentTypes: ['audio/*', 'video/mp4'], maxBytes: 5000, title: task.title, status: 'open' });
+    expect(widened.json.task).toMatchObject({
+      allowedContentTypes: ['audio/*', 'video/mp4'],
+      maxBytes: 5000,
+      title: task.title,
+      status: 'open',
+    });
     expect((await requestUpload(token, { taskId: task.id, contentType: 'video/mp4', size: 2000 })).status).toBe(201);
 
-    const closed = await call('PATCH', `/v1/tasks/${task.id}`, { token: admin, headers: agent, json: { status: 'closed' } });
+    const closed = await call('PATCH', `/v1/tasks/${task.id}`, {
+      token: admin,
+      headers: agent,
+      json: { status: 'closed' },
+    });
     expect(closed.json.task.status).toBe('closed');
     expect(await visible()).not.toContain(task.id);
     const refused = await requestUpload(token, { taskId: task.id, contentType: 'audio/webm', size: 10 });
@@ -168,7 +255,10 @@ describe('tasks and assignments', () => {
     const all = (await call('GET', '/v1/tasks?scope=all', { token: admin })).json.tasks;
     expect(all.find((t: { id: string }) => t.id === task.id)).toMatchObject({ status: 'closed' });
 
-    expect((await call('DELETE', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin, headers: agent })).status).toBe(204);
+    expect(
+      (await call('DELETE', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin, headers: agent }))
+        .status,
+    ).toBe(204);
     const gone = await call('DELETE', `/v1/tasks/${task.id}/assignments/${contributor.userId}`, { token: admin });
     expect(gone.status).toBe(404);
     expect(errorOf(gone).message).toBe('no such assignment');
@@ -177,11 +267,20 @@ describe('tasks and assignments', () => {
     expect(entries.map((entry) => [entry.action, entry.subjectUserId, entry.details])).toEqual([
       ['task.unassign', contributor.userId, null],
       ['task.update', null, { status: { from: 'open', to: 'closed' } }],
-      ['task.update', null, { allowedContentTypes: { from: ['audio/*'], to: ['audio/*', 'video/mp4'] }, maxBytes: { from: 1000, to: 5000 } }],
+      [
+        'task.update',
+        null,
+        {
+          allowedContentTypes: { from: ['audio/*'], to: ['audio/*', 'video/mp4'] },
+          maxBytes: { from: 1000, to: 5000 },
+        },
+      ],
       ['task.assign', contributor.userId, null],
       ['task.create', null, { title: task.title, allowedContentTypes: ['audio/*'], maxBytes: 1000 }],
     ]);
-    expect(entries.every((entry) => entry.userId === demoUsers.admin.userId && entry.userAgent === 'administration-test/1')).toBe(true);
+    expect(
+      entries.every((entry) => entry.userId === demoUsers.admin.userId && entry.userAgent === 'administration-test/1'),
+    ).toBe(true);
   });
 
   it('refuses bad task definitions with the field and the reason', async () => {
@@ -200,7 +299,10 @@ describe('tasks and assignments', () => {
     ];
     const title = uniqueName('Refused');
     for (const [change, message] of cases) {
-      const result = await call('POST', '/v1/tasks', { token: admin, json: { title, allowedContentTypes: ['audio/*'], maxBytes: 10, ...change } });
+      const result = await call('POST', '/v1/tasks', {
+        token: admin,
+        json: { title, allowedContentTypes: ['audio/*'], maxBytes: 10, ...change },
+      });
       expect(result.status, JSON.stringify(change)).toBe(400);
       expect(errorOf(result).message).toMatch(message);
     }
@@ -209,7 +311,10 @@ describe('tasks and assignments', () => {
     const empty = await call('PATCH', `/v1/tasks/${task.id}`, { token: admin, json: {} });
     expect(empty.status).toBe(400);
     expect(errorOf(empty).message).toBe('body: name at least one field to change');
-    const missing = await call('PATCH', `/v1/tasks/${crypto.randomUUID()}`, { token: admin, json: { status: 'closed' } });
+    const missing = await call('PATCH', `/v1/tasks/${crypto.randomUUID()}`, {
+      token: admin,
+      json: { status: 'closed' },
+    });
     expect(missing.status).toBe(404);
     expect(errorOf(missing).message).toBe('task not found');
   });
@@ -280,6 +385,14 @@ describe('everyone but an admin is refused, and nothing changes', () => {
         gateway.admin_unassign(${task.id}, ${userId}, null, null) as unassign,
         (select count(*)::int from gateway.admin_list_users(null, null, null, null, null, 10)) as listed`;
     });
-    expect(outcomes[0]).toEqual({ role: 'forbidden', company: null, task: null, task_update: 'forbidden', assign: 'forbidden', unassign: 'forbidden', listed: 0 });
+    expect(outcomes[0]).toEqual({
+      role: 'forbidden',
+      company: null,
+      task: null,
+      task_update: 'forbidden',
+      assign: 'forbidden',
+      unassign: 'forbidden',
+      listed: 0,
+    });
   });
 });

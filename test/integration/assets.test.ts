@@ -4,18 +4,31 @@ import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { gateway, randomBytes } from './helpers';
 
-const s3 = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, service: 's3', region: env.S3_REGION });
+const s3 = new AwsClient({
+  accessKeyId: env.S3_ACCESS_KEY_ID,
+  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+  service: 's3',
+  region: env.S3_REGION,
+});
 
 async function putAsset(key: string, bytes: Uint8Array, contentType = 'image/png') {
-  const response = await s3.fetch(`${env.S3_ENDPOINT}/${env.BUCKET_ASSETS}/${key}`, { method: 'PUT', body: bytes, headers: { 'content-type': contentType } });
+  const response = await s3.fetch(`${env.S3_ENDPOINT}/${env.BUCKET_ASSETS}/${key}`, {
+    method: 'PUT',
+    body: bytes,
+    headers: { 'content-type': contentType },
+  });
   expect(response.status).toBe(200);
   await response.text();
 }
 
 /** GETs of this key that reached the S3 server so far. */
 async function s3GetsFor(key: string): Promise<number> {
-  const requests: { method: string; url: string }[] = await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
-  return requests.filter((request) => request.method === 'GET' && request.url.split('?')[0] === `/${env.BUCKET_ASSETS}/${key}`).length;
+  const requests: { method: string; url: string }[] = await (
+    await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)
+  ).json();
+  return requests.filter(
+    (request) => request.method === 'GET' && request.url.split('?')[0] === `/${env.BUCKET_ASSETS}/${key}`,
+  ).length;
 }
 
 function asset(key: string, init: RequestInit = {}) {
@@ -136,7 +149,22 @@ describe('GET /assets/{key}', () => {
 describe('refusals', () => {
   it('unsafe keys are 400 and never reach S3', async () => {
     const before = await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json<unknown[]>();
-    for (const path of ['..%2f..%2fsecret', '%2e%2e%2fsecret', 'a/%2E%2E%5Cb', 'a%2e%2e', 'a//b', 'a%5cb', 'a%2fb', '%00x', 'a%0Ab', 'a%7fb', '', 'a/', 'a/%2E', 'bad%zzescape']) {
+    for (const path of [
+      '..%2f..%2fsecret',
+      '%2e%2e%2fsecret',
+      'a/%2E%2E%5Cb',
+      'a%2e%2e',
+      'a//b',
+      'a%5cb',
+      'a%2fb',
+      '%00x',
+      'a%0Ab',
+      'a%7fb',
+      '',
+      'a/',
+      'a/%2E',
+      'bad%zzescape',
+    ]) {
       const response = await asset(path);
       expect(response.status, path).toBe(400);
       expect((await response.json<{ error: { code: string } }>()).error.code).toBe('invalid_request');
@@ -162,7 +190,10 @@ describe('refusals', () => {
       expect(response.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
       expect((await response.json<{ error: { code: string } }>()).error.code).toBe('method_not_allowed');
     }
-    const options = await asset('icons/x.png', { method: 'OPTIONS', headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'GET' } });
+    const options = await asset('icons/x.png', {
+      method: 'OPTIONS',
+      headers: { origin: 'https://anywhere.example', 'access-control-request-method': 'GET' },
+    });
     expect(options.status).toBe(204);
     expect(options.headers.get('access-control-allow-origin')).toBe('*');
   });
@@ -172,7 +203,10 @@ describe('refusals', () => {
     const first = await asset(key);
     expect(first.status).toBe(404);
     expect(first.headers.get('x-cache')).toBe('MISS');
-    expect((await first.json<{ error: { code: string; requestId: string } }>()).error).toMatchObject({ code: 'not_found', requestId: first.headers.get('x-request-id') });
+    expect((await first.json<{ error: { code: string; requestId: string } }>()).error).toMatchObject({
+      code: 'not_found',
+      requestId: first.headers.get('x-request-id'),
+    });
     let cached: Response | undefined;
     for (let attempt = 0; attempt < 50 && cached?.headers.get('x-cache') !== 'HIT'; attempt++) {
       cached = await asset(key);
@@ -216,10 +250,16 @@ describe('origin faults', () => {
 
   it('S3 not answering in time → 504, and nothing is cached', async () => {
     const key = uniqueKey('slow.png');
-    const slow = await callWith({ S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' }, key);
+    const slow = await callWith(
+      { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
+      key,
+    );
     expect(slow.status).toBe(504);
     expect((await slow.json<{ error: { code: string } }>()).error.code).toBe('gateway_timeout');
-    const again = await callWith({ S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' }, key);
+    const again = await callWith(
+      { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
+      key,
+    );
     expect(again.status).toBe(504);
     await again.text();
   });

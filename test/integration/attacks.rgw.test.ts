@@ -1,14 +1,28 @@
 import { env } from 'cloudflare:test';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createContributor, demoTaskId, putToPresignedUrl, randomBytes, requestUpload, serviceDatabase, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  demoTaskId,
+  putToPresignedUrl,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+} from './helpers';
 
 // Attack 2 of issue 10 against Ceph RGW, which (unlike s3rver) enforces ACLs on anonymous reads,
 // and which production (Hetzner) runs: a contributor adds headers the gateway did not sign to the
 // presigned PUT, to make the upload public or change how it is served later.
 
 const sql = serviceDatabase();
-const s3 = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, service: 's3', region: env.S3_REGION });
+const s3 = new AwsClient({
+  accessKeyId: env.S3_ACCESS_KEY_ID,
+  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+  service: 's3',
+  region: env.S3_REGION,
+});
 let contributor: string;
 
 beforeAll(async () => {
@@ -22,7 +36,11 @@ describe('2. a private upload made public', () => {
   it('a canned ACL other than the signed one breaks the signature, and grant headers are refused beside it', async () => {
     const bytes = randomBytes(100);
     const created = await requestUpload(contributor, { contentType: 'audio/webm', size: bytes.byteLength });
-    const publicRead = await putToPresignedUrl(created.json.url, { ...created.json.headers, 'x-amz-acl': 'public-read' }, bytes);
+    const publicRead = await putToPresignedUrl(
+      created.json.url,
+      { ...created.json.headers, 'x-amz-acl': 'public-read' },
+      bytes,
+    );
     expect(publicRead.status).toBe(403);
     expect(publicRead.text).toContain('SignatureDoesNotMatch');
     const granted = await putToPresignedUrl(
@@ -32,7 +50,9 @@ describe('2. a private upload made public', () => {
     );
     expect(granted.status).toBe(400);
     // Nothing was stored by either attempt.
-    expect((await s3.fetch(objectUrl(`incoming/${demoTaskId}/${created.json.submissionId}`), { method: 'HEAD' })).status).toBe(404);
+    expect(
+      (await s3.fetch(objectUrl(`incoming/${demoTaskId}/${created.json.submissionId}`), { method: 'HEAD' })).status,
+    ).toBe(404);
   });
 
   it('metadata and content headers reach only the staging object; the verified object carries what the gateway chose and stays private', async () => {
@@ -46,7 +66,9 @@ describe('2. a private upload made public', () => {
       'content-disposition': 'inline; filename="x.html"',
       'content-encoding': 'gzip',
     };
-    expect((await putToPresignedUrl(created.json.url, { ...created.json.headers, ...smuggled }, bytes)).status).toBe(200);
+    expect((await putToPresignedUrl(created.json.url, { ...created.json.headers, ...smuggled }, bytes)).status).toBe(
+      200,
+    );
     const completed = await call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token: contributor });
     expect(completed.status).toBe(200);
 
@@ -57,14 +79,30 @@ describe('2. a private upload made public', () => {
     // Private: no anonymous read of the verified object, nor of the staging key (deleted once copied).
     expect((await fetch(objectUrl(finalKey))).status).toBe(403);
     expect((await fetch(objectUrl(stagingKey))).status).not.toBe(200);
-    const view = await call('POST', `/v1/submissions/${created.json.submissionId}/view-url`, { token: await tokenFor('validator') });
+    const view = await call('POST', `/v1/submissions/${created.json.submissionId}/view-url`, {
+      token: await tokenFor('validator'),
+    });
     const viewed = await fetch(view.json.url);
     expect(viewed.headers.get('content-encoding')).toBeNull();
     expect(new Uint8Array(await viewed.arrayBuffer())).toEqual(bytes);
 
     // A later PUT through the same URL recreates only the staging object, and privately.
-    expect((await putToPresignedUrl(created.json.url, { ...created.json.headers, ...smuggled }, randomBytes(100))).status).toBe(200);
+    expect(
+      (await putToPresignedUrl(created.json.url, { ...created.json.headers, ...smuggled }, randomBytes(100))).status,
+    ).toBe(200);
     expect((await fetch(objectUrl(stagingKey))).status).toBe(403);
-    expect(new Uint8Array(await (await fetch((await call('POST', `/v1/submissions/${created.json.submissionId}/view-url`, { token: await tokenFor('validator') })).json.url)).arrayBuffer())).toEqual(bytes);
+    expect(
+      new Uint8Array(
+        await (
+          await fetch(
+            (
+              await call('POST', `/v1/submissions/${created.json.submissionId}/view-url`, {
+                token: await tokenFor('validator'),
+              })
+            ).json.url,
+          )
+        ).arrayBuffer(),
+      ),
+    ).toEqual(bytes);
   });
 });

@@ -3,7 +3,17 @@ import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoCompanyId } from '../../scripts/lib/jwt.mjs';
 import {
-  call, createContributor, demoTaskId, demoUsers, errorOf, gateway, putToPresignedUrl, randomBytes, requestUpload, serviceDatabase, tokenFor,
+  call,
+  createContributor,
+  demoTaskId,
+  demoUsers,
+  errorOf,
+  gateway,
+  putToPresignedUrl,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
   uploadSubmission,
 } from './helpers';
 
@@ -26,7 +36,9 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 async function approve(id: string) {
-  expect((await call('POST', `/v1/submissions/${id}/review`, { token: validator, json: { decision: 'approve' } })).status).toBe(200);
+  expect(
+    (await call('POST', `/v1/submissions/${id}/review`, { token: validator, json: { decision: 'approve' } })).status,
+  ).toBe(200);
 }
 
 async function fetchBytes(url: string, init: RequestInit = {}) {
@@ -36,7 +48,8 @@ async function fetchBytes(url: string, init: RequestInit = {}) {
 
 function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
   outer: for (let start = 0; start + needle.byteLength <= haystack.byteLength; start++) {
-    for (let offset = 0; offset < needle.byteLength; offset++) if (haystack[start + offset] !== needle[offset]) continue outer;
+    for (let offset = 0; offset < needle.byteLength; offset++)
+      if (haystack[start + offset] !== needle[offset]) continue outer;
     return start;
   }
   return -1;
@@ -65,13 +78,18 @@ describe('1. bytes swapped after approval', () => {
     expect(viewed.response.status).toBe(200);
     expect(viewed.bytes).toEqual(original);
 
-    const bundle = await call('POST', '/v1/bundles', { token: admin, json: { submissionIds: [created.json.submissionId] } });
+    const bundle = await call('POST', '/v1/bundles', {
+      token: admin,
+      json: { submissionIds: [created.json.submissionId] },
+    });
     const whole = await fetchBytes(bundle.json.url);
     expect(whole.bytes.byteLength).toBe(bundle.json.bytes);
     const at = indexOfBytes(whole.bytes, original);
     expect(at).toBeGreaterThan(0);
     expect(indexOfBytes(whole.bytes, swapped)).toBe(-1);
-    const ranged = await fetchBytes(bundle.json.url, { headers: { range: `bytes=${at}-${at + original.byteLength - 1}` } });
+    const ranged = await fetchBytes(bundle.json.url, {
+      headers: { range: `bytes=${at}-${at + original.byteLength - 1}` },
+    });
     expect(ranged.response.status).toBe(206);
     expect(ranged.bytes).toEqual(original);
     const [row] = await sql`select sha256 from public.submissions where id = ${created.json.submissionId}`;
@@ -84,7 +102,10 @@ describe('3. active content', () => {
     for (const contentType of ['image/svg+xml', 'text/html', 'application/xhtml+xml', 'IMAGE/SVG+XML; charset=utf-8']) {
       const refused = await requestUpload(contributor, { contentType, size: 10 });
       expect(refused.status, contentType).toBe(400);
-      expect(errorOf(refused)).toMatchObject({ code: 'invalid_request', message: 'content type not allowed for this task' });
+      expect(errorOf(refused)).toMatchObject({
+        code: 'invalid_request',
+        message: 'content type not allowed for this task',
+      });
     }
   });
 
@@ -132,21 +153,32 @@ describe('4. bundle links outlive the grant', () => {
       expect(response.status).toBe(200);
       expect(bytes.byteLength).toBe(bundle.json.bytes);
     }
-    const logged = await sql`select action, user_id, company_id, ip from public.access_log where bundle_id = ${bundle.json.id} order by id`;
+    const logged =
+      await sql`select action, user_id, company_id, ip from public.access_log where bundle_id = ${bundle.json.id} order by id`;
     expect(logged).toEqual([
       { action: 'bundle.create', user_id: demoUsers.company.userId, company_id: demoCompanyId, ip: null },
       { action: 'bundle.download', user_id: demoUsers.company.userId, company_id: demoCompanyId, ip: '203.0.113.7' },
     ]);
-    const entries = await call('GET', `/v1/access-log?bundleId=${bundle.json.id}&action=bundle.download`, { token: admin });
+    const entries = await call('GET', `/v1/access-log?bundleId=${bundle.json.id}&action=bundle.download`, {
+      token: admin,
+    });
     expect(entries.json.entries).toHaveLength(1);
 
-    expect((await call('DELETE', `/v1/datasets/${datasetId}/grants/${demoCompanyId}`, { token: admin })).status).toBe(204);
+    expect((await call('DELETE', `/v1/datasets/${datasetId}/grants/${demoCompanyId}`, { token: admin })).status).toBe(
+      204,
+    );
     for (const method of ['GET', 'HEAD']) {
       const refused = await SELF.fetch(bundle.json.url, { method });
       expect(refused.status, method).toBe(403);
-      if (method === 'GET') expect((await refused.json<{ error: unknown }>()).error).toMatchObject({ code: 'forbidden', message: 'this download link is invalid or has expired' });
+      if (method === 'GET')
+        expect((await refused.json<{ error: unknown }>()).error).toMatchObject({
+          code: 'forbidden',
+          message: 'this download link is invalid or has expired',
+        });
     }
-    expect((await sql`select count(*)::int as count from public.access_log where bundle_id = ${bundle.json.id}`)[0]!.count).toBe(2);
+    expect(
+      (await sql`select count(*)::int as count from public.access_log where bundle_id = ${bundle.json.id}`)[0]!.count,
+    ).toBe(2);
   });
 
   it("an admin's link answers 403 once the creator is no longer an admin", async () => {
@@ -155,7 +187,10 @@ describe('4. bundle links outlive the grant', () => {
     const userId = crypto.randomUUID();
     await sql`insert into auth.users (id, email) values (${userId}, ${`admin-${userId}@test.xum-ai.app`})`;
     await sql`update public.profiles set role = 'admin' where id = ${userId}`;
-    const bundle = await call('POST', '/v1/bundles', { token: await tokenFor({ userId, email: `admin-${userId}@test.xum-ai.app` }), json: { submissionIds: [member.id] } });
+    const bundle = await call('POST', '/v1/bundles', {
+      token: await tokenFor({ userId, email: `admin-${userId}@test.xum-ai.app` }),
+      json: { submissionIds: [member.id] },
+    });
     expect((await SELF.fetch(bundle.json.url, { method: 'HEAD' })).status).toBe(200);
     await sql`update public.profiles set role = 'validator' where id = ${userId}`;
     expect((await SELF.fetch(bundle.json.url, { method: 'HEAD' })).status).toBe(403);
@@ -167,15 +202,23 @@ describe('5. unbounded bodies', () => {
     const huge = JSON.stringify({ submissionIds: Array.from({ length: 60_000 }, () => crypto.randomUUID()) });
     const declared = await call('POST', '/v1/bundles', { body: huge, headers: { 'content-type': 'application/json' } });
     expect(declared.status).toBe(413);
-    expect(errorOf(declared)).toMatchObject({ code: 'payload_too_large', message: 'request body exceeds 1048576 bytes' });
+    expect(errorOf(declared)).toMatchObject({
+      code: 'payload_too_large',
+      message: 'request body exceeds 1048576 bytes',
+    });
     const bytes = new TextEncoder().encode(huge);
     const chunked = new ReadableStream<Uint8Array>({
       start(controller) {
-        for (let offset = 0; offset < bytes.byteLength; offset += 65536) controller.enqueue(bytes.subarray(offset, offset + 65536));
+        for (let offset = 0; offset < bytes.byteLength; offset += 65536)
+          controller.enqueue(bytes.subarray(offset, offset + 65536));
         controller.close();
       },
     });
-    const streamed = await SELF.fetch(`${gateway}/v1/bundles`, { method: 'POST', body: chunked, headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' } });
+    const streamed = await SELF.fetch(`${gateway}/v1/bundles`, {
+      method: 'POST',
+      body: chunked,
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    });
     expect(streamed.status).toBe(413);
     expect((await streamed.json<{ error: { code: string } }>()).error.code).toBe('payload_too_large');
   });
@@ -186,19 +229,34 @@ describe('5. unbounded bodies', () => {
     expect((await putToPresignedUrl(created.json.url, created.json.headers, bytes)).status).toBe(200);
     const finalPath = `/${env.BUCKET_RAW}/raw/${demoTaskId}/${created.json.submissionId}`;
     const before = (await s3Requests()).length;
-    const answers = await Promise.all(Array.from({ length: 20 }, () => call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token: contributor })));
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token: contributor }),
+      ),
+    );
     expect(answers.map((answer) => answer.status)).toEqual(Array(20).fill(200));
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
-    const reads = (await s3Requests()).slice(before).filter((request) => request.method === 'GET' && request.url === finalPath);
+    const reads = (await s3Requests())
+      .slice(before)
+      .filter((request) => request.method === 'GET' && request.url === finalPath);
     expect(reads).toHaveLength(1);
   });
 });
 
 describe('6. cache bypass', () => {
   it('percent-encoding a key does not make a second cache entry', async () => {
-    const s3 = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, service: 's3', region: env.S3_REGION });
+    const s3 = new AwsClient({
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      service: 's3',
+      region: env.S3_REGION,
+    });
     const folder = `icons/${crypto.randomUUID()}`;
-    const put = await s3.fetch(`${env.S3_ENDPOINT}/${env.BUCKET_ASSETS}/${folder}/enc.png`, { method: 'PUT', body: 'png', headers: { 'content-type': 'image/png' } });
+    const put = await s3.fetch(`${env.S3_ENDPOINT}/${env.BUCKET_ASSETS}/${folder}/enc.png`, {
+      method: 'PUT',
+      body: 'png',
+      headers: { 'content-type': 'image/png' },
+    });
     expect(put.status).toBe(200);
     const encoded = await SELF.fetch(`${gateway}/assets/${folder}/%65nc.png`);
     expect(encoded.status).toBe(200);
@@ -211,7 +269,9 @@ describe('6. cache bypass', () => {
       if (cacheStatus !== 'HIT') await new Promise((resolve) => setTimeout(resolve, 20));
     }
     expect(cacheStatus).toBe('HIT');
-    const reads = (await s3Requests()).filter((request) => request.method === 'GET' && request.url === `/${env.BUCKET_ASSETS}/${folder}/enc.png`);
+    const reads = (await s3Requests()).filter(
+      (request) => request.method === 'GET' && request.url === `/${env.BUCKET_ASSETS}/${folder}/enc.png`,
+    );
     expect(reads).toHaveLength(1);
   });
 });

@@ -1,7 +1,16 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/worker';
-import { demoTaskId, demoUsers, encodeSegment, generateSigningKey, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt.mjs';
+import {
+  demoTaskId,
+  demoUsers,
+  encodeSegment,
+  generateSigningKey,
+  signJwt,
+  supabaseClaims,
+  type DemoRole,
+  type Jwk,
+} from '../../scripts/lib/jwt.mjs';
 import { gateway, tokenFor } from './helpers';
 import { generateRsaKey, publicPem, signHs256, signRs256 } from './signing';
 
@@ -21,7 +30,11 @@ async function controlRequests(): Promise<string[]> {
 /** GET /v1/tasks through the Worker with these bindings over the test environment's. */
 async function send(token: string, bindings: Record<string, string>) {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(`${gateway}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } }), { ...env, ...bindings }, ctx);
+  const response = await worker.fetch(
+    new Request(`${gateway}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } }),
+    { ...env, ...bindings },
+    ctx,
+  );
   const text = await response.text();
   await waitOnExecutionContext(ctx);
   return { status: response.status, json: text ? JSON.parse(text) : undefined };
@@ -42,7 +55,10 @@ async function newProject(setting: { jwks?: { keys: Jwk[] }; status?: number } =
   const id = crypto.randomUUID();
   const url = `${env.TEST_CONTROL_SERVER}/projects/${id}`;
   const configure = async (next: { jwks?: { keys: Jwk[] }; status?: number }) => {
-    const response = await fetch(`${env.TEST_CONTROL_SERVER}/__projects/${id}`, { method: 'PUT', body: JSON.stringify(next) });
+    const response = await fetch(`${env.TEST_CONTROL_SERVER}/__projects/${id}`, {
+      method: 'PUT',
+      body: JSON.stringify(next),
+    });
     expect(response.status).toBe(204);
   };
   await configure(setting);
@@ -50,8 +66,12 @@ async function newProject(setting: { jwks?: { keys: Jwk[] }; status?: number } =
   return {
     configure,
     requests,
-    jwksFetches: async () => (await requests()).filter((line) => line === `GET /projects/${id}/auth/v1/.well-known/jwks.json`).length,
-    claims: (role: DemoRole = 'contributor', extra: Record<string, unknown> = {}) => ({ ...supabaseClaims({ supabaseUrl: url, ...demoUsers[role] }), ...extra }),
+    jwksFetches: async () =>
+      (await requests()).filter((line) => line === `GET /projects/${id}/auth/v1/.well-known/jwks.json`).length,
+    claims: (role: DemoRole = 'contributor', extra: Record<string, unknown> = {}) => ({
+      ...supabaseClaims({ supabaseUrl: url, ...demoUsers[role] }),
+      ...extra,
+    }),
     send: (token: string, bindings: Record<string, string> = {}) => send(token, { SUPABASE_URL: url, ...bindings }),
   };
 }
@@ -62,7 +82,12 @@ describe('legacy HS256 secret (SUPABASE_JWT_SECRET)', () => {
     const withSecret = { SUPABASE_JWT_SECRET: legacySecret };
     expectAccepted(await project.send(await signHs256(legacySecret, project.claims()), withSecret));
     // Projects that moved to signing keys keep the legacy key, with a kid, until it is revoked.
-    expectAccepted(await project.send(await signHs256(legacySecret, project.claims('contributor'), { kid: crypto.randomUUID() }), withSecret));
+    expectAccepted(
+      await project.send(
+        await signHs256(legacySecret, project.claims('contributor'), { kid: crypto.randomUUID() }),
+        withSecret,
+      ),
+    );
     const now = Math.floor(Date.now() / 1000);
     for (const token of [
       await signHs256(`${legacySecret}-other`, project.claims()),
@@ -114,7 +139,12 @@ describe('legacy HS256 secret (SUPABASE_JWT_SECRET)', () => {
     expectAccepted(await project.send(es256));
     // The ES256 signature under a header claiming HS256 is neither a MAC with the secret nor checked with the key.
     const [, payload, signature] = es256.split('.');
-    expectRefused(await project.send(`${encodeSegment({ alg: 'HS256', typ: 'JWT', kid: key.privateJwk.kid })}.${payload}.${signature}`, withSecret));
+    expectRefused(
+      await project.send(
+        `${encodeSegment({ alg: 'HS256', typ: 'JWT', kid: key.privateJwk.kid })}.${payload}.${signature}`,
+        withSecret,
+      ),
+    );
     expect(await project.jwksFetches()).toBe(1);
   });
 });
@@ -203,7 +233,10 @@ describe('signing keys from the JWKS', () => {
     for (let i = 0; i < 3; i++) {
       const result = await project.send(await token());
       expect(result.status).toBe(503);
-      expect(result.json.error).toMatchObject({ code: 'upstream_unavailable', message: 'sign-in cannot be checked right now, try again shortly' });
+      expect(result.json.error).toMatchObject({
+        code: 'upstream_unavailable',
+        message: 'sign-in cannot be checked right now, try again shortly',
+      });
     }
     // After a failure, the next attempt waits 5 seconds.
     expect(await project.jwksFetches()).toBe(1);

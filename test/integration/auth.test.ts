@@ -22,11 +22,20 @@ async function expectRefused(token: string | undefined, headers: Record<string, 
 }
 
 function base64url(bytes: Uint8Array) {
-  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  return btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_')
+    .replace(/=+$/, '');
 }
 
 async function hs256Token(payload: Record<string, unknown>, kid?: string) {
-  const key = await crypto.subtle.importKey('raw', new TextEncoder().encode('a-shared-secret'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+  const key = await crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode('a-shared-secret'),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  );
   const input = `${encodeSegment({ alg: 'HS256', typ: 'JWT', ...(kid ? { kid } : {}) })}.${encodeSegment(payload)}`;
   return `${input}.${base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, new TextEncoder().encode(input))))}`;
 }
@@ -34,10 +43,15 @@ async function hs256Token(payload: Record<string, unknown>, kid?: string) {
 describe('tokens', () => {
   it('a valid token is verified against the JWKS from SUPABASE_URL, which is then cached', async () => {
     expect((await call('GET', '/v1/tasks', { token: await tokenFor('contributor') })).status).toBe(200);
-    const jwksFetches = (await authServerRequests()).filter((line) => line === 'GET /auth/v1/.well-known/jwks.json').length;
+    const jwksFetches = (await authServerRequests()).filter(
+      (line) => line === 'GET /auth/v1/.well-known/jwks.json',
+    ).length;
     expect(jwksFetches).toBeGreaterThanOrEqual(1);
-    for (let i = 0; i < 5; i++) expect((await call('GET', '/v1/tasks', { token: await tokenFor('validator') })).status).toBe(200);
-    expect((await authServerRequests()).filter((line) => line === 'GET /auth/v1/.well-known/jwks.json').length).toBe(jwksFetches);
+    for (let i = 0; i < 5; i++)
+      expect((await call('GET', '/v1/tasks', { token: await tokenFor('validator') })).status).toBe(200);
+    expect((await authServerRequests()).filter((line) => line === 'GET /auth/v1/.well-known/jwks.json').length).toBe(
+      jwksFetches,
+    );
   });
 
   it('refuses a missing or malformed Authorization header', async () => {
@@ -51,7 +65,9 @@ describe('tokens', () => {
     await expectRefused(await tokenFor('contributor', { iat: past, exp: past + 3600 }));
     // Signed by another key that claims the project's kid.
     const other = await generateSigningKey();
-    await expectRefused(await signJwt({ ...other.privateJwk, kid: signingKey.kid }, (await decode(await tokenFor('admin')))));
+    await expectRefused(
+      await signJwt({ ...other.privateJwk, kid: signingKey.kid }, await decode(await tokenFor('admin'))),
+    );
     await expectRefused(await tokenFor('contributor', { aud: 'somebody-else' }));
     await expectRefused(await tokenFor('contributor', { iss: 'https://evil.example/auth/v1' }));
     await expectRefused(await tokenFor('contributor', { role: 'service_role' }));
@@ -64,8 +80,12 @@ describe('tokens', () => {
     const payload = await decode(await tokenFor('admin'));
     await expectRefused(await hs256Token(payload, signingKey.kid));
     await expectRefused(await hs256Token(payload));
-    await expectRefused(`${encodeSegment({ alg: 'none', typ: 'JWT', kid: signingKey.kid })}.${encodeSegment(payload)}.`);
-    await expectRefused(`${encodeSegment({ alg: 'none', typ: 'JWT', kid: signingKey.kid })}.${encodeSegment(payload)}.AA`);
+    await expectRefused(
+      `${encodeSegment({ alg: 'none', typ: 'JWT', kid: signingKey.kid })}.${encodeSegment(payload)}.`,
+    );
+    await expectRefused(
+      `${encodeSegment({ alg: 'none', typ: 'JWT', kid: signingKey.kid })}.${encodeSegment(payload)}.AA`,
+    );
     const { kid: _kid, ...keyWithoutKid } = signingKey;
     await expectRefused(await signJwt(keyWithoutKid as typeof signingKey, payload, { kid: undefined }));
     expect(await authServerRequests()).toEqual(before);
@@ -77,7 +97,11 @@ describe('tokens', () => {
     const fixedKeysEnv = { ...env, AUTH_JWKS: JSON.stringify(jwks) };
     const send = async (token: string) => {
       const ctx = createExecutionContext();
-      const response = await worker.fetch(new Request(`${gateway}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } }), fixedKeysEnv, ctx);
+      const response = await worker.fetch(
+        new Request(`${gateway}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } }),
+        fixedKeysEnv,
+        ctx,
+      );
       await waitOnExecutionContext(ctx);
       return response;
     };
@@ -92,7 +116,10 @@ describe('tokens', () => {
 describe('application role', () => {
   it('comes from profiles, never from user_metadata or app_metadata', async () => {
     const token = await tokenFor('contributor', { user_metadata: { role: 'admin' }, app_metadata: { role: 'admin' } });
-    const result = await call('POST', `/v1/submissions/${crypto.randomUUID()}/review`, { token, json: { decision: 'approve' } });
+    const result = await call('POST', `/v1/submissions/${crypto.randomUUID()}/review`, {
+      token,
+      json: { decision: 'approve' },
+    });
     expect(result.status).toBe(403);
     expect(errorOf(result).code).toBe('forbidden');
   });
@@ -126,7 +153,8 @@ describe('application role', () => {
   });
 
   it('the demo users hold the roles the seed gives them', async () => {
-    const rows = await sql`select id, role from public.profiles where id in ${sql(Object.values(demoUsers).map((user) => user.userId))} order by role`;
+    const rows =
+      await sql`select id, role from public.profiles where id in ${sql(Object.values(demoUsers).map((user) => user.userId))} order by role`;
     expect(rows.map((row) => row.role)).toEqual(['contributor', 'validator', 'admin', 'company']);
   });
 });

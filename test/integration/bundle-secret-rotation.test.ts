@@ -22,7 +22,10 @@ beforeAll(async () => {
   const contributor = await tokenFor(await createContributor(sql));
   bytes = randomBytes(1234);
   submissionId = (await uploadSubmission(contributor, bytes)).id;
-  const approved = await call('POST', `/v1/submissions/${submissionId}/review`, { token: await tokenFor('validator'), json: { decision: 'approve' } });
+  const approved = await call('POST', `/v1/submissions/${submissionId}/review`, {
+    token: await tokenFor('validator'),
+    json: { decision: 'approve' },
+  });
   expect(approved.status).toBe(200);
 });
 afterAll(() => sql.end());
@@ -30,7 +33,11 @@ afterAll(() => sql.end());
 /** One request to the Worker as deployed with these secrets. */
 async function withSecrets(secrets: Record<string, string | undefined>, url: string, init?: RequestInit) {
   const ctx = createExecutionContext();
-  const response = await worker.fetch(new Request(url, init) as Parameters<typeof worker.fetch>[0], { ...env, ...secrets } as typeof env, ctx);
+  const response = await worker.fetch(
+    new Request(url, init) as Parameters<typeof worker.fetch>[0],
+    { ...env, ...secrets } as typeof env,
+    ctx,
+  );
   const body = new Uint8Array(await response.arrayBuffer());
   await waitOnExecutionContext(ctx);
   return { status: response.status, body, text: new TextDecoder().decode(body) };
@@ -50,7 +57,10 @@ async function createBundle(secrets: Record<string, string | undefined>) {
 
 function expectRefused(result: { status: number; text: string }) {
   expect(result.status).toBe(403);
-  expect(JSON.parse(result.text).error).toMatchObject({ code: 'forbidden', message: 'this download link is invalid or has expired' });
+  expect(JSON.parse(result.text).error).toMatchObject({
+    code: 'forbidden',
+    message: 'this download link is invalid or has expired',
+  });
 }
 
 describe('rotating BUNDLE_SIGNING_SECRET', () => {

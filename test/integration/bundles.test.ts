@@ -41,7 +41,8 @@ describe('POST /v1/bundles', () => {
     expect(ttl).toBeGreaterThan(59 * 60_000);
     expect(ttl).toBeLessThanOrEqual(60 * 60_000);
     expect(new URL(bundle.url).pathname).toBe(`/v1/bundles/${bundle.id}/download`);
-    const members = await sql`select submission_id from public.bundle_members where bundle_id = ${bundle.id} order by position`;
+    const members =
+      await sql`select submission_id from public.bundle_members where bundle_id = ${bundle.id} order by position`;
     expect(members.map((row) => row.submission_id)).toEqual(approved.map((submission) => submission.id));
     const log = await sql`select action, user_id from public.access_log where bundle_id = ${bundle.id}`;
     expect(log).toEqual([{ action: 'bundle.create', user_id: '00000000-0000-4000-8000-00000000c003' }]);
@@ -60,14 +61,26 @@ describe('POST /v1/bundles', () => {
   it('refuses contributors and validators (403), company users outside their granted datasets, unapproved or unknown submissions, duplicates and too many (400)', async () => {
     const before = (await sql`select count(*)::int as count from public.bundles`)[0]!.count;
     for (const role of ['contributor', 'validator'] as const) {
-      const result = await call('POST', '/v1/bundles', { token: await tokenFor(role), json: { submissionIds: [approved[0]!.id] } });
+      const result = await call('POST', '/v1/bundles', {
+        token: await tokenFor(role),
+        json: { submissionIds: [approved[0]!.id] },
+      });
       expect(result.status, role).toBe(403);
     }
     // Approved, but in no dataset granted to the company: the same answer as an unknown id.
-    const company = await call('POST', '/v1/bundles', { token: await tokenFor('company'), json: { submissionIds: [approved[0]!.id] } });
+    const company = await call('POST', '/v1/bundles', {
+      token: await tokenFor('company'),
+      json: { submissionIds: [approved[0]!.id] },
+    });
     expect(company.status).toBe(400);
     expect(errorOf(company).message).toBe('every submission must exist, be approved, and be yours to bundle');
-    for (const submissionIds of [[pendingReview], [crypto.randomUUID()], [approved[0]!.id, approved[0]!.id], [], ['nope']]) {
+    for (const submissionIds of [
+      [pendingReview],
+      [crypto.randomUUID()],
+      [approved[0]!.id, approved[0]!.id],
+      [],
+      ['nope'],
+    ]) {
       const result = await call('POST', '/v1/bundles', { token: admin, json: { submissionIds } });
       expect(result.status, JSON.stringify(submissionIds)).toBe(400);
       expect(errorOf(result).code).toBe('invalid_request');
@@ -102,7 +115,10 @@ describe('GET|HEAD the bundle link', () => {
     const cuts = [0, 1, 30, 31, 200, 5100, 40_000, bundle.bytes - 23, bundle.bytes - 1, bundle.bytes];
     const pieces: Uint8Array[] = [];
     for (let i = 0; i + 1 < cuts.length; i++) {
-      const { response, bytes } = await download(bundle.url, { range: `bytes=${cuts[i]}-${cuts[i + 1]! - 1}`, 'if-range': etag });
+      const { response, bytes } = await download(bundle.url, {
+        range: `bytes=${cuts[i]}-${cuts[i + 1]! - 1}`,
+        'if-range': etag,
+      });
       expect(response.status).toBe(206);
       expect(response.headers.get('content-range')).toBe(`bytes ${cuts[i]}-${cuts[i + 1]! - 1}/${bundle.bytes}`);
       pieces.push(bytes);
@@ -152,7 +168,8 @@ describe('GET|HEAD the bundle link', () => {
   it('a bundle with a member whose CRC is unknown streams with a data descriptor and offers no ranges', async () => {
     const bundle = await createBundle([approved[2]!.id, approved[3]!.id]);
     const withCrc = (await download(bundle.url)).bytes;
-    const [{ crc32: recorded }] = (await sql`select crc32 from public.submissions where id = ${approved[3]!.id}`) as unknown as [{ crc32: string }];
+    const [{ crc32: recorded }] =
+      (await sql`select crc32 from public.submissions where id = ${approved[3]!.id}`) as unknown as [{ crc32: string }];
     await sql`update public.submissions set crc32 = null where id = ${approved[3]!.id}`;
     try {
       const { response, bytes } = await download(bundle.url, { range: 'bytes=0-9' });

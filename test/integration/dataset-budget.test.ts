@@ -20,7 +20,11 @@ import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
 const sql = serviceDatabase();
 const database = openDatabase(env.HYPERDRIVE.connectionString);
 const store = createObjectStore({
-  endpoint: env.S3_ENDPOINT, region: env.S3_REGION, accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, forcePathStyle: true,
+  endpoint: env.S3_ENDPOINT,
+  region: env.S3_REGION,
+  accessKeyId: env.S3_ACCESS_KEY_ID,
+  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+  forcePathStyle: true,
 });
 let members: string[];
 
@@ -32,7 +36,10 @@ beforeAll(async () => {
       insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
       values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${size}, ${size}, ${crc32(body)}, ${'b'.repeat(64)}, '2026-11-01T12:00:00Z')
       returning id, object_key`;
-    expect((await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), { method: 'PUT', body })).status).toBe(200);
+    expect(
+      (await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), { method: 'PUT', body }))
+        .status,
+    ).toBe(200);
     members.push(row!.id);
   }
 });
@@ -42,7 +49,9 @@ afterAll(async () => {
 });
 
 async function newDataset(name: string): Promise<string> {
-  const [row] = await sql<{ id: string }[]>`insert into public.datasets (name, created_by) values (${name}, ${demoUsers.admin.userId}) returning id`;
+  const [row] = await sql<
+    { id: string }[]
+  >`insert into public.datasets (name, created_by) values (${name}, ${demoUsers.admin.userId}) returning id`;
   for (const [position, submission] of members.entries()) {
     await sql`insert into public.dataset_members (dataset_id, position, submission_id) values (${row!.id}, ${position}, ${submission})`;
   }
@@ -50,18 +59,29 @@ async function newDataset(name: string): Promise<string> {
 }
 
 const settings = (subrequestBudget: number): BuildSettings => ({
-  store, database, rawBucket: env.BUCKET_RAW, processedBucket: env.BUCKET_PROCESSED,
-  concurrency: 4, deadline: Date.now() + 600_000, maxFailedAttempts: 5, subrequestBudget,
+  store,
+  database,
+  rawBucket: env.BUCKET_RAW,
+  processedBucket: env.BUCKET_PROCESSED,
+  concurrency: 4,
+  deadline: Date.now() + 600_000,
+  maxFailedAttempts: 5,
+  subrequestBudget,
 });
 
 describe('the subrequest budget of a dataset build invocation', () => {
   it('starts no part that would pass it, so the build continues in further invocations, each within it', async () => {
     const id = await newDataset('budgeted');
     const outcomes: BuildOutcome[] = [];
-    for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++) outcomes.push(await buildDataset(id, settings(15)));
+    for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++)
+      outcomes.push(await buildDataset(id, settings(15)));
     // 9, then 9 + 15 > 15: one part; 15: one part; 6 + 5: both, and the archive is complete.
-    expect(outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null])).toEqual([
-      ['continue', 1], ['continue', 1], ['ready', 2],
+    expect(
+      outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null]),
+    ).toEqual([
+      ['continue', 1],
+      ['continue', 1],
+      ['ready', 2],
     ]);
     const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
     expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
@@ -70,7 +90,8 @@ describe('the subrequest budget of a dataset build invocation', () => {
   it('fails a build with a part no invocation can afford, before starting its upload', async () => {
     const id = await newDataset('unaffordable');
     const outcome = await buildDataset(id, settings(14));
-    const reason = 'part 2 needs up to 15 subrequests (4 per member it holds), more than one invocation may make: 14 (DATASET_BUILD_SUBREQUESTS)';
+    const reason =
+      'part 2 needs up to 15 subrequests (4 per member it holds), more than one invocation may make: 14 (DATASET_BUILD_SUBREQUESTS)';
     expect(outcome).toEqual({ kind: 'failed', reason });
     const [row] = await sql`select status, failure_reason, upload_id from public.datasets where id = ${id}`;
     expect(row).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });

@@ -15,7 +15,11 @@ import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
 const sql = serviceDatabase();
 afterAll(() => sql.end());
 const store = createObjectStore({
-  endpoint: env.S3_ENDPOINT, region: env.S3_REGION, accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, forcePathStyle: true,
+  endpoint: env.S3_ENDPOINT,
+  region: env.S3_REGION,
+  accessKeyId: env.S3_ACCESS_KEY_ID,
+  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+  forcePathStyle: true,
 });
 
 /** One run of the Cron Trigger, as the runtime calls it (the handler awaits all its work). */
@@ -34,7 +38,10 @@ async function approvedSubmissions(sizes: number[], options: { store: boolean })
               ${options.store ? crc32(body) : 1}, ${'a'.repeat(64)}, '2026-11-01T12:00:00Z')
       returning id, object_key`;
     if (options.store) {
-      const put = await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), { method: 'PUT', body });
+      const put = await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), {
+        method: 'PUT',
+        body,
+      });
       expect(put.status).toBe(200);
     }
     ids.push(row!.id);
@@ -55,15 +62,33 @@ async function stalledDataset(name: string, members: string[], fields: { minutes
 }
 
 const stateOf = async (id: string) =>
-  (await sql<{ status: string; build_requeues: number; stalled_minutes: number; failure_reason: string | null; entries: number | null }[]>`
+  (
+    await sql<
+      {
+        status: string;
+        build_requeues: number;
+        stalled_minutes: number;
+        failure_reason: string | null;
+        entries: number | null;
+      }[]
+    >`
     select status, build_requeues, floor(extract(epoch from now() - progressed_at) / 60)::int as stalled_minutes, failure_reason, entries
-    from public.datasets where id = ${id}`)[0];
+    from public.datasets where id = ${id}`
+  )[0];
 
 describe('the dataset build sweep (Cron Trigger)', () => {
   it('re-queues a build stalled past the bound, which then completes; leaves moving and finished builds alone', async () => {
-    const stalled = await stalledDataset('lost-message', await approvedSubmissions([1000, 70_000, 5], { store: true }), { minutesAgo: 31 });
-    const moving = await stalledDataset('still-moving', await approvedSubmissions([10], { store: false }), { minutesAgo: 20 });
-    const finished = await stalledDataset('finished', await approvedSubmissions([10], { store: false }), { minutesAgo: 600 });
+    const stalled = await stalledDataset(
+      'lost-message',
+      await approvedSubmissions([1000, 70_000, 5], { store: true }),
+      { minutesAgo: 31 },
+    );
+    const moving = await stalledDataset('still-moving', await approvedSubmissions([10], { store: false }), {
+      minutesAgo: 20,
+    });
+    const finished = await stalledDataset('finished', await approvedSubmissions([10], { store: false }), {
+      minutesAgo: 600,
+    });
     await sql`update public.datasets set status = 'ready', bytes = 100, entries = 2, etag = '"x"' where id = ${finished.id}`;
 
     await runCron();
@@ -74,7 +99,11 @@ describe('the dataset build sweep (Cron Trigger)', () => {
     // The queued message reaches the consumer, which builds from scratch and records progress as
     // it goes, clearing the re-queue count.
     let state = await stateOf(stalled.id);
-    for (const started = Date.now(); state?.status === 'building' && Date.now() - started < 20_000; state = await stateOf(stalled.id)) {
+    for (
+      const started = Date.now();
+      state?.status === 'building' && Date.now() - started < 20_000;
+      state = await stateOf(stalled.id)
+    ) {
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect(state).toEqual({ status: 'ready', build_requeues: 0, stalled_minutes: 0, failure_reason: null, entries: 4 });
@@ -102,9 +131,13 @@ describe('the dataset build sweep (Cron Trigger)', () => {
       failure_reason: 'the build stalled: nothing recorded for 30 minutes, even after 3 re-queues',
     });
     expect(await sql`select part_number from public.dataset_build_parts where dataset_id = ${dataset.id}`).toEqual([]);
-    const requests = ((await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as { method: string; url: string }[]).slice(logFrom);
+    const requests = (
+      (await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as { method: string; url: string }[]
+    ).slice(logFrom);
     // AbortMultipartUpload, then the composed part (part 2 of stream, composed, copy, stream).
-    const deletes = requests.filter((request) => request.method === 'DELETE').map((request) => new URL(request.url, 'http://s3'));
+    const deletes = requests
+      .filter((request) => request.method === 'DELETE')
+      .map((request) => new URL(request.url, 'http://s3'));
     const path = `/${env.BUCKET_PROCESSED}/${dataset.objectKey}`;
     expect(deletes.map((url) => [url.pathname, url.searchParams.get('uploadId')])).toEqual([
       [path, uploadId],
@@ -112,7 +145,10 @@ describe('the dataset build sweep (Cron Trigger)', () => {
     ]);
     if (env.TEST_S3_KIND === 'rgw') {
       // S3 API: ListParts answers NoSuchUpload for an aborted upload (s3rver implements neither).
-      const error = await listParts(store, env.BUCKET_PROCESSED, dataset.objectKey, uploadId).then(() => null, (caught: unknown) => caught);
+      const error = await listParts(store, env.BUCKET_PROCESSED, dataset.objectKey, uploadId).then(
+        () => null,
+        (caught: unknown) => caught,
+      );
       expect(error).toBeInstanceOf(ObjectStoreError);
       expect((error as ObjectStoreError).kind).toBe('not_found');
     }

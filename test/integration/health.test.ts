@@ -25,15 +25,27 @@ const allOk = { config: 'ok', database: 'ok', raw: 'ok', processed: 'ok', assets
 
 /** Nothing a readiness answer may ever contain: secrets, endpoints, connection strings, upstream errors. */
 function expectNothingSecret(text: string) {
-  for (const secret of [env.S3_SECRET_ACCESS_KEY, env.S3_ACCESS_KEY_ID, env.BUNDLE_SIGNING_SECRET, env.S3_ENDPOINT, env.TEST_DATABASE_URL, env.TEST_CONTROL_SERVER]) {
+  for (const secret of [
+    env.S3_SECRET_ACCESS_KEY,
+    env.S3_ACCESS_KEY_ID,
+    env.BUNDLE_SIGNING_SECRET,
+    env.S3_ENDPOINT,
+    env.TEST_DATABASE_URL,
+    env.TEST_CONTROL_SERVER,
+  ]) {
     expect(text).not.toContain(secret);
   }
-  expect(text).not.toMatch(/postgres:\/\/|127\.0\.0\.1|ECONNREFUSED|SignatureDoesNotMatch|AccessDenied|<\?xml|<Error>| at /);
+  expect(text).not.toMatch(
+    /postgres:\/\/|127\.0\.0\.1|ECONNREFUSED|SignatureDoesNotMatch|AccessDenied|<\?xml|<Error>| at /,
+  );
 }
 
 describe('GET /healthz (liveness)', () => {
   it('answers 200 without reading any configuration, even a broken one', async () => {
-    for (const broken of [{ S3_ENDPOINT: 'not a url' }, { BUNDLE_SIGNING_SECRET: undefined, HYPERDRIVE: undefined, SUPABASE_URL: '' }]) {
+    for (const broken of [
+      { S3_ENDPOINT: 'not a url' },
+      { BUNDLE_SIGNING_SECRET: undefined, HYPERDRIVE: undefined, SUPABASE_URL: '' },
+    ]) {
       const result = await probe('/healthz', broken);
       expect(result.status, JSON.stringify(Object.keys(broken))).toBe(200);
       expect(result.json).toEqual({ ok: true });
@@ -53,14 +65,17 @@ describe('GET /readyz (readiness)', () => {
     expect(result.status).toBe(200);
     expect(result.json).toEqual({ status: 'ready', checks: allOk });
     const heads = (await s3Requests()).slice(before).filter((request) => request.method === 'HEAD');
-    expect(heads.map((request) => request.url).sort()).toEqual([`/${env.BUCKET_ASSETS}`, `/${env.BUCKET_PROCESSED}`, `/${env.BUCKET_RAW}`].sort());
+    expect(heads.map((request) => request.url).sort()).toEqual(
+      [`/${env.BUCKET_ASSETS}`, `/${env.BUCKET_PROCESSED}`, `/${env.BUCKET_RAW}`].sort(),
+    );
   });
 
   it('reuses a ready result for a few seconds (a flood of probes is not a flood on S3 and Postgres), a failure never', async () => {
     const environment = { ...env };
     expect((await probe('/readyz', {}, environment)).status).toBe(200);
     const before = (await s3Requests()).length;
-    for (let i = 0; i < 5; i++) expect((await probe('/readyz', {}, environment)).json).toEqual({ status: 'ready', checks: allOk });
+    for (let i = 0; i < 5; i++)
+      expect((await probe('/readyz', {}, environment)).json).toEqual({ status: 'ready', checks: allOk });
     expect((await s3Requests()).length).toBe(before);
 
     const failing = { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: closedPort } };
@@ -75,16 +90,23 @@ describe('GET /readyz (readiness)', () => {
     const result = await probe('/readyz', { HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: closedPort } });
     expect(result.status).toBe(503);
     expect(result.json).toEqual({
-      error: { code: 'upstream_unavailable', message: 'not ready: database', requestId: result.headers.get('x-request-id') },
+      error: {
+        code: 'upstream_unavailable',
+        message: 'not ready: database',
+        requestId: result.headers.get('x-request-id'),
+      },
       checks: { ...allOk, database: 'failed' },
     });
     expectNothingSecret(result.text);
   });
 
-  it('a wrong S3 secret → 503 naming the three buckets, never the store\'s answer', async () => {
+  it("a wrong S3 secret → 503 naming the three buckets, never the store's answer", async () => {
     const result = await probe('/readyz', { S3_SECRET_ACCESS_KEY: 'wrong-secret-0123456789' });
     expect(result.status).toBe(503);
-    expect(result.json.error).toMatchObject({ code: 'upstream_unavailable', message: 'not ready: raw, processed, assets' });
+    expect(result.json.error).toMatchObject({
+      code: 'upstream_unavailable',
+      message: 'not ready: raw, processed, assets',
+    });
     expect(result.json.checks).toEqual({ ...allOk, raw: 'failed', processed: 'failed', assets: 'failed' });
     expectNothingSecret(result.text);
     expect(result.text).not.toContain('wrong-secret-0123456789');
@@ -101,17 +123,30 @@ describe('GET /readyz (readiness)', () => {
   it('a store that never answers is a timeout within the check bound, the others still checked', async () => {
     const result = await probe('/readyz', { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_RAW: 'hang-bucket' });
     expect(result.status).toBe(503);
-    expect(result.json.checks).toEqual({ config: 'ok', database: 'ok', raw: 'timeout', processed: 'failed', assets: 'failed' });
+    expect(result.json.checks).toEqual({
+      config: 'ok',
+      database: 'ok',
+      raw: 'timeout',
+      processed: 'failed',
+      assets: 'failed',
+    });
     expect(result.json.error.message).toBe('not ready: raw, processed, assets');
     expect(result.ms).toBeLessThan(4500);
     expectNothingSecret(result.text);
   });
 
   it('an invalid configuration → 503 naming config, nothing else tried, no value echoed', async () => {
-    const result = await probe('/readyz', { BUNDLE_SIGNING_SECRET: 'too-short-secret', S3_SECRET_ACCESS_KEY: undefined });
+    const result = await probe('/readyz', {
+      BUNDLE_SIGNING_SECRET: 'too-short-secret',
+      S3_SECRET_ACCESS_KEY: undefined,
+    });
     expect(result.status).toBe(503);
     expect(result.json).toEqual({
-      error: { code: 'upstream_unavailable', message: 'not ready: config', requestId: result.headers.get('x-request-id') },
+      error: {
+        code: 'upstream_unavailable',
+        message: 'not ready: config',
+        requestId: result.headers.get('x-request-id'),
+      },
       checks: { config: 'failed', database: 'skipped', raw: 'skipped', processed: 'skipped', assets: 'skipped' },
     });
     expect(result.text).not.toContain('too-short-secret');

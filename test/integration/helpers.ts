@@ -7,13 +7,21 @@ export const signingKey = JSON.parse(env.TEST_SIGNING_KEY) as Jwk;
 export const gateway = 'https://storage-manager.test';
 
 /** A Supabase-shaped access token for a demo user; `claims` overrides or adds claims. */
-export async function tokenFor(role: DemoRole | { userId: string; email: string }, claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}) {
+export async function tokenFor(
+  role: DemoRole | { userId: string; email: string },
+  claims: Record<string, unknown> = {},
+  header: Record<string, unknown> = {},
+) {
   const user = typeof role === 'string' ? demoUsers[role] : role;
   return signJwt(signingKey, { ...supabaseClaims({ supabaseUrl: env.SUPABASE_URL, ...user }), ...claims }, header);
 }
 
 /** Calls the Worker the way an app does: HTTP, JSON, bearer token. */
-export async function call(method: string, path: string, options: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {}) {
+export async function call(
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; body?: BodyInit; headers?: Record<string, string> } = {},
+) {
   const headers = new Headers(options.headers);
   if (options.token) headers.set('authorization', `Bearer ${options.token}`);
   let body = options.body;
@@ -77,6 +85,7 @@ export async function uploadSubmission(token: string, bytes: Uint8Array, content
 
 export function randomBytes(length: number): Uint8Array {
   const bytes = new Uint8Array(length);
-  for (let offset = 0; offset < length; offset += 65536) crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
+  for (let offset = 0; offset < length; offset += 65536)
+    crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
   return bytes;
 }

@@ -2,7 +2,17 @@ import { env, SELF } from 'cloudflare:test';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upload } from '../../sdk';
-import { call, createContributor, demoTaskId, errorOf, gateway, randomBytes, requestUpload, serviceDatabase, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  demoTaskId,
+  errorOf,
+  gateway,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+} from './helpers';
 
 // What needs a complete S3 (Ceph RGW here; s3rver lacks ListParts and AbortMultipartUpload and
 // crashes on a part list it cannot assemble): resuming, aborting and refused completions, through
@@ -26,8 +36,14 @@ async function s3Requests(): Promise<{ method: string; url: string }[]> {
 }
 
 async function putPart(submissionId: string, partNumber: number) {
-  const signed = await call('POST', `/v1/uploads/${submissionId}/parts`, { token, json: { partNumbers: [partNumber] } });
-  const response = await fetch(signed.json.parts[0].url, { method: 'PUT', body: bytes.subarray((partNumber - 1) * 8 * MiB, partNumber * 8 * MiB) });
+  const signed = await call('POST', `/v1/uploads/${submissionId}/parts`, {
+    token,
+    json: { partNumbers: [partNumber] },
+  });
+  const response = await fetch(signed.json.parts[0].url, {
+    method: 'PUT',
+    body: bytes.subarray((partNumber - 1) * 8 * MiB, partNumber * 8 * MiB),
+  });
   expect(response.status).toBe(200);
   await response.arrayBuffer();
   return response.headers.get('etag')!;
@@ -51,7 +67,10 @@ describe('multipart uploads against Ceph RGW', () => {
     const created = await requestUpload(token, { contentType: 'video/mp4', size });
     const id = created.json.submissionId;
     await putPart(id, 1);
-    const bogus = await call('POST', `/v1/uploads/${id}/complete`, { token, json: { parts: [{ partNumber: 1, etag: '"00000000000000000000000000000000"' }] } });
+    const bogus = await call('POST', `/v1/uploads/${id}/complete`, {
+      token,
+      json: { parts: [{ partNumber: 1, etag: '"00000000000000000000000000000000"' }] },
+    });
     expect(bogus.status).toBe(409);
     expect(errorOf(bogus).message).toMatch(/^object storage refused the part list \((InvalidPart|EntityTooSmall)\)$/);
     const [row] = await sql`select status from public.submissions where id = ${id}`;
@@ -66,9 +85,16 @@ describe('multipart uploads against Ceph RGW', () => {
     expect(aborted.status).toBe(200);
     expect(aborted.json.submission.status).toBe('aborted');
     // S3 no longer knows the upload.
-    const s3 = new AwsClient({ accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY, service: 's3', region: env.S3_REGION });
+    const s3 = new AwsClient({
+      accessKeyId: env.S3_ACCESS_KEY_ID,
+      secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+      service: 's3',
+      region: env.S3_REGION,
+    });
     const [row] = await sql`select object_key from public.submissions where id = ${id}`;
-    const listing = await s3.fetch(`${env.S3_ENDPOINT}/${env.BUCKET_RAW}/${row!.object_key}?uploadId=${encodeURIComponent(uploadId)}`);
+    const listing = await s3.fetch(
+      `${env.S3_ENDPOINT}/${env.BUCKET_RAW}/${row!.object_key}?uploadId=${encodeURIComponent(uploadId)}`,
+    );
     expect(listing.status).toBe(404);
     // S3 names it NoSuchUpload; Ceph RGW (Pacific) answers NoSuchKey.
     expect(await listing.text()).toMatch(/<Code>(NoSuchUpload|NoSuchKey)<\/Code>/);
@@ -96,14 +122,28 @@ describe('the SDK against Ceph RGW', () => {
     await expect(killed).rejects.toThrow('killed');
     const [row] = await sql`select object_key, status from public.submissions where id = ${submissionId}`;
     expect(row!.status).toBe('pending');
-    const putsBefore = (await s3Requests()).filter((request) => request.method === 'PUT' && request.url.includes(row!.object_key)).length;
+    const putsBefore = (await s3Requests()).filter(
+      (request) => request.method === 'PUT' && request.url.includes(row!.object_key),
+    ).length;
     expect(putsBefore).toBe(3);
 
-    const submission = await upload(bytes, { api: gateway, fetch: gatewayFetch, token, taskId: demoTaskId, contentType: 'video/mp4', resume: submissionId, concurrency: 4 });
+    const submission = await upload(bytes, {
+      api: gateway,
+      fetch: gatewayFetch,
+      token,
+      taskId: demoTaskId,
+      contentType: 'video/mp4',
+      resume: submissionId,
+      concurrency: 4,
+    });
     expect(submission.status).toBe('uploaded');
-    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+    const digest = [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+      .map((byte) => byte.toString(16).padStart(2, '0'))
+      .join('');
     expect(submission.sha256).toBe(digest);
-    const putsAfter = (await s3Requests()).filter((request) => request.method === 'PUT' && request.url.includes(row!.object_key)).length;
+    const putsAfter = (await s3Requests()).filter(
+      (request) => request.method === 'PUT' && request.url.includes(row!.object_key),
+    ).length;
     expect(putsAfter - putsBefore).toBe(6);
   }, 120_000);
 
@@ -124,7 +164,10 @@ describe('the SDK against Ceph RGW', () => {
     await expect(aborted).rejects.toThrow('user cancelled');
     const [row] = await sql`select status, object_key from public.submissions where id = ${submissionId}`;
     expect(row!.status).toBe('aborted');
-    const deletes = (await s3Requests()).filter((request) => request.method === 'DELETE' && request.url.includes(row!.object_key) && request.url.includes('uploadId='));
+    const deletes = (await s3Requests()).filter(
+      (request) =>
+        request.method === 'DELETE' && request.url.includes(row!.object_key) && request.url.includes('uploadId='),
+    );
     expect(deletes).toHaveLength(1);
   }, 120_000);
 });

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createContributor, errorOf, putToPresignedUrl, randomBytes, requestUpload, serviceDatabase, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  errorOf,
+  putToPresignedUrl,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+} from './helpers';
 
 // Multipart uploads against the S3 server. ListParts, AbortMultipartUpload and a part list S3
 // refuses (s3rver lacks the first two and crashes on the third) are proven against Ceph RGW.
@@ -14,7 +23,9 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 async function sha256Hex(bytes: Uint8Array) {
-  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  return [...new Uint8Array(await crypto.subtle.digest('SHA-256', bytes))]
+    .map((byte) => byte.toString(16).padStart(2, '0'))
+    .join('');
 }
 
 async function putParts(submissionId: string, bytes: Uint8Array, partSize: number, partNumbers: number[]) {
@@ -42,7 +53,12 @@ describe('multipart uploads', () => {
   it('above the threshold: parts of 8 MiB uploaded straight to S3, assembled, verified, recorded', async () => {
     const created = await requestUpload(token, { contentType: 'video/mp4', size });
     expect(created.status).toBe(201);
-    expect(created.json).toMatchObject({ method: 'MULTIPART', partSize: 8 * MiB, partCount: 9, uploadId: expect.any(String) });
+    expect(created.json).toMatchObject({
+      method: 'MULTIPART',
+      partSize: 8 * MiB,
+      partCount: 9,
+      uploadId: expect.any(String),
+    });
     const { submissionId } = created.json;
     const parts = await putParts(submissionId, bytes, 8 * MiB, [1, 2, 3, 4, 5, 6, 7, 8, 9]);
 
@@ -55,7 +71,10 @@ describe('multipart uploads', () => {
 
   it('part URLs sign each part’s exact length: S3 refuses any other', async () => {
     const created = await requestUpload(token, { contentType: 'video/mp4', size });
-    const signed = await call('POST', `/v1/uploads/${created.json.submissionId}/parts`, { token, json: { partNumbers: [9] } });
+    const signed = await call('POST', `/v1/uploads/${created.json.submissionId}/parts`, {
+      token,
+      json: { partNumbers: [9] },
+    });
     expect(signed.json.parts[0].headers).toEqual({ 'Content-Length': '1' });
     const wrong = await fetch(signed.json.parts[0].url, { method: 'PUT', body: new Uint8Array(2) });
     expect(wrong.status).toBe(403);
@@ -92,7 +111,10 @@ describe('multipart uploads', () => {
   it('single PUT uploads have no parts', async () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 10 });
     expect(created.json.method).toBe('PUT');
-    const parts = await call('POST', `/v1/uploads/${created.json.submissionId}/parts`, { token, json: { partNumbers: [1] } });
+    const parts = await call('POST', `/v1/uploads/${created.json.submissionId}/parts`, {
+      token,
+      json: { partNumbers: [1] },
+    });
     expect(parts.status).toBe(409);
   });
 });

@@ -1,7 +1,17 @@
 import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/worker';
-import { call, createContributor, demoTaskId, errorOf, gateway, putToPresignedUrl, requestUpload, serviceDatabase, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  demoTaskId,
+  errorOf,
+  gateway,
+  putToPresignedUrl,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+} from './helpers';
 
 afterEach(() => vi.restoreAllMocks());
 
@@ -16,24 +26,57 @@ describe('health and the API document', () => {
     const { json } = await call('GET', '/openapi.json');
     expect(json.openapi).toBe('3.1.0');
     expect(Object.keys(json.paths).sort()).toEqual([
-      '/assets/{key}', '/healthz', '/readyz', '/v1/access-log', '/v1/bundles', '/v1/bundles/{id}/download', '/v1/companies',
-      '/v1/datasets', '/v1/datasets/{id}', '/v1/datasets/{id}/download-url', '/v1/datasets/{id}/grants', '/v1/datasets/{id}/grants/{companyId}', '/v1/submissions', '/v1/submissions/{id}', '/v1/submissions/{id}/review',
-      '/v1/submissions/{id}/view-url', '/v1/tasks', '/v1/tasks/{id}', '/v1/tasks/{id}/assignments', '/v1/tasks/{id}/assignments/{userId}',
-      '/v1/uploads', '/v1/uploads/{id}', '/v1/uploads/{id}/complete', '/v1/uploads/{id}/parts', '/v1/users', '/v1/users/{id}/role',
+      '/assets/{key}',
+      '/healthz',
+      '/readyz',
+      '/v1/access-log',
+      '/v1/bundles',
+      '/v1/bundles/{id}/download',
+      '/v1/companies',
+      '/v1/datasets',
+      '/v1/datasets/{id}',
+      '/v1/datasets/{id}/download-url',
+      '/v1/datasets/{id}/grants',
+      '/v1/datasets/{id}/grants/{companyId}',
+      '/v1/submissions',
+      '/v1/submissions/{id}',
+      '/v1/submissions/{id}/review',
+      '/v1/submissions/{id}/view-url',
+      '/v1/tasks',
+      '/v1/tasks/{id}',
+      '/v1/tasks/{id}/assignments',
+      '/v1/tasks/{id}/assignments/{userId}',
+      '/v1/uploads',
+      '/v1/uploads/{id}',
+      '/v1/uploads/{id}/complete',
+      '/v1/uploads/{id}/parts',
+      '/v1/users',
+      '/v1/users/{id}/role',
     ]);
     // Administration is part of the API, not a side door.
     expect(Object.keys(json.paths['/v1/tasks']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(json.paths['/v1/companies']).sort()).toEqual(['get', 'post']);
     expect(Object.keys(json.paths['/v1/tasks/{id}/assignments/{userId}']).sort()).toEqual(['delete', 'put']);
-    expect(json.components.schemas.SetUserRoleRequest.properties.role.enum).toEqual(['contributor', 'validator', 'admin', 'company']);
+    expect(json.components.schemas.SetUserRoleRequest.properties.role.enum).toEqual([
+      'contributor',
+      'validator',
+      'admin',
+      'company',
+    ]);
     const createUpload = json.paths['/v1/uploads'].post;
     const body = createUpload.requestBody.content['application/json'].schema;
     expect(json.components.schemas.CreateUploadRequest.required.sort()).toEqual(['contentType', 'size', 'taskId']);
     expect(json.components.schemas.CreateUploadRequest.additionalProperties).toBe(false);
     expect(body.$ref).toBe('#/components/schemas/CreateUploadRequest');
-    expect(Object.keys(createUpload.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403', '404', '413']));
-    expect(json.components.schemas.CreateDatasetRequest.properties.name.pattern).toBe('^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$');
-    expect(Object.keys(json.paths['/v1/datasets'].post.responses)).toEqual(expect.arrayContaining(['202', '400', '403']));
+    expect(Object.keys(createUpload.responses)).toEqual(
+      expect.arrayContaining(['201', '400', '401', '403', '404', '413']),
+    );
+    expect(json.components.schemas.CreateDatasetRequest.properties.name.pattern).toBe(
+      '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$',
+    );
+    expect(Object.keys(json.paths['/v1/datasets'].post.responses)).toEqual(
+      expect.arrayContaining(['202', '400', '403']),
+    );
     expect(json.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });
@@ -42,7 +85,11 @@ describe('errors and request ids', () => {
   it('an unknown route is a 404 in the envelope, with the request id echoed', async () => {
     const result = await call('GET', '/v1/nothing-here');
     expect(result.status).toBe(404);
-    expect(errorOf(result)).toEqual({ code: 'not_found', message: 'no such route', requestId: result.headers.get('x-request-id') });
+    expect(errorOf(result)).toEqual({
+      code: 'not_found',
+      message: 'no such route',
+      requestId: result.headers.get('x-request-id'),
+    });
   });
 
   it('every response carries X-Request-Id; a safe incoming id is kept, an unsafe one replaced', async () => {
@@ -59,7 +106,11 @@ describe('CORS', () => {
   const preflight = (origin: string) =>
     SELF.fetch(`${gateway}/v1/uploads`, {
       method: 'OPTIONS',
-      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization, content-type',
+      },
     });
 
   it('answers preflights for configured origins and lets the browser cache them', async () => {
@@ -74,7 +125,12 @@ describe('CORS', () => {
   });
 
   it('gives other origins no CORS headers', async () => {
-    for (const origin of ['https://xum-ai.app.evil.example', 'https://evilxum-ai.app', 'http://localhost.evil.example', 'https://localhost:3000']) {
+    for (const origin of [
+      'https://xum-ai.app.evil.example',
+      'https://evilxum-ai.app',
+      'http://localhost.evil.example',
+      'https://localhost:3000',
+    ]) {
       const response = await preflight(origin);
       expect(response.headers.get('access-control-allow-origin'), origin).toBeNull();
       const simple = await SELF.fetch(`${gateway}/openapi.json`, { headers: { origin } });
@@ -99,7 +155,12 @@ describe('logs', () => {
     const requestLines = lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'request');
     expect(requestLines).toHaveLength(2);
     expect(requestLines[0]).toMatchObject({
-      method: 'POST', route: '/v1/uploads', status: 201, principal: contributor.userId, requestId: expect.any(String), ms: expect.any(Number),
+      method: 'POST',
+      route: '/v1/uploads',
+      status: 201,
+      principal: contributor.userId,
+      requestId: expect.any(String),
+      ms: expect.any(Number),
     });
     expect(requestLines[1]).toMatchObject({ method: 'GET', route: '/v1/tasks', status: 401, principal: null });
     const everything = lines.join('\n');
@@ -118,17 +179,29 @@ function serviceDatabaseOnce() {
 describe('upstream failures', () => {
   async function callWith(overrides: Partial<typeof env>, method: string, path: string, token: string) {
     const ctx = createExecutionContext();
-    const response = await worker.fetch(new Request(`${gateway}${path}`, { method, headers: { authorization: `Bearer ${token}` } }), { ...env, ...overrides }, ctx);
+    const response = await worker.fetch(
+      new Request(`${gateway}${path}`, { method, headers: { authorization: `Bearer ${token}` } }),
+      { ...env, ...overrides },
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     return { status: response.status, text: await response.text() };
   }
 
   it('Postgres down → 503 in the envelope, no stack trace', async () => {
-    const down = { HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: 'postgres://postgres:postgres@127.0.0.1:1/postgres' } as Hyperdrive };
+    const down = {
+      HYPERDRIVE: {
+        ...env.HYPERDRIVE,
+        connectionString: 'postgres://postgres:postgres@127.0.0.1:1/postgres',
+      } as Hyperdrive,
+    };
     const result = await callWith(down, 'GET', '/v1/tasks', await tokenFor('contributor'));
     expect(result.status).toBe(503);
     const body = JSON.parse(result.text);
-    expect(body.error).toMatchObject({ code: 'upstream_unavailable', message: 'a storage service is unavailable, try again shortly' });
+    expect(body.error).toMatchObject({
+      code: 'upstream_unavailable',
+      message: 'a storage service is unavailable, try again shortly',
+    });
     expect(result.text).not.toMatch(/ECONNREFUSED|at |postgres:\/\//);
   });
 
@@ -137,11 +210,20 @@ describe('upstream failures', () => {
     const token = await tokenFor(contributor);
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 3 });
     await putToPresignedUrl(created.json.url, created.json.headers, new Uint8Array([1, 2, 3]));
-    const result = await callWith({ S3_ENDPOINT: 'http://127.0.0.1:1' }, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
+    const result = await callWith(
+      { S3_ENDPOINT: 'http://127.0.0.1:1' },
+      'POST',
+      `/v1/uploads/${created.json.submissionId}/complete`,
+      token,
+    );
     expect(result.status).toBe(502);
-    expect(JSON.parse(result.text).error).toMatchObject({ code: 'bad_gateway', message: 'object storage failed to answer' });
+    expect(JSON.parse(result.text).error).toMatchObject({
+      code: 'bad_gateway',
+      message: 'object storage failed to answer',
+    });
     expect(result.text).not.toContain('<');
-    const [row] = await serviceDatabaseOnce()`select status, completion_lease from public.submissions where id = ${created.json.submissionId}`;
+    const [row] =
+      await serviceDatabaseOnce()`select status, completion_lease from public.submissions where id = ${created.json.submissionId}`;
     // The failed attempt gave its completion lease back, so a retry proceeds at once.
     expect(row).toEqual({ status: 'pending', completion_lease: null });
     const retried = await callWith({}, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
@@ -154,7 +236,12 @@ describe('upstream failures', () => {
     const token = await tokenFor(contributor);
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 3 });
     await putToPresignedUrl(created.json.url, created.json.headers, new Uint8Array([1, 2, 3]));
-    const result = await callWith({ S3_SECRET_ACCESS_KEY: 'wrong' }, 'POST', `/v1/uploads/${created.json.submissionId}/complete`, token);
+    const result = await callWith(
+      { S3_SECRET_ACCESS_KEY: 'wrong' },
+      'POST',
+      `/v1/uploads/${created.json.submissionId}/complete`,
+      token,
+    );
     expect(result.status).toBe(502);
     expect(JSON.parse(result.text).error.code).toBe('bad_gateway');
     expect(result.text).not.toContain('SignatureDoesNotMatch');

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createContributor, errorOf, randomBytes, requestUpload, serviceDatabase, tokenFor, uploadSubmission } from './helpers';
+import {
+  call,
+  createContributor,
+  errorOf,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+  uploadSubmission,
+} from './helpers';
 
 const sql = serviceDatabase();
 let alice: { userId: string; token: string };
@@ -25,7 +34,8 @@ describe('GET /v1/submissions', () => {
   it('contributors see only their own; validators and admins see all', async () => {
     const aliceSubmission = await uploadSubmission(alice.token, randomBytes(10));
     const bobSubmission = await uploadSubmission(bob.token, randomBytes(10));
-    const ids = async (token: string) => (await call('GET', '/v1/submissions?limit=100', { token })).json.submissions.map((s: { id: string }) => s.id);
+    const ids = async (token: string) =>
+      (await call('GET', '/v1/submissions?limit=100', { token })).json.submissions.map((s: { id: string }) => s.id);
 
     const aliceSees = await ids(alice.token);
     expect(aliceSees).toContain(aliceSubmission.id);
@@ -43,7 +53,8 @@ describe('GET /v1/submissions', () => {
     const carol = await createContributor(sql);
     const token = await tokenFor(carol);
     const created: string[] = [];
-    for (let i = 0; i < 5; i++) created.push((await requestUpload(token, { contentType: 'audio/webm', size: 1 })).json.submissionId);
+    for (let i = 0; i < 5; i++)
+      created.push((await requestUpload(token, { contentType: 'audio/webm', size: 1 })).json.submissionId);
     const uploaded = await uploadSubmission(token, randomBytes(3));
 
     const first = await call('GET', '/v1/submissions?limit=4', { token });
@@ -93,7 +104,10 @@ describe('POST /v1/submissions/{id}/view-url', () => {
     const bytes = randomBytes(2048);
     const submission = await uploadSubmission(alice.token, bytes);
     for (const token of [alice.token, validator, admin]) {
-      const result = await call('POST', `/v1/submissions/${submission.id}/view-url`, { token, headers: { 'user-agent': 'review-app/1.0' } });
+      const result = await call('POST', `/v1/submissions/${submission.id}/view-url`, {
+        token,
+        headers: { 'user-agent': 'review-app/1.0' },
+      });
       expect(result.status).toBe(200);
       const ttl = Date.parse(result.json.expiresAt) - Date.now();
       expect(ttl).toBeGreaterThan(4 * 60_000);
@@ -137,30 +151,59 @@ describe('POST /v1/submissions/{id}/view-url', () => {
 describe('POST /v1/submissions/{id}/review', () => {
   it('validators approve or reject uploaded submissions, once', async () => {
     const first = await uploadSubmission(alice.token, randomBytes(8));
-    const approved = await call('POST', `/v1/submissions/${first.id}/review`, { token: validator, json: { decision: 'approve', note: 'clear audio' } });
+    const approved = await call('POST', `/v1/submissions/${first.id}/review`, {
+      token: validator,
+      json: { decision: 'approve', note: 'clear audio' },
+    });
     expect(approved.status).toBe(200);
-    expect(approved.json.submission).toMatchObject({ status: 'approved', reviewNote: 'clear audio', reviewedAt: expect.any(String) });
-    const again = await call('POST', `/v1/submissions/${first.id}/review`, { token: admin, json: { decision: 'reject' } });
+    expect(approved.json.submission).toMatchObject({
+      status: 'approved',
+      reviewNote: 'clear audio',
+      reviewedAt: expect.any(String),
+    });
+    const again = await call('POST', `/v1/submissions/${first.id}/review`, {
+      token: admin,
+      json: { decision: 'reject' },
+    });
     expect(again.status).toBe(409);
     const [row] = await sql`select status from public.submissions where id = ${first.id}`;
     expect(row!.status).toBe('approved');
 
     const second = await uploadSubmission(alice.token, randomBytes(8));
-    const rejected = await call('POST', `/v1/submissions/${second.id}/review`, { token: admin, json: { decision: 'reject' } });
+    const rejected = await call('POST', `/v1/submissions/${second.id}/review`, {
+      token: admin,
+      json: { decision: 'reject' },
+    });
     expect(rejected.json.submission.status).toBe('rejected');
   });
 
   it('refuses contributors (403), pending submissions (409) and bad bodies (400), changing nothing', async () => {
     const submission = await uploadSubmission(alice.token, randomBytes(8));
-    expect((await call('POST', `/v1/submissions/${submission.id}/review`, { token: alice.token, json: { decision: 'approve' } })).status).toBe(403);
+    expect(
+      (
+        await call('POST', `/v1/submissions/${submission.id}/review`, {
+          token: alice.token,
+          json: { decision: 'approve' },
+        })
+      ).status,
+    ).toBe(403);
     const pending = await requestUpload(alice.token, { contentType: 'audio/webm', size: 4 });
-    const early = await call('POST', `/v1/submissions/${pending.json.submissionId}/review`, { token: validator, json: { decision: 'approve' } });
+    const early = await call('POST', `/v1/submissions/${pending.json.submissionId}/review`, {
+      token: validator,
+      json: { decision: 'approve' },
+    });
     expect(early.status).toBe(409);
-    for (const json of [{ decision: 'maybe' }, {}, { decision: 'approve', status: 'approved' }, { decision: 'approve', note: 7 }]) {
+    for (const json of [
+      { decision: 'maybe' },
+      {},
+      { decision: 'approve', status: 'approved' },
+      { decision: 'approve', note: 7 },
+    ]) {
       const result = await call('POST', `/v1/submissions/${submission.id}/review`, { token: validator, json });
       expect(result.status).toBe(400);
     }
-    const rows = await sql`select id, status from public.submissions where id in (${submission.id}, ${pending.json.submissionId}) order by status`;
+    const rows =
+      await sql`select id, status from public.submissions where id in (${submission.id}, ${pending.json.submissionId}) order by status`;
     expect(rows.map((row) => row.status)).toEqual(['pending', 'uploaded']);
   });
 
@@ -182,6 +225,13 @@ describe('POST /v1/submissions/{id}/review', () => {
   });
 
   it('is 404 for an unknown submission', async () => {
-    expect((await call('POST', `/v1/submissions/${crypto.randomUUID()}/review`, { token: validator, json: { decision: 'approve' } })).status).toBe(404);
+    expect(
+      (
+        await call('POST', `/v1/submissions/${crypto.randomUUID()}/review`, {
+          token: validator,
+          json: { decision: 'approve' },
+        })
+      ).status,
+    ).toBe(404);
   });
 });

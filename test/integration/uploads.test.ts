@@ -1,7 +1,15 @@
 import { env } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  call, createContributor, demoTaskId, errorOf, putToPresignedUrl, randomBytes, requestUpload, serviceDatabase, tokenFor,
+  call,
+  createContributor,
+  demoTaskId,
+  errorOf,
+  putToPresignedUrl,
+  randomBytes,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
 } from './helpers';
 
 const sql = serviceDatabase();
@@ -28,10 +36,18 @@ async function sha256Hex(bytes: Uint8Array) {
 describe('POST /v1/uploads → PUT → complete', () => {
   it('uploads straight to S3 and records size, CRC32 and SHA-256', async () => {
     const bytes = new TextEncoder().encode('hello world');
-    const created = await requestUpload(token, { contentType: 'audio/webm', size: bytes.byteLength, filename: 'take-1.webm' });
+    const created = await requestUpload(token, {
+      contentType: 'audio/webm',
+      size: bytes.byteLength,
+      filename: 'take-1.webm',
+    });
     expect(created.status).toBe(201);
     expect(created.json.method).toBe('PUT');
-    expect(created.json.headers).toEqual({ 'Content-Type': 'audio/webm', 'Content-Length': '11', 'x-amz-acl': 'private' });
+    expect(created.json.headers).toEqual({
+      'Content-Type': 'audio/webm',
+      'Content-Length': '11',
+      'x-amz-acl': 'private',
+    });
     const url = new URL(created.json.url);
     // The URL names the staging key; complete copies the object to the final key no URL names.
     expect(url.pathname).toBe(`/xum-raw-submissions/incoming/${demoTaskId}/${created.json.submissionId}`);
@@ -41,7 +57,8 @@ describe('POST /v1/uploads → PUT → complete', () => {
     expect(expiresIn).toBeGreaterThan(14 * 60_000);
     expect(expiresIn).toBeLessThanOrEqual(15 * 60_000);
 
-    const [pending] = await sql`select status, object_key from public.submissions where id = ${created.json.submissionId}`;
+    const [pending] =
+      await sql`select status, object_key from public.submissions where id = ${created.json.submissionId}`;
     expect(pending).toEqual({ status: 'pending', object_key: `raw/${demoTaskId}/${created.json.submissionId}` });
 
     expect((await putToPresignedUrl(created.json.url, created.json.headers, bytes)).status).toBe(200);
@@ -84,12 +101,17 @@ describe('POST /v1/uploads → PUT → complete', () => {
   it('the raw bucket answers browser preflights for app origins only (production-like CORS)', async () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 1 });
     const preflight = (origin: string) =>
-      fetch(created.json.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' } });
+      fetch(created.json.url, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'PUT', 'access-control-request-headers': 'content-type' },
+      });
     const allowed = await preflight('https://app.xum-ai.app');
     expect(allowed.status).toBe(200);
     // S3, and Ceph RGW with it, echo the origin a wildcard rule matched; s3rver answers any
     // matched preflight with '*'. Either admits the app, and each server is held to its own answer.
-    expect(allowed.headers.get('access-control-allow-origin')).toBe(env.TEST_S3_KIND === 's3rver' ? '*' : 'https://app.xum-ai.app');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe(
+      env.TEST_S3_KIND === 's3rver' ? '*' : 'https://app.xum-ai.app',
+    );
     expect(allowed.headers.get('access-control-allow-methods')).toContain('PUT');
     await allowed.text();
     const refused = await preflight('https://evil.example');
@@ -101,17 +123,27 @@ describe('POST /v1/uploads → PUT → complete', () => {
   it('S3 refuses a PUT with another size or another type than was signed', async () => {
     const created = await requestUpload(token, { contentType: 'audio/webm', size: 11 });
     // Every other signed header exactly as listed, so only the size or the type differs.
-    const longer = await putToPresignedUrl(created.json.url, created.json.headers, new TextEncoder().encode('hello world!'));
+    const longer = await putToPresignedUrl(
+      created.json.url,
+      created.json.headers,
+      new TextEncoder().encode('hello world!'),
+    );
     expect(longer.status).toBe(403);
     expect(longer.text).toContain('SignatureDoesNotMatch');
-    const otherType = await putToPresignedUrl(created.json.url, { ...created.json.headers, 'Content-Type': 'text/html' }, new TextEncoder().encode('hello world'));
+    const otherType = await putToPresignedUrl(
+      created.json.url,
+      { ...created.json.headers, 'Content-Type': 'text/html' },
+      new TextEncoder().encode('hello world'),
+    );
     expect(otherType.status).toBe(403);
     expect(otherType.text).toContain('SignatureDoesNotMatch');
     // Nothing was stored, so completing is still refused.
     const completed = await call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token });
     expect(completed.status).toBe(409);
     // The URL itself was fine: with the listed headers and 11 bytes, S3 takes it.
-    expect((await putToPresignedUrl(created.json.url, created.json.headers, new TextEncoder().encode('hello world'))).status).toBe(200);
+    expect(
+      (await putToPresignedUrl(created.json.url, created.json.headers, new TextEncoder().encode('hello world'))).status,
+    ).toBe(200);
   });
 
   it('completing before the object exists is 409 and leaves the submission pending', async () => {
@@ -119,7 +151,8 @@ describe('POST /v1/uploads → PUT → complete', () => {
     const completed = await call('POST', `/v1/uploads/${created.json.submissionId}/complete`, { token });
     expect(completed.status).toBe(409);
     expect(errorOf(completed)).toMatchObject({ code: 'conflict', message: 'object has not been uploaded yet' });
-    const [row] = await sql`select status, size, crc32, sha256 from public.submissions where id = ${created.json.submissionId}`;
+    const [row] =
+      await sql`select status, size, crc32, sha256 from public.submissions where id = ${created.json.submissionId}`;
     expect(row).toEqual({ status: 'pending', size: null, crc32: null, sha256: null });
   });
 
@@ -129,7 +162,8 @@ describe('POST /v1/uploads → PUT → complete', () => {
     const url = new URL(created.json.url);
     expect(url.pathname).toBe(`/xum-raw-submissions/incoming/${demoTaskId}/${created.json.submissionId}`);
     expect(created.json.url).not.toContain('..');
-    const [row] = await sql`select original_filename, object_key from public.submissions where id = ${created.json.submissionId}`;
+    const [row] =
+      await sql`select original_filename, object_key from public.submissions where id = ${created.json.submissionId}`;
     expect(row).toEqual({ original_filename: '../../x', object_key: `raw/${demoTaskId}/${created.json.submissionId}` });
   });
 
@@ -144,16 +178,55 @@ describe('POST /v1/uploads → PUT → complete', () => {
 
 describe('bad input to POST /v1/uploads changes nothing', () => {
   const cases: [string, () => Promise<{ status: number; json: any }>, number, string][] = [
-    ['malformed JSON', () => call('POST', '/v1/uploads', { token, body: '{"taskId":', headers: { 'content-type': 'application/json' } }), 400, 'invalid_request'],
-    ['not JSON at all', () => call('POST', '/v1/uploads', { token, body: 'taskId=1', headers: { 'content-type': 'text/plain' } }), 415, 'unsupported_media_type'],
+    [
+      'malformed JSON',
+      () => call('POST', '/v1/uploads', { token, body: '{"taskId":', headers: { 'content-type': 'application/json' } }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'not JSON at all',
+      () => call('POST', '/v1/uploads', { token, body: 'taskId=1', headers: { 'content-type': 'text/plain' } }),
+      415,
+      'unsupported_media_type',
+    ],
     ['wrong types', () => requestUpload(token, { contentType: 'audio/webm', size: '11' }), 400, 'invalid_request'],
     ['negative size', () => requestUpload(token, { contentType: 'audio/webm', size: -1 }), 400, 'invalid_request'],
-    ['unknown fields', () => requestUpload(token, { contentType: 'audio/webm', size: 1, bucket: 'other' }), 400, 'invalid_request'],
-    ['missing fields', () => call('POST', '/v1/uploads', { token, json: { taskId: demoTaskId } }), 400, 'invalid_request'],
+    [
+      'unknown fields',
+      () => requestUpload(token, { contentType: 'audio/webm', size: 1, bucket: 'other' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'missing fields',
+      () => call('POST', '/v1/uploads', { token, json: { taskId: demoTaskId } }),
+      400,
+      'invalid_request',
+    ],
     ['not a media type', () => requestUpload(token, { contentType: 'audio', size: 1 }), 400, 'invalid_request'],
-    ['control characters in the filename', () => requestUpload(token, { contentType: 'audio/webm', size: 1, filename: 'a\nb' }), 400, 'invalid_request'],
-    ['unknown task', () => call('POST', '/v1/uploads', { token, json: { taskId: crypto.randomUUID(), contentType: 'audio/webm', size: 1 } }), 404, 'not_found'],
-    ['oversize', () => requestUpload(token, { contentType: 'audio/webm', size: 5 * 1024 ** 3 + 1 }), 413, 'payload_too_large'],
+    [
+      'control characters in the filename',
+      () => requestUpload(token, { contentType: 'audio/webm', size: 1, filename: 'a\nb' }),
+      400,
+      'invalid_request',
+    ],
+    [
+      'unknown task',
+      () =>
+        call('POST', '/v1/uploads', {
+          token,
+          json: { taskId: crypto.randomUUID(), contentType: 'audio/webm', size: 1 },
+        }),
+      404,
+      'not_found',
+    ],
+    [
+      'oversize',
+      () => requestUpload(token, { contentType: 'audio/webm', size: 5 * 1024 ** 3 + 1 }),
+      413,
+      'payload_too_large',
+    ],
     ['disallowed type', () => requestUpload(token, { contentType: 'text/html', size: 1 }), 400, 'invalid_request'],
   ];
 
@@ -169,13 +242,21 @@ describe('bad input to POST /v1/uploads changes nothing', () => {
   }
 
   it('a task not assigned to the caller is 404 and a closed task 409', async () => {
-    const [hidden] = await sql`insert into public.tasks (title, allowed_content_types, max_bytes) values ('hidden', array['audio/*'], 100) returning id`;
-    const [closed] = await sql`insert into public.tasks (title, status, allowed_content_types, max_bytes) values ('closed', 'closed', array['audio/*'], 100) returning id`;
+    const [hidden] =
+      await sql`insert into public.tasks (title, allowed_content_types, max_bytes) values ('hidden', array['audio/*'], 100) returning id`;
+    const [closed] =
+      await sql`insert into public.tasks (title, status, allowed_content_types, max_bytes) values ('closed', 'closed', array['audio/*'], 100) returning id`;
     await sql`insert into public.task_assignments (task_id, user_id) values (${closed!.id}, ${userId})`;
     const before = await submissionCount();
-    const notMine = await call('POST', '/v1/uploads', { token, json: { taskId: hidden!.id, contentType: 'audio/webm', size: 1 } });
+    const notMine = await call('POST', '/v1/uploads', {
+      token,
+      json: { taskId: hidden!.id, contentType: 'audio/webm', size: 1 },
+    });
     expect(notMine.status).toBe(404);
-    const closedTask = await call('POST', '/v1/uploads', { token, json: { taskId: closed!.id, contentType: 'audio/webm', size: 1 } });
+    const closedTask = await call('POST', '/v1/uploads', {
+      token,
+      json: { taskId: closed!.id, contentType: 'audio/webm', size: 1 },
+    });
     expect(closedTask.status).toBe(409);
     expect(errorOf(closedTask).message).toBe('task is closed');
     expect(await submissionCount()).toBe(before);
@@ -188,7 +269,8 @@ describe('bad input to POST /v1/uploads changes nothing', () => {
   });
 
   it('RLS refuses an insert the route would not make: a task not assigned to the caller', async () => {
-    const [hidden] = await sql`insert into public.tasks (title, allowed_content_types, max_bytes) values ('rls', array['audio/*'], 100) returning id`;
+    const [hidden] =
+      await sql`insert into public.tasks (title, allowed_content_types, max_bytes) values ('rls', array['audio/*'], 100) returning id`;
     const claims = JSON.stringify({ sub: userId, role: 'authenticated' });
     const attempt = sql.begin(async (tx) => {
       await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;

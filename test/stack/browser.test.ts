@@ -39,7 +39,15 @@ beforeAll(async () => {
   if (!chromiumPath) throw new Error('Chromium is not installed (Debian package chromium; .ci/run installs it)');
   browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }, 120_000);
 
@@ -59,16 +67,34 @@ describe('the SDK in headless Chromium', () => {
     const before = harness.proxy.seen.length;
     const token = await harness.tokenFor('contributor');
     const result = await page.evaluate(
-      (input) => (globalThis as unknown as { uploadRandomFile(input: unknown): Promise<{ submission: { status: string; size: number; sha256: string; filename: string }; sha256: string; progress: number[] }> }).uploadRandomFile(input),
+      (input) =>
+        (
+          globalThis as unknown as {
+            uploadRandomFile(
+              input: unknown,
+            ): Promise<{
+              submission: { status: string; size: number; sha256: string; filename: string };
+              sha256: string;
+              progress: number[];
+            }>;
+          }
+        ).uploadRandomFile(input),
       { api: harness.api, token, taskId: demoTaskId, size: 40 * MiB },
     );
     expect(consoleErrors.join('\n')).toBe('');
-    expect(result.submission).toMatchObject({ status: 'uploaded', size: 40 * MiB, sha256: result.sha256, filename: 'recording.mp4' });
+    expect(result.submission).toMatchObject({
+      status: 'uploaded',
+      size: 40 * MiB,
+      sha256: result.sha256,
+      filename: 'recording.mp4',
+    });
     expect(result.progress.at(-1)).toBe(40 * MiB);
 
     const s3Requests = harness.proxy.seen.slice(before);
     const partPuts = s3Requests.filter((request) => request.method === 'PUT' && request.query.has('partNumber'));
-    expect(partPuts.map((request) => Number(request.query.get('partNumber'))).sort((a, b) => a - b)).toEqual([1, 2, 3, 4, 5]);
+    expect(partPuts.map((request) => Number(request.query.get('partNumber'))).sort((a, b) => a - b)).toEqual([
+      1, 2, 3, 4, 5,
+    ]);
     // The bucket saw the browser's CORS preflights for the part PUTs.
     expect(s3Requests.filter((request) => request.method === 'OPTIONS').length).toBeGreaterThanOrEqual(1);
     await page.close();

@@ -14,7 +14,13 @@ afterAll(() => rgw?.stop());
 
 describe('npm run buckets:apply against Ceph RGW', () => {
   it('applies the lifecycle rule and the public-read policy once, then changes nothing', async () => {
-    const env = { ...process.env, S3_ENDPOINT: rgw.endpoint, S3_ACCESS_KEY_ID: rgw.accessKeyId, S3_SECRET_ACCESS_KEY: rgw.secretAccessKey, S3_REGION: rgw.region };
+    const env = {
+      ...process.env,
+      S3_ENDPOINT: rgw.endpoint,
+      S3_ACCESS_KEY_ID: rgw.accessKeyId,
+      S3_SECRET_ACCESS_KEY: rgw.secretAccessKey,
+      S3_REGION: rgw.region,
+    };
     const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout.trim().split('\n').sort()).toEqual([
@@ -31,16 +37,27 @@ describe('npm run buckets:apply against Ceph RGW', () => {
       'xum-raw-submissions lifecycle: unchanged',
     ]);
 
-    const client = new AwsClient({ accessKeyId: rgw.accessKeyId, secretAccessKey: rgw.secretAccessKey, service: 's3', region: rgw.region });
+    const client = new AwsClient({
+      accessKeyId: rgw.accessKeyId,
+      secretAccessKey: rgw.secretAccessKey,
+      service: 's3',
+      region: rgw.region,
+    });
     for (const bucket of [rgw.buckets.raw, rgw.buckets.processed]) {
       const lifecycle = await (await client.fetch(`${rgw.endpoint}/${bucket}?lifecycle`)).text();
       expect(lifecycle, bucket).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
     }
     // Staged single PUTs (copied to their final key at completion) expire after a day.
     const rawLifecycle = await (await client.fetch(`${rgw.endpoint}/${rgw.buckets.raw}?lifecycle`)).text();
-    expect(rawLifecycle).toMatch(/<Rule>(?=[\s\S]*<Prefix>incoming\/<\/Prefix>)(?=[\s\S]*<Days>1<\/Days>)[\s\S]*<\/Rule>/);
+    expect(rawLifecycle).toMatch(
+      /<Rule>(?=[\s\S]*<Prefix>incoming\/<\/Prefix>)(?=[\s\S]*<Days>1<\/Days>)[\s\S]*<\/Rule>/,
+    );
     for (const bucket of [rgw.buckets.assets, rgw.buckets.raw]) {
-      const put = await client.fetch(`${rgw.endpoint}/${bucket}/icon.png`, { method: 'PUT', body: 'png', headers: { 'content-type': 'image/png' } });
+      const put = await client.fetch(`${rgw.endpoint}/${bucket}/icon.png`, {
+        method: 'PUT',
+        body: 'png',
+        headers: { 'content-type': 'image/png' },
+      });
       expect(put.status).toBe(200);
     }
     // Anyone may read the assets bucket; the raw bucket stays private.

@@ -14,19 +14,35 @@ afterAll(() => s3.stop());
 
 describe('npm run buckets:apply', () => {
   it('is idempotent and prints what changed; settings a server lacks are reported, not faked', async () => {
-    const env = { ...process.env, S3_ENDPOINT: s3.endpoint, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region };
-    const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env: { ...env, CORS_ORIGINS: 'https://app.example' } });
+    const env = {
+      ...process.env,
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_REGION: s3.region,
+    };
+    const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], {
+      env: { ...env, CORS_ORIGINS: 'https://app.example' },
+    });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('xum-raw-submissions cors: changed');
-    const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env: { ...env, CORS_ORIGINS: 'https://app.example' } });
+    const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], {
+      env: { ...env, CORS_ORIGINS: 'https://app.example' },
+    });
     expect(second.stdout).toContain('xum-raw-submissions cors: unchanged');
     // s3rver implements neither bucket policies nor lifecycle rules; Ceph RGW does (npm run test:rgw).
     expect(second.stdout).toContain('xum-raw-submissions lifecycle: unsupported');
     expect(second.stdout).toContain('xum-public-assets policy: unsupported');
 
-    const preflight = await fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, { method: 'OPTIONS', headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' } });
+    const preflight = await fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.example', 'access-control-request-method': 'PUT' },
+    });
     expect(preflight.status).toBe(200);
-    const other = await fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, { method: 'OPTIONS', headers: { origin: 'https://app.xum-ai.app', 'access-control-request-method': 'PUT' } });
+    const other = await fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, {
+      method: 'OPTIONS',
+      headers: { origin: 'https://app.xum-ai.app', 'access-control-request-method': 'PUT' },
+    });
     expect(other.status).toBe(403);
   });
 
@@ -34,37 +50,57 @@ describe('npm run buckets:apply', () => {
     const dir = mkdtempSync(join(tmpdir(), 'buckets-env-'));
     try {
       const config = join(dir, 'wrangler.toml');
-      writeFileSync(config, [
-        'name = "buckets-env"',
-        `main = "${new URL('../../src/worker.ts', import.meta.url).pathname}"`,
-        'compatibility_date = "2026-04-20"',
-        '[env.production]',
-        'name = "buckets-env-production"',
-        '[env.production.vars]',
-        `S3_ENDPOINT = "${s3.endpoint}"`,
-        `S3_REGION = "${s3.region}"`,
-        `BUCKET_RAW = "${s3.buckets.raw}"`,
-        `BUCKET_PROCESSED = "${s3.buckets.processed}"`,
-        `BUCKET_ASSETS = "${s3.buckets.assets}"`,
-        'CORS_ORIGINS = "https://admin.example"',
-      ].join('\n'));
+      writeFileSync(
+        config,
+        [
+          'name = "buckets-env"',
+          `main = "${new URL('../../src/worker.ts', import.meta.url).pathname}"`,
+          'compatibility_date = "2026-04-20"',
+          '[env.production]',
+          'name = "buckets-env-production"',
+          '[env.production.vars]',
+          `S3_ENDPOINT = "${s3.endpoint}"`,
+          `S3_REGION = "${s3.region}"`,
+          `BUCKET_RAW = "${s3.buckets.raw}"`,
+          `BUCKET_PROCESSED = "${s3.buckets.processed}"`,
+          `BUCKET_ASSETS = "${s3.buckets.assets}"`,
+          'CORS_ORIGINS = "https://admin.example"',
+        ].join('\n'),
+      );
       const { S3_ENDPOINT: _endpoint, S3_REGION: _region, CORS_ORIGINS: _origins, ...rest } = process.env;
       const env = { ...rest, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
-      const applied = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config], { env });
+      const applied = await run(
+        process.execPath,
+        ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config],
+        { env },
+      );
       expect(applied.status, applied.stderr).toBe(0);
-      expect(applied.stdout).toContain(`environment production: ${s3.endpoint}, buckets ${s3.buckets.raw}, ${s3.buckets.processed}, ${s3.buckets.assets}, CORS https://admin.example`);
+      expect(applied.stdout).toContain(
+        `environment production: ${s3.endpoint}, buckets ${s3.buckets.raw}, ${s3.buckets.processed}, ${s3.buckets.assets}, CORS https://admin.example`,
+      );
       expect(applied.stdout).toContain(`${s3.buckets.raw} cors: changed`);
       const preflight = (origin: string) =>
-        fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'PUT' } });
+        fetch(`${s3.endpoint}/${s3.buckets.raw}/x`, {
+          method: 'OPTIONS',
+          headers: { origin, 'access-control-request-method': 'PUT' },
+        });
       expect((await preflight('https://admin.example')).status).toBe(200);
       expect((await preflight('http://localhost:5173')).status).toBe(403);
 
-      const conflicting = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config], {
-        env: { ...env, S3_ENDPOINT: 'http://127.0.0.1:9', CORS_ORIGINS: 'https://admin.example' },
-      });
+      const conflicting = await run(
+        process.execPath,
+        ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config],
+        {
+          env: { ...env, S3_ENDPOINT: 'http://127.0.0.1:9', CORS_ORIGINS: 'https://admin.example' },
+        },
+      );
       expect(conflicting.status).toBe(2);
-      expect(conflicting.stderr).toBe('S3_ENDPOINT set in the environment differ from wrangler.toml [env.production.vars]; unset them\n');
-      const unknown = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'prod', '--config', config], { env });
+      expect(conflicting.stderr).toBe(
+        'S3_ENDPOINT set in the environment differ from wrangler.toml [env.production.vars]; unset them\n',
+      );
+      const unknown = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'prod', '--config', config], {
+        env,
+      });
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toBe(`${config} has no [env.prod] (it has: production)\n`);
     } finally {
@@ -82,10 +118,20 @@ describe('npm run buckets:apply', () => {
   it('the desired settings: CORS with ETag exposed, a 7-day abort rule on raw and processed, public read on assets only', () => {
     const settings = desiredBucketSettings({ buckets: s3.buckets, corsOrigins: ['https://*.xum-ai.app'] });
     const byKind = Object.fromEntries(settings.map((setting) => [setting.kind, setting]));
-    expect(settings.filter((setting) => setting.kind === 'lifecycle').map((setting) => setting.bucket).sort()).toEqual([s3.buckets.processed, s3.buckets.raw].sort());
+    expect(
+      settings
+        .filter((setting) => setting.kind === 'lifecycle')
+        .map((setting) => setting.bucket)
+        .sort(),
+    ).toEqual([s3.buckets.processed, s3.buckets.raw].sort());
     expect(byKind.cors!.bucket).toBe(s3.buckets.raw);
     expect(byKind.cors!.body).toContain('<ExposeHeader>ETag</ExposeHeader>');
     expect(byKind.lifecycle!.body).toContain('<DaysAfterInitiation>7</DaysAfterInitiation>');
-    expect(JSON.parse(byKind.policy!.body).Statement[0]).toMatchObject({ Effect: 'Allow', Principal: '*', Action: ['s3:GetObject'], Resource: [`arn:aws:s3:::${s3.buckets.assets}/*`] });
+    expect(JSON.parse(byKind.policy!.body).Statement[0]).toMatchObject({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: ['s3:GetObject'],
+      Resource: [`arn:aws:s3:::${s3.buckets.assets}/*`],
+    });
   });
 });

@@ -5,7 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt.mjs';
-import { listWithBsdtar, readWithPython, syntheticBody, syntheticCrc32, testWithUnzip } from '../unit/zip/archive-fixture';
+import {
+  listWithBsdtar,
+  readWithPython,
+  syntheticBody,
+  syntheticCrc32,
+  testWithUnzip,
+} from '../unit/zip/archive-fixture';
 import { run, startHarness, type Harness, type Seeded } from './harness';
 
 // The bundle path end to end, as a company's tooling meets it: the local stack over real HTTP,
@@ -54,7 +60,10 @@ function expectReadable(path: string, members: Seeded[]) {
   expect(unzip.status, unzip.output).toBe(0);
   const python = readWithPython(path, 64 * 1024 * 1024);
   expect(python.testzip).toBeNull();
-  expect(python.entries.map((entry) => entry.name)).toEqual(['manifest.csv', ...members.map((member) => `${demoTaskId}/${member.id}.bin`)]);
+  expect(python.entries.map((entry) => entry.name)).toEqual([
+    'manifest.csv',
+    ...members.map((member) => `${demoTaskId}/${member.id}.bin`),
+  ]);
   python.entries.slice(1).forEach((entry, index) => {
     expect(entry.size).toBe(members[index]!.size);
     if (members[index]!.sha256 && entry.sha256 !== null) expect(entry.sha256).toBe(members[index]!.sha256);
@@ -72,14 +81,22 @@ describe('bundles downloaded over HTTP', () => {
   let smallFile: string;
 
   it('an empty member, a 1-byte member and others: read by unzip, Python zipfile and bsdtar', async () => {
-    small = await seed([new Uint8Array(0), randomBytes(1), randomBytes(100), randomBytes(300_000), randomBytes(2_000_000)]);
+    small = await seed([
+      new Uint8Array(0),
+      randomBytes(1),
+      randomBytes(100),
+      randomBytes(300_000),
+      randomBytes(2_000_000),
+    ]);
     smallBundle = await createBundle(small);
     smallFile = join(workDir, 'small.zip');
     const download = await curl(['-f', '-o', smallFile, smallBundle.url]);
     expect(download.status, download.stderr).toBe(0);
     expect(statSync(smallFile).size).toBe(smallBundle.bytes);
     expectReadable(smallFile, small);
-    const manifest = spawnSync('unzip', ['-p', smallFile, 'manifest.csv'], { encoding: 'utf8' }).stdout.trim().split('\r\n');
+    const manifest = spawnSync('unzip', ['-p', smallFile, 'manifest.csv'], { encoding: 'utf8' })
+      .stdout.trim()
+      .split('\r\n');
     expect(manifest[0]).toBe('"id","task","contributor","content_type","size","sha256","member"');
     expect(manifest).toHaveLength(small.length + 1);
     expect(manifest[2]).toContain(`"${small[1]!.id}","${demoTaskId}"`);
@@ -89,12 +106,16 @@ describe('bundles downloaded over HTTP', () => {
   it('a range fetches only the members it overlaps, with ranged GETs', async () => {
     const before = harness.proxy.seen.length;
     const lastMember = small.at(-1)!;
-    const response = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 200}-${smallBundle.bytes - 100}` } });
+    const response = await fetch(smallBundle.url, {
+      headers: { range: `bytes=${smallBundle.bytes - 200}-${smallBundle.bytes - 100}` },
+    });
     expect(response.status).toBe(206);
     await response.arrayBuffer();
     // The last 200 bytes are central directory and end records: no member at all.
     expect(harness.proxy.seen.length).toBe(before);
-    const inLast = await fetch(smallBundle.url, { headers: { range: `bytes=${smallBundle.bytes - 1_500_000}-${smallBundle.bytes - 1_400_000}` } });
+    const inLast = await fetch(smallBundle.url, {
+      headers: { range: `bytes=${smallBundle.bytes - 1_500_000}-${smallBundle.bytes - 1_400_000}` },
+    });
     expect(inLast.status).toBe(206);
     await inLast.arrayBuffer();
     const gets = harness.proxy.seen.slice(before);
@@ -114,7 +135,10 @@ describe('bundles downloaded over HTTP', () => {
 
   it('S3 cutting a connection mid-member breaks the transfer; curl -C - then completes it identically', async () => {
     const victim = small[4]!;
-    harness.proxy.inject((request) => request.method === 'GET' && request.path === rawPath(victim), { kind: 'drop', afterBytes: 500_000 });
+    harness.proxy.inject((request) => request.method === 'GET' && request.path === rawPath(victim), {
+      kind: 'drop',
+      afterBytes: 500_000,
+    });
     const broken = join(workDir, 'broken.zip');
     const first = await curl(['-f', '-o', broken, smallBundle.url]);
     expect(first.status).not.toBe(0);
@@ -159,7 +183,9 @@ describe('bundles downloaded over HTTP', () => {
   });
 
   it('1,000 members', async () => {
-    const members = await seed(Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))));
+    const members = await seed(
+      Array.from({ length: 1000 }, (_, index) => randomBytes(index % 7 === 0 ? 0 : 64 + ((index * 37) % 4000))),
+    );
     const bundle = await createBundle(members);
     expect(bundle.entries).toBe(1001);
     const file = join(workDir, 'thousand.zip');
@@ -171,7 +197,9 @@ describe('bundles downloaded over HTTP', () => {
 
   it('a member of 4 GiB + 1 byte: ZIP64 only where needed, read by every reader', async () => {
     const size = 4 * 1024 ** 3 + 1;
-    const [big] = await seed([{ size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null }]);
+    const [big] = await seed([
+      { size, chunks: () => syntheticBody(0, size - 1), crc32: syntheticCrc32(size), sha256: null },
+    ]);
     const [after] = await seed([randomBytes(1000)]);
     const bundle = await createBundle([big!, after!]);
     const file = join(workDir, 'big.zip');

@@ -12,7 +12,11 @@ export function datasetClient(harness: () => Harness, admin: () => string) {
   async function api(method: string, path: string, token: string, json?: unknown) {
     const response = await fetch(`${harness().api}${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(json === undefined ? {} : { 'content-type': 'application/json' }), 'user-agent': 'dataset-tests/1' },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(json === undefined ? {} : { 'content-type': 'application/json' }),
+        'user-agent': 'dataset-tests/1',
+      },
       body: json === undefined ? undefined : JSON.stringify(json),
     });
     const text = await response.text();
@@ -20,7 +24,11 @@ export function datasetClient(harness: () => Harness, admin: () => string) {
   }
 
   async function createDataset(name: string, members: Seeded[]): Promise<string> {
-    const created = await api('POST', '/v1/datasets', admin(), { name, description: 'test dataset', submissionIds: members.map((member) => member.id) });
+    const created = await api('POST', '/v1/datasets', admin(), {
+      name,
+      description: 'test dataset',
+      submissionIds: members.map((member) => member.id),
+    });
     expect(created.status, JSON.stringify(created.json)).toBe(202);
     expect(created.json).toEqual({ id: expect.any(String), status: 'building' });
     return created.json.id;

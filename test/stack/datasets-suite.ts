@@ -40,9 +40,13 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  const { api, createDataset, settled, download, archivePath } = datasetClient(() => harness, () => admin);
+  const { api, createDataset, settled, download, archivePath } = datasetClient(
+    () => harness,
+    () => admin,
+  );
   const requestsSince = (from: number): SeenRequest[] => harness.proxy.seen.slice(from);
-  const small = (count: number, max: number) => Array.from({ length: count }, (_, index) => randomBytes(index === 0 ? 0 : 1 + Math.floor(Math.random() * max)));
+  const small = (count: number, max: number) =>
+    Array.from({ length: count }, (_, index) => randomBytes(index === 0 ? 0 : 1 + Math.floor(Math.random() * max)));
 
   describe(`datasets (${s3})`, () => {
     let members: Seeded[];
@@ -52,7 +56,14 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     let buildRequests: SeenRequest[];
 
     it('builds a dataset of mixed sizes: large members copied inside S3, byte-identical to the bundle of the same members, read by unzip and zipfile', async () => {
-      const bodies = [...small(6, 80_000), randomBytes(12 * MiB), ...small(12, 200_000), randomBytes(16 * MiB), randomBytes(6 * MiB), ...small(20, 50_000)];
+      const bodies = [
+        ...small(6, 80_000),
+        randomBytes(12 * MiB),
+        ...small(12, 200_000),
+        randomBytes(16 * MiB),
+        randomBytes(6 * MiB),
+        ...small(20, 50_000),
+      ];
       members = await harness.seedApproved(bodies);
       large = members.filter((member) => member.size >= 5 * MiB);
       expect(large).toHaveLength(3);
@@ -60,16 +71,28 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const logFrom = harness.proxy.seen.length;
       datasetId = await createDataset('mixed-sizes', members);
       dataset = await settled(datasetId);
-      expect(dataset).toMatchObject({ status: 'ready', members: members.length, entries: members.length + 1, failureReason: null });
+      expect(dataset).toMatchObject({
+        status: 'ready',
+        members: members.length,
+        entries: members.length + 1,
+        failureReason: null,
+      });
       expect(dataset.etag).toMatch(/^"[^"]+"$/);
       buildRequests = requestsSince(logFrom);
 
       // UploadPartCopy named every large member as its source...
-      const copySources = buildRequests.filter((request) => request.copySource !== null).map((request) => decodeURIComponent(request.copySource!));
-      for (const member of large) expect(copySources.some((source) => source.endsWith(member.objectKey)), member.objectKey).toBe(true);
+      const copySources = buildRequests
+        .filter((request) => request.copySource !== null)
+        .map((request) => decodeURIComponent(request.copySource!));
+      for (const member of large)
+        expect(
+          copySources.some((source) => source.endsWith(member.objectKey)),
+          member.objectKey,
+        ).toBe(true);
       // ...and their bytes were never read by the Worker, except the first large member's first
       // bytes, borrowed once so the archive's first part reaches S3's 5 MiB minimum.
-      const reads = (member: Seeded) => buildRequests.filter((request) => request.method === 'GET' && request.path.endsWith(member.objectKey));
+      const reads = (member: Seeded) =>
+        buildRequests.filter((request) => request.method === 'GET' && request.path.endsWith(member.objectKey));
       expect(reads(large[1]!)).toEqual([]);
       expect(reads(large[2]!)).toEqual([]);
       const borrowed = reads(large[0]!);
@@ -93,22 +116,33 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const headersFile = join(workDir, 'dataset.headers');
       const archiveBytes = await download(link.json.url, archiveFile, headersFile);
       expect(statSync(archiveFile).size).toBe(dataset.bytes);
-      expect(readFileSync(headersFile, 'utf8')).toMatch(/content-disposition: attachment; filename="mixed-sizes\.zip"/i);
+      expect(readFileSync(headersFile, 'utf8')).toMatch(
+        /content-disposition: attachment; filename="mixed-sizes\.zip"/i,
+      );
       expect(Buffer.compare(archiveBytes, bundleBytes)).toBe(0);
 
       const unzip = testWithUnzip(archiveFile, true);
       expect(unzip.status, unzip.output).toBe(0);
       const python = readWithPython(archiveFile);
       expect(python.testzip).toBeNull();
-      expect(python.entries.map((entry) => entry.name)).toEqual(['manifest.csv', ...members.map((member) => `${demoTaskId}/${member.id}.bin`)]);
+      expect(python.entries.map((entry) => entry.name)).toEqual([
+        'manifest.csv',
+        ...members.map((member) => `${demoTaskId}/${member.id}.bin`),
+      ]);
       python.entries.slice(1).forEach((entry, index) => expect(entry.sha256).toBe(members[index]!.sha256));
     });
 
     it('leaves no temporary objects and no open multipart upload behind', async () => {
       const temporaryPuts = buildRequests.filter((request) => request.path.includes('.zip.parts/'));
       expect(temporaryPuts.length).toBeGreaterThan(0);
-      const deletes = buildRequests.filter((request) => request.method === 'DELETE' && request.path.includes('.zip.parts/'));
-      const created = new Set(temporaryPuts.filter((request) => request.method === 'POST' && request.query.has('uploads')).map((request) => request.path));
+      const deletes = buildRequests.filter(
+        (request) => request.method === 'DELETE' && request.path.includes('.zip.parts/'),
+      );
+      const created = new Set(
+        temporaryPuts
+          .filter((request) => request.method === 'POST' && request.query.has('uploads'))
+          .map((request) => request.path),
+      );
       expect(new Set(deletes.map((request) => request.path))).toEqual(created);
       for (const path of created) {
         const key = path.slice(`/${harness.s3.buckets.processed}/`.length);
@@ -117,15 +151,26 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     });
 
     it('logs each download: one access-log row per URL, with company, dataset, IP and user agent', async () => {
-      for (let count = 0; count < 2; count++) expect((await api('POST', `/v1/datasets/${datasetId}/download-url`, company)).status).toBe(200);
+      for (let count = 0; count < 2; count++)
+        expect((await api('POST', `/v1/datasets/${datasetId}/download-url`, company)).status).toBe(200);
       const log = await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin);
       expect(log.status).toBe(200);
       expect(log.json.entries).toHaveLength(3);
       for (const entry of log.json.entries) {
-        expect(entry).toMatchObject({ action: 'dataset.download', datasetId, userId: demoUsers.company.userId, companyId: demoCompanyId, userAgent: 'dataset-tests/1' });
+        expect(entry).toMatchObject({
+          action: 'dataset.download',
+          datasetId,
+          userId: demoUsers.company.userId,
+          companyId: demoCompanyId,
+          userAgent: 'dataset-tests/1',
+        });
         expect(entry.ip).toEqual(expect.any(String));
       }
-      const byAction = await api('GET', `/v1/access-log?action=dataset.download&companyId=${demoCompanyId}&limit=2`, admin);
+      const byAction = await api(
+        'GET',
+        `/v1/access-log?action=dataset.download&companyId=${demoCompanyId}&limit=2`,
+        admin,
+      );
       expect(byAction.json.entries).toHaveLength(2);
       expect(byAction.json.nextCursor).toEqual(expect.any(Number));
     });
@@ -139,9 +184,13 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       try {
         const refused = await api('POST', `/v1/datasets/${datasetId}/download-url`, company);
         expect(refused.status).toBe(500);
-        expect(refused.json).toEqual({ error: { code: 'internal', message: 'internal error', requestId: expect.any(String) } });
+        expect(refused.json).toEqual({
+          error: { code: 'internal', message: 'internal error', requestId: expect.any(String) },
+        });
       } finally {
-        await harness.sql.unsafe('drop trigger refuse_dataset_downloads on public.access_log; drop function public.refuse_dataset_downloads();');
+        await harness.sql.unsafe(
+          'drop trigger refuse_dataset_downloads on public.access_log; drop function public.refuse_dataset_downloads();',
+        );
       }
       const rows = await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin);
       expect(rows.json.entries).toHaveLength(3);
@@ -151,12 +200,25 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const built = await run(process.execPath, [new URL('../../scripts/build-sdk.mjs', import.meta.url).pathname]);
       expect(built.status, built.stderr).toBe(0);
       const archive = archivePath(datasetId, 'mixed-sizes');
-      harness.proxy.inject((request) => request.method === 'GET' && request.path === archive, { kind: 'drop', afterBytes: 3 * MiB });
+      harness.proxy.inject((request) => request.method === 'GET' && request.path === archive, {
+        kind: 'drop',
+        afterBytes: 3 * MiB,
+      });
       const logFrom = harness.proxy.seen.length;
       const rowsBefore = (await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin)).json.entries.length;
       const out = join(workDir, 'cli-dataset.zip');
       const cli = new URL('../../dist/cli.mjs', import.meta.url).pathname;
-      const result = await run(process.execPath, [cli, 'dataset', '--api', harness.api, '--token', company, '--out', out, datasetId]);
+      const result = await run(process.execPath, [
+        cli,
+        'dataset',
+        '--api',
+        harness.api,
+        '--token',
+        company,
+        '--out',
+        out,
+        datasetId,
+      ]);
       expect(result.status, result.stderr).toBe(0);
       expect(result.stderr).toContain('resuming');
       expect(JSON.parse(result.stdout)).toEqual({ id: datasetId, bytes: dataset.bytes, out });
@@ -168,7 +230,9 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const resumedFrom = Number(/^bytes=(\d+)-$/.exec(gets[1]!.range ?? '')?.[1]);
       expect(resumedFrom).toBeGreaterThan(0);
       expect(resumedFrom).toBeLessThanOrEqual(3 * MiB);
-      expect((await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin)).json.entries.length).toBe(rowsBefore + 1);
+      expect((await api('GET', `/v1/access-log?datasetId=${datasetId}`, admin)).json.entries.length).toBe(
+        rowsBefore + 1,
+      );
     });
 
     it('hides a dataset from a company without a grant (404 on it and its URL, absent from the list), and lets granted companies bundle its members', async () => {
@@ -186,7 +250,9 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
 
       const granted = await api('POST', '/v1/bundles', company, { submissionIds: [members[3]!.id, members[1]!.id] });
       expect(granted.status).toBe(201);
-      const outside = await api('POST', '/v1/bundles', company, { submissionIds: [members[3]!.id, otherMembers[1]!.id] });
+      const outside = await api('POST', '/v1/bundles', company, {
+        submissionIds: [members[3]!.id, otherMembers[1]!.id],
+      });
       expect(outside.status).toBe(400);
 
       const revoked = await api('DELETE', `/v1/datasets/${datasetId}/grants/${demoCompanyId}`, admin);
@@ -198,16 +264,27 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     });
 
     it('resumes a build whose attempt failed part-way without sending its finished parts again', async () => {
-      const resumeMembers = await harness.seedApproved([...sameSize(30, 250_000), randomBytes(7 * MiB), ...sameSize(30, 250_000), randomBytes(9 * MiB), ...sameSize(40, 250_000)]);
+      const resumeMembers = await harness.seedApproved([
+        ...sameSize(30, 250_000),
+        randomBytes(7 * MiB),
+        ...sameSize(30, 250_000),
+        randomBytes(9 * MiB),
+        ...sameSize(40, 250_000),
+      ]);
       const logFrom = harness.proxy.seen.length;
-      const failing = (request: SeenRequest) => request.method === 'PUT' && request.path.endsWith('/resumed.zip') && request.query.get('partNumber') === '3';
+      const failing = (request: SeenRequest) =>
+        request.method === 'PUT' && request.path.endsWith('/resumed.zip') && request.query.get('partNumber') === '3';
       harness.proxy.inject(failing, { kind: 'status', status: 500, code: 'InternalError' }, 1);
       const id = await createDataset('resumed', resumeMembers);
       const result = await settled(id);
       expect(result.status).toBe('ready');
-      const partPuts = requestsSince(logFrom).filter((request) => request.method === 'PUT' && request.path === archivePath(id, 'resumed') && request.query.has('partNumber'));
+      const partPuts = requestsSince(logFrom).filter(
+        (request) =>
+          request.method === 'PUT' && request.path === archivePath(id, 'resumed') && request.query.has('partNumber'),
+      );
       const sends = new Map<string, number>();
-      for (const request of partPuts) sends.set(request.query.get('partNumber')!, (sends.get(request.query.get('partNumber')!) ?? 0) + 1);
+      for (const request of partPuts)
+        sends.set(request.query.get('partNumber')!, (sends.get(request.query.get('partNumber')!) ?? 0) + 1);
       expect(sends.get('3')).toBe(2);
       for (const [partNumber, count] of sends) if (partNumber !== '3') expect(count, `part ${partNumber}`).toBe(1);
       // Stream, copy, stream, copy, stream: 30 small members before each large one exceed 5 MiB.
@@ -218,13 +295,20 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(new Set(partPuts.map((request) => request.query.get('uploadId'))).size).toBe(1);
       const link = await api('POST', `/v1/datasets/${id}/download-url`, admin);
       const bytes = await download(link.json.url, join(workDir, 'resumed.zip'));
-      const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: resumeMembers.map((member) => member.id) });
-      expect(createHash('sha256').update(bytes).digest('hex')).toBe(createHash('sha256').update(await download(bundle.json.url, join(workDir, 'resumed-bundle.zip'))).digest('hex'));
+      const bundle = await api('POST', '/v1/bundles', admin, {
+        submissionIds: resumeMembers.map((member) => member.id),
+      });
+      expect(createHash('sha256').update(bytes).digest('hex')).toBe(
+        createHash('sha256')
+          .update(await download(bundle.json.url, join(workDir, 'resumed-bundle.zip')))
+          .digest('hex'),
+      );
     });
 
     it('a Complete whose answer was lost finds the archive stored; one whose upload is gone starts over', async () => {
       const bodies = () => [...sameSize(25, 250_000), randomBytes(6 * MiB), randomBytes(1000)];
-      const isComplete = (name: string) => (request: SeenRequest) => request.method === 'POST' && request.path.endsWith(`/${name}.zip`) && request.query.has('uploadId');
+      const isComplete = (name: string) => (request: SeenRequest) =>
+        request.method === 'POST' && request.path.endsWith(`/${name}.zip`) && request.query.has('uploadId');
 
       // S3 completed the upload, but its answer never arrived: the HEAD finds the archive.
       const lostMembers = await harness.seedApproved(bodies());
@@ -233,7 +317,9 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const lostId = await createDataset('lost-answer', lostMembers);
       expect(await settled(lostId)).toMatchObject({ status: 'ready', entries: lostMembers.length + 1 });
       expect(requestsSince(logFrom).filter(isComplete('lost-answer'))).toHaveLength(1);
-      expect((await harness.sql`select failed_attempts from public.datasets where id = ${lostId}`)[0]!.failed_attempts).toBe(0);
+      expect(
+        (await harness.sql`select failed_attempts from public.datasets where id = ${lostId}`)[0]!.failed_attempts,
+      ).toBe(0);
 
       // S3 no longer knows the upload and holds no archive: the next attempt uses a new upload.
       const goneMembers = await harness.seedApproved(bodies());
@@ -241,18 +327,38 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       logFrom = harness.proxy.seen.length;
       const goneId = await createDataset('gone-upload', goneMembers);
       expect(await settled(goneId)).toMatchObject({ status: 'ready' });
-      const uploads = new Set(requestsSince(logFrom).filter((request) => request.path === archivePath(goneId, 'gone-upload') && request.query.has('uploadId')).map((request) => request.query.get('uploadId')));
+      const uploads = new Set(
+        requestsSince(logFrom)
+          .filter((request) => request.path === archivePath(goneId, 'gone-upload') && request.query.has('uploadId'))
+          .map((request) => request.query.get('uploadId')),
+      );
       expect(uploads.size).toBe(2);
       const [first] = [...uploads];
-      expect(requestsSince(logFrom).filter((request) => request.method === 'DELETE' && request.query.get('uploadId') === first)).toHaveLength(1);
-      expect((await harness.sql`select failed_attempts from public.datasets where id = ${goneId}`)[0]!.failed_attempts).toBe(1);
+      expect(
+        requestsSince(logFrom).filter(
+          (request) => request.method === 'DELETE' && request.query.get('uploadId') === first,
+        ),
+      ).toHaveLength(1);
+      expect(
+        (await harness.sql`select failed_attempts from public.datasets where id = ${goneId}`)[0]!.failed_attempts,
+      ).toBe(1);
       const link = await api('POST', `/v1/datasets/${goneId}/download-url`, admin);
       const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: goneMembers.map((member) => member.id) });
-      expect(Buffer.compare(await download(link.json.url, join(workDir, 'gone.zip')), await download(bundle.json.url, join(workDir, 'gone-bundle.zip')))).toBe(0);
+      expect(
+        Buffer.compare(
+          await download(link.json.url, join(workDir, 'gone.zip')),
+          await download(bundle.json.url, join(workDir, 'gone-bundle.zip')),
+        ),
+      ).toBe(0);
     });
 
     it('marks a dataset failed, with a reason, when a member is gone, and aborts its upload', async () => {
-      const doomed = await harness.seedApproved([randomBytes(6 * MiB), ...small(3, 1000), randomBytes(8 * MiB), ...small(2, 1000)]);
+      const doomed = await harness.seedApproved([
+        randomBytes(6 * MiB),
+        ...small(3, 1000),
+        randomBytes(8 * MiB),
+        ...small(2, 1000),
+      ]);
       const removed = await fetch(await presignRaw('DELETE', doomed[4]!.objectKey), { method: 'DELETE' });
       expect(removed.status).toBe(204);
       const logFrom = harness.proxy.seen.length;
@@ -264,8 +370,12 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       const requests = requestsSince(logFrom).filter((request) => request.path === archivePath(id, 'doomed'));
       const uploadId = requests.find((request) => request.query.has('uploadId'))?.query.get('uploadId');
       expect(uploadId).toEqual(expect.any(String));
-      expect(requests.filter((request) => request.method === 'DELETE' && request.query.get('uploadId') === uploadId)).toHaveLength(1);
-      expect(requests.filter((request) => request.method === 'POST' && request.query.get('uploadId') === uploadId)).toEqual([]);
+      expect(
+        requests.filter((request) => request.method === 'DELETE' && request.query.get('uploadId') === uploadId),
+      ).toHaveLength(1);
+      expect(
+        requests.filter((request) => request.method === 'POST' && request.query.get('uploadId') === uploadId),
+      ).toEqual([]);
       const url = await api('POST', `/v1/datasets/${id}/download-url`, admin);
       expect(url.status).toBe(409);
       expect(url.json.error.code).toBe('conflict');
@@ -292,10 +402,18 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
         expect(result.status, JSON.stringify(body)).toBe(400);
         expect(result.json.error.code).toBe('invalid_request');
       }
-      expect((await api('POST', '/v1/datasets', company, { name: 'nope', submissionIds: [members[1]!.id] })).status).toBe(403);
-      expect((await api('POST', `/v1/datasets/${datasetId}/grants`, admin, { companyId: crypto.randomUUID() })).status).toBe(404);
-      expect((await api('POST', `/v1/datasets/${crypto.randomUUID()}/grants`, admin, { companyId: demoCompanyId })).status).toBe(404);
-      expect((await api('POST', `/v1/datasets/${datasetId}/grants`, company, { companyId: demoCompanyId })).status).toBe(403);
+      expect(
+        (await api('POST', '/v1/datasets', company, { name: 'nope', submissionIds: [members[1]!.id] })).status,
+      ).toBe(403);
+      expect(
+        (await api('POST', `/v1/datasets/${datasetId}/grants`, admin, { companyId: crypto.randomUUID() })).status,
+      ).toBe(404);
+      expect(
+        (await api('POST', `/v1/datasets/${crypto.randomUUID()}/grants`, admin, { companyId: demoCompanyId })).status,
+      ).toBe(404);
+      expect(
+        (await api('POST', `/v1/datasets/${datasetId}/grants`, company, { companyId: demoCompanyId })).status,
+      ).toBe(403);
       const [after] = await harness.sql`select count(*)::int as count from public.datasets`;
       expect(after!.count).toBe(before!.count);
     });
@@ -303,5 +421,9 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
 
   const presignRaw = (method: 'HEAD' | 'DELETE', key: string) => presignRawObject(harness.s3, method, key);
   const presignProcessed = (method: 'HEAD' | 'DELETE', key: string) =>
-    presignRawObject({ ...harness.s3, buckets: { ...harness.s3.buckets, raw: harness.s3.buckets.processed } }, method, key);
+    presignRawObject(
+      { ...harness.s3, buckets: { ...harness.s3.buckets, raw: harness.s3.buckets.processed } },
+      method,
+      key,
+    );
 }

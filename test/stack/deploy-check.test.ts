@@ -8,8 +8,14 @@ import { run } from './harness';
 // told not to fetch or send anything), on the repository's wrangler.toml and on broken copies.
 
 const root = new URL('../../', import.meta.url).pathname;
-const offlineEnv = { ...process.env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false', CLOUDFLARE_API_TOKEN: '' };
-const deployCheck = (...args: string[]) => run(process.execPath, ['scripts/deploy-check.mjs', ...args], { env: offlineEnv });
+const offlineEnv = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  CLOUDFLARE_API_TOKEN: '',
+};
+const deployCheck = (...args: string[]) =>
+  run(process.execPath, ['scripts/deploy-check.mjs', ...args], { env: offlineEnv });
 let dir: string;
 
 beforeAll(() => {
@@ -19,7 +25,10 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The repository's wrangler.toml with `edit` applied, written beside an absolute `main`. */
 function configWith(name: string, edit: (text: string) => string): string {
-  const text = readFileSync(join(root, 'wrangler.toml'), 'utf8').replace('main = "src/worker.ts"', `main = "${join(root, 'src/worker.ts')}"`);
+  const text = readFileSync(join(root, 'wrangler.toml'), 'utf8').replace(
+    'main = "src/worker.ts"',
+    `main = "${join(root, 'src/worker.ts')}"`,
+  );
   const edited = edit(text);
   expect(edited).not.toBe(text);
   const path = join(dir, `${name}.toml`);
@@ -35,12 +44,20 @@ describe('npm run deploy:check', () => {
     for (const environment of ['staging', 'production']) {
       expect(lines).toContain(`  secrets (wrangler secret put NAME --env ${environment}):`);
     }
-    expect(lines.filter((line) => line === '    required   S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, BUNDLE_SIGNING_SECRET')).toHaveLength(2);
-    const sizes = lines.filter((line) => /^ {2}ok {11}bundle [\d.]+ KiB, gzip [\d.]+ KiB \(budget 300 KiB\)$/.test(line));
+    expect(
+      lines.filter((line) => line === '    required   S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, BUNDLE_SIGNING_SECRET'),
+    ).toHaveLength(2);
+    const sizes = lines.filter((line) =>
+      /^ {2}ok {11}bundle [\d.]+ KiB, gzip [\d.]+ KiB \(budget 300 KiB\)$/.test(line),
+    );
     expect(sizes).toHaveLength(2);
     expect(lines).toContain('  ok           CORS_ORIGINS https://*.xum-ai.app: no http or localhost origin');
-    expect(lines).toContain('  allowed      placeholder: HYPERDRIVE id 00000000000000000000000000000000 (wrangler hyperdrive create … --caching-disabled)');
-    expect(lines.at(-2)).toMatch(/^deploy:check: staging, production ready apart from placeholders \([\d.]+ s, offline\)$/);
+    expect(lines).toContain(
+      '  allowed      placeholder: HYPERDRIVE id 00000000000000000000000000000000 (wrangler hyperdrive create … --caching-disabled)',
+    );
+    expect(lines.at(-2)).toMatch(
+      /^deploy:check: staging, production ready apart from placeholders \([\d.]+ s, offline\)$/,
+    );
   });
 
   it('refuses placeholders for a real deploy, naming each', async () => {
@@ -57,7 +74,10 @@ describe('npm run deploy:check', () => {
   it('refuses what would break or expose production: local CORS, a secret in vars, no dead-letter queue, low limits, shared buckets', async () => {
     const config = configWith('broken', (text) =>
       text
-        .replace('CORS_ORIGINS = "https://*.xum-ai.app"\n', 'CORS_ORIGINS = "https://*.xum-ai.app,http://localhost:*"\nBUNDLE_SIGNING_SECRET = "committed-to-git-committed-to-git-!!"\n')
+        .replace(
+          'CORS_ORIGINS = "https://*.xum-ai.app"\n',
+          'CORS_ORIGINS = "https://*.xum-ai.app,http://localhost:*"\nBUNDLE_SIGNING_SECRET = "committed-to-git-committed-to-git-!!"\n',
+        )
         .replace('dead_letter_queue = "storage-manager-production-dataset-builds-dlq"\n', '')
         .replace('subrequests = 35_000', 'subrequests = 20_000')
         .replace('BUCKET_RAW = "xum-staging-raw-submissions"', 'BUCKET_RAW = "xum-raw-submissions"'),
@@ -78,7 +98,11 @@ describe('npm run deploy:check', () => {
 
   it("validates the vars with the Worker's own schema, naming the settings at fault", async () => {
     const config = configWith('bad-vars', (text) =>
-      text.replace('CORS_ORIGINS = "https://*.xum-ai.app"\n', 'CORS_ORIGINS = "https://*.xum-ai.app"\nUPLOAD_URL_TTL_SECONDS = "3600"\nDATASET_BUILD_RETRY_DELAY_SECONDS = "3600"\n'));
+      text.replace(
+        'CORS_ORIGINS = "https://*.xum-ai.app"\n',
+        'CORS_ORIGINS = "https://*.xum-ai.app"\nUPLOAD_URL_TTL_SECONDS = "3600"\nDATASET_BUILD_RETRY_DELAY_SECONDS = "3600"\n',
+      ),
+    );
     const result = await deployCheck('--allow-placeholders', '--env', 'production', '--config', config);
     expect(result.status).toBe(1);
     expect(result.stdout.split('\n').filter((line) => line.startsWith('  FAIL'))).toEqual([

@@ -22,18 +22,39 @@ export function describeBuildFaults(harness: () => Harness) {
     it('resumes without sending its finished parts again, to an archive identical to the bundle', async () => {
       admin = await harness().tokenFor('admin');
       // Streamed small members, one member copied inside S3, streamed small members again.
-      const members = await harness().seedApproved([...sameSize(25, 250_000), randomBytes(6 * MiB), ...sameSize(25, 250_000), randomBytes(1000)]);
+      const members = await harness().seedApproved([
+        ...sameSize(25, 250_000),
+        randomBytes(6 * MiB),
+        ...sameSize(25, 250_000),
+        randomBytes(1000),
+      ]);
       const name = 'cut-mid-part';
       const logFrom = harness().proxy.seen.length;
       const cutPart = (request: SeenRequest) =>
-        request.method === 'PUT' && request.path.endsWith(`/${name}.zip`) && request.query.get('partNumber') === '3' && request.copySource === null;
+        request.method === 'PUT' &&
+        request.path.endsWith(`/${name}.zip`) &&
+        request.query.get('partNumber') === '3' &&
+        request.copySource === null;
       harness().proxy.inject(cutPart, { kind: 'cut-request', afterBytes: 3 * MiB }, 1);
       const id = await client.createDataset(name, members);
-      expect(await client.settled(id)).toMatchObject({ status: 'ready', members: members.length, entries: members.length + 1, failureReason: null });
+      expect(await client.settled(id)).toMatchObject({
+        status: 'ready',
+        members: members.length,
+        entries: members.length + 1,
+        failureReason: null,
+      });
 
-      const partPuts = harness().proxy.seen.slice(logFrom).filter((request) => request.method === 'PUT' && request.path === client.archivePath(id, name) && request.query.has('partNumber'));
+      const partPuts = harness()
+        .proxy.seen.slice(logFrom)
+        .filter(
+          (request) =>
+            request.method === 'PUT' &&
+            request.path === client.archivePath(id, name) &&
+            request.query.has('partNumber'),
+        );
       const sends = new Map<string, SeenRequest[]>();
-      for (const request of partPuts) sends.set(request.query.get('partNumber')!, [...(sends.get(request.query.get('partNumber')!) ?? []), request]);
+      for (const request of partPuts)
+        sends.set(request.query.get('partNumber')!, [...(sends.get(request.query.get('partNumber')!) ?? []), request]);
       expect([...sends.keys()].sort()).toEqual(['1', '2', '3']);
       // The cut part was sent twice: first broken off half way, then whole.
       const [cut, resent] = sends.get('3')!;
@@ -43,7 +64,8 @@ export function describeBuildFaults(harness: () => Harness) {
       expect(cut!.requestBytes).toBeLessThan(cut!.declaredBytes!);
       expect(resent!.requestBytes).toBe(resent!.declaredBytes);
       // Every part that finished in the failed attempt was kept, not sent again.
-      for (const [partNumber, requests] of sends) if (partNumber !== '3') expect(requests, `part ${partNumber}`).toHaveLength(1);
+      for (const [partNumber, requests] of sends)
+        if (partNumber !== '3') expect(requests, `part ${partNumber}`).toHaveLength(1);
       // One multipart upload for the archive across both attempts, and one recorded failure.
       expect(new Set(partPuts.map((request) => request.query.get('uploadId'))).size).toBe(1);
       const [row] = await harness().sql`select failed_attempts from public.datasets where id = ${id}`;
@@ -52,7 +74,9 @@ export function describeBuildFaults(harness: () => Harness) {
       const link = await client.api('POST', `/v1/datasets/${id}/download-url`, admin);
       expect(link.status).toBe(200);
       const archive = await client.download(link.json.url, join(workDir, 'dataset.zip'));
-      const bundle = await client.api('POST', '/v1/bundles', admin, { submissionIds: members.map((member) => member.id) });
+      const bundle = await client.api('POST', '/v1/bundles', admin, {
+        submissionIds: members.map((member) => member.id),
+      });
       expect(bundle.status).toBe(201);
       expect(Buffer.compare(archive, await client.download(bundle.json.url, join(workDir, 'bundle.zip')))).toBe(0);
     });

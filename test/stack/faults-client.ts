@@ -22,7 +22,12 @@ export interface Answer {
  * One API call. The client gives up after `timeoutMs`, well past the gateway's own S3 timeout, so
  * a gateway that hangs along with S3 fails the test instead of stalling it.
  */
-export async function call(harness: Harness, method: string, path: string, options: { token?: string; json?: unknown; timeoutMs?: number } = {}): Promise<Answer> {
+export async function call(
+  harness: Harness,
+  method: string,
+  path: string,
+  options: { token?: string; json?: unknown; timeoutMs?: number } = {},
+): Promise<Answer> {
   const started = Date.now();
   const response = await fetch(`${harness.api}${path}`, {
     method,
@@ -53,12 +58,23 @@ export function expectError(answer: Answer, status: number, code: string) {
   const requestId = answer.headers.get('x-request-id');
   expect(requestId).toEqual(expect.any(String));
   expect(answer.json).toEqual({ error: { code, message: expect.stringMatching(/\S/), requestId } });
-  expect(answer.text).not.toMatch(/<\?xml|<Error>|<Code>|\n\s+at |ECONNRESET|ECONNREFUSED|CONNECTION_CLOSED|postgres:\/\/|X-Amz-/);
+  expect(answer.text).not.toMatch(
+    /<\?xml|<Error>|<Code>|\n\s+at |ECONNRESET|ECONNREFUSED|CONNECTION_CLOSED|postgres:\/\/|X-Amz-/,
+  );
 }
 
 /** The submission's row as the database holds it. */
 export async function submissionRow(harness: Harness, id: string) {
-  const [row] = await harness.sql<{ status: string; size: string | null; sha256: string | null; reviewed_by: string | null; multipart_upload_id: string | null; object_key: string }[]>`
+  const [row] = await harness.sql<
+    {
+      status: string;
+      size: string | null;
+      sha256: string | null;
+      reviewed_by: string | null;
+      multipart_upload_id: string | null;
+      object_key: string;
+    }[]
+  >`
     select status, size, sha256, reviewed_by, multipart_upload_id, object_key from public.submissions where id = ${id}`;
   return row;
 }
@@ -88,7 +104,10 @@ export function putAsset(harness: Harness, key: string, bytes: Uint8Array) {
 
 /** A pending single-PUT submission whose bytes are uploaded through its presigned URL. */
 export async function uploadPending(harness: Harness, token: string, bytes: Uint8Array): Promise<string> {
-  const created = await call(harness, 'POST', '/v1/uploads', { token, json: { taskId: demoTaskId, contentType: 'audio/webm', size: bytes.byteLength } });
+  const created = await call(harness, 'POST', '/v1/uploads', {
+    token,
+    json: { taskId: demoTaskId, contentType: 'audio/webm', size: bytes.byteLength },
+  });
   expect(created.status, created.text).toBe(201);
   expect(created.json.method).toBe('PUT');
   // fetch sets Content-Length from the body itself.
@@ -100,7 +119,10 @@ export async function uploadPending(harness: Harness, token: string, bytes: Uint
 
 /** A pending multipart submission with its parts uploaded, and the part list its Complete needs. */
 export async function uploadPendingMultipart(harness: Harness, token: string, bytes: Uint8Array) {
-  const created = await call(harness, 'POST', '/v1/uploads', { token, json: { taskId: demoTaskId, contentType: 'video/mp4', size: bytes.byteLength } });
+  const created = await call(harness, 'POST', '/v1/uploads', {
+    token,
+    json: { taskId: demoTaskId, contentType: 'video/mp4', size: bytes.byteLength },
+  });
   expect(created.status, created.text).toBe(201);
   expect(created.json.method).toBe('MULTIPART');
   const id: string = created.json.submissionId;

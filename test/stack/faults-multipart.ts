@@ -19,13 +19,24 @@ export function describeMultipartFaults(harness: () => Harness) {
   /** ListParts straight to S3 (not through the proxy): the upload's parts, or S3's status. */
   async function partsInS3(objectKey: string, uploadId: string) {
     const { s3 } = harness();
-    const client = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, service: 's3', region: s3.region });
-    const response = await client.fetch(`${s3.endpoint}/${s3.buckets.raw}/${objectKey}?uploadId=${encodeURIComponent(uploadId)}`);
+    const client = new AwsClient({
+      accessKeyId: s3.accessKeyId,
+      secretAccessKey: s3.secretAccessKey,
+      service: 's3',
+      region: s3.region,
+    });
+    const response = await client.fetch(
+      `${s3.endpoint}/${s3.buckets.raw}/${objectKey}?uploadId=${encodeURIComponent(uploadId)}`,
+    );
     const xml = await response.text();
-    return { status: response.status, parts: [...xml.matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((match) => Number(match[1])) };
+    return {
+      status: response.status,
+      parts: [...xml.matchAll(/<PartNumber>(\d+)<\/PartNumber>/g)].map((match) => Number(match[1])),
+    };
   }
 
-  const touches = (method: string, uploadId: string) => (request: SeenRequest) => request.method === method && request.query.get('uploadId') === uploadId;
+  const touches = (method: string, uploadId: string) => (request: SeenRequest) =>
+    request.method === method && request.query.get('uploadId') === uploadId;
 
   describe('GET /v1/uploads/{id}/parts (ListParts)', () => {
     for (const expected of s3Faults) {
@@ -33,7 +44,10 @@ export function describeMultipartFaults(harness: () => Harness) {
         const upload = await uploadPendingMultipart(harness(), contributor, randomBytes(5 * MiB + 1000));
         const list = () => call(harness(), 'GET', `/v1/uploads/${upload.id}/parts`, { token: contributor });
         await failing(harness(), touches('GET', upload.uploadId), expected, list);
-        expect(await submissionRow(harness(), upload.id)).toMatchObject({ status: 'pending', multipart_upload_id: upload.uploadId });
+        expect(await submissionRow(harness(), upload.id)).toMatchObject({
+          status: 'pending',
+          multipart_upload_id: upload.uploadId,
+        });
         const retried = await list();
         expect(retried.status, retried.text).toBe(200);
         expect(retried.json.parts).toEqual([{ partNumber: 1, etag: upload.parts[0]!.etag, size: 5 * MiB + 1000 }]);
@@ -48,7 +62,10 @@ export function describeMultipartFaults(harness: () => Harness) {
         const { object_key: objectKey } = (await submissionRow(harness(), upload.id))!;
         const abort = () => call(harness(), 'DELETE', `/v1/uploads/${upload.id}`, { token: contributor });
         await failing(harness(), touches('DELETE', upload.uploadId), expected, abort);
-        expect(await submissionRow(harness(), upload.id)).toMatchObject({ status: 'pending', multipart_upload_id: upload.uploadId });
+        expect(await submissionRow(harness(), upload.id)).toMatchObject({
+          status: 'pending',
+          multipart_upload_id: upload.uploadId,
+        });
         expect(await partsInS3(objectKey, upload.uploadId)).toEqual({ status: 200, parts: [1] });
         const retried = await abort();
         expect(retried.status, retried.text).toBe(200);

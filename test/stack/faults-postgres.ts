@@ -10,7 +10,15 @@ import type { Harness } from './harness';
 // request's earlier statements ran. The route answers 503 in the envelope, Postgres rolls the
 // transaction back so no table changed, and the same call succeeds once traffic flows again.
 
-const writtenTables = ['submissions', 'access_log', 'bundles', 'bundle_members', 'datasets', 'dataset_members', 'dataset_grants'];
+const writtenTables = [
+  'submissions',
+  'access_log',
+  'bundles',
+  'bundle_members',
+  'datasets',
+  'dataset_members',
+  'dataset_grants',
+];
 
 export function describePostgresFaults(harness: () => Harness) {
   const pg = () => {
@@ -24,7 +32,11 @@ export function describePostgresFaults(harness: () => Harness) {
   let admin: string;
 
   beforeAll(async () => {
-    [contributor, validator, admin] = await Promise.all([harness().tokenFor('contributor'), harness().tokenFor('validator'), harness().tokenFor('admin')]);
+    [contributor, validator, admin] = await Promise.all([
+      harness().tokenFor('contributor'),
+      harness().tokenFor('validator'),
+      harness().tokenFor('admin'),
+    ]);
   });
   afterEach(() => pg().clear());
 
@@ -37,7 +49,11 @@ export function describePostgresFaults(harness: () => Harness) {
     const cutsBefore = pg().cuts.length;
     pg().cutOn(sqlText);
     const answer = await request();
-    expect(pg().cuts.slice(cutsBefore).map((cut) => cut.sql)).toEqual([sqlText]);
+    expect(
+      pg()
+        .cuts.slice(cutsBefore)
+        .map((cut) => cut.sql),
+    ).toEqual([sqlText]);
     // The transaction was open and had run statements (role and claims, the reads) before the write.
     expect(pg().cuts.at(-1)!.statementsBefore).toBeGreaterThanOrEqual(2);
     expectError(answer, 503, 'upstream_unavailable');
@@ -50,7 +66,11 @@ export function describePostgresFaults(harness: () => Harness) {
     let uploadedBytes: Buffer;
 
     it('POST /v1/uploads (single PUT), cut at the insert', async () => {
-      const open = () => call(harness(), 'POST', '/v1/uploads', { token: contributor, json: { taskId: demoTaskId, contentType: 'audio/webm', size: 10 } });
+      const open = () =>
+        call(harness(), 'POST', '/v1/uploads', {
+          token: contributor,
+          json: { taskId: demoTaskId, contentType: 'audio/webm', size: 10 },
+        });
       const before = await cutAt('insert into public.submissions', open);
       const retried = await open();
       expect(retried.status, retried.text).toBe(201);
@@ -59,15 +79,25 @@ export function describePostgresFaults(harness: () => Harness) {
     });
 
     it('POST /v1/uploads (multipart), cut at attach_multipart_upload after S3 created the upload', async () => {
-      const open = () => call(harness(), 'POST', '/v1/uploads', { token: contributor, json: { taskId: demoTaskId, contentType: 'video/mp4', size: 6 * MiB } });
+      const open = () =>
+        call(harness(), 'POST', '/v1/uploads', {
+          token: contributor,
+          json: { taskId: demoTaskId, contentType: 'video/mp4', size: 6 * MiB },
+        });
       const s3From = harness().proxy.seen.length;
       const before = await cutAt('attach_multipart_upload', open);
-      expect(harness().proxy.seen.slice(s3From).filter((request) => request.method === 'POST' && request.query.has('uploads'))).toHaveLength(1);
+      expect(
+        harness()
+          .proxy.seen.slice(s3From)
+          .filter((request) => request.method === 'POST' && request.query.has('uploads')),
+      ).toHaveLength(1);
       const retried = await open();
       expect(retried.status, retried.text).toBe(201);
       expect(retried.json.method).toBe('MULTIPART');
       expect((await rowCounts(harness(), ['submissions'])).submissions).toBe(before.submissions! + 1);
-      expect((await submissionRow(harness(), retried.json.submissionId))?.multipart_upload_id).toBe(retried.json.uploadId);
+      expect((await submissionRow(harness(), retried.json.submissionId))?.multipart_upload_id).toBe(
+        retried.json.uploadId,
+      );
     });
 
     it('POST /v1/uploads/{id}/complete, cut at complete_submission: stays pending; the retry completes it', async () => {
@@ -78,22 +108,40 @@ export function describePostgresFaults(harness: () => Harness) {
       expect(await submissionRow(harness(), uploadedId)).toMatchObject({ status: 'pending', size: null, sha256: null });
       const retried = await complete();
       expect(retried.status, retried.text).toBe(200);
-      expect(retried.json.submission).toMatchObject({ id: uploadedId, status: 'uploaded', size: uploadedBytes.byteLength, sha256: sha256(uploadedBytes) });
-      expect(await submissionRow(harness(), uploadedId)).toMatchObject({ status: 'uploaded', sha256: sha256(uploadedBytes) });
+      expect(retried.json.submission).toMatchObject({
+        id: uploadedId,
+        status: 'uploaded',
+        size: uploadedBytes.byteLength,
+        sha256: sha256(uploadedBytes),
+      });
+      expect(await submissionRow(harness(), uploadedId)).toMatchObject({
+        status: 'uploaded',
+        sha256: sha256(uploadedBytes),
+      });
     });
 
     it('POST /v1/submissions/{id}/review, cut at review_submission: stays uploaded and unreviewed', async () => {
-      const review = () => call(harness(), 'POST', `/v1/submissions/${uploadedId}/review`, { token: validator, json: { decision: 'approve', note: 'fine' } });
+      const review = () =>
+        call(harness(), 'POST', `/v1/submissions/${uploadedId}/review`, {
+          token: validator,
+          json: { decision: 'approve', note: 'fine' },
+        });
       await cutAt('review_submission', review);
       expect(await submissionRow(harness(), uploadedId)).toMatchObject({ status: 'uploaded', reviewed_by: null });
       const retried = await review();
       expect(retried.status, retried.text).toBe(200);
-      expect(await submissionRow(harness(), uploadedId)).toMatchObject({ status: 'approved', reviewed_by: demoUsers.validator.userId });
+      expect(await submissionRow(harness(), uploadedId)).toMatchObject({
+        status: 'approved',
+        reviewed_by: demoUsers.validator.userId,
+      });
     });
 
     it('POST /v1/submissions/{id}/view-url, cut at log_access: no URL and no log row', async () => {
       const viewUrl = () => call(harness(), 'POST', `/v1/submissions/${uploadedId}/view-url`, { token: admin });
-      const logged = async () => (await harness().sql`select count(*)::int as count from public.access_log where submission_id = ${uploadedId}`)[0]!.count;
+      const logged = async () =>
+        (
+          await harness().sql`select count(*)::int as count from public.access_log where submission_id = ${uploadedId}`
+        )[0]!.count;
       const rowsBefore = await logged();
       const answer = await viewUrl();
       expect(answer.status).toBe(200);
@@ -108,7 +156,11 @@ export function describePostgresFaults(harness: () => Harness) {
 
     it('POST /v1/bundles, cut at create_bundle: no bundle, members or log rows', async () => {
       const members = await harness().seedApproved([randomBytes(1000), randomBytes(2000)]);
-      const create = () => call(harness(), 'POST', '/v1/bundles', { token: admin, json: { submissionIds: members.map((member) => member.id) } });
+      const create = () =>
+        call(harness(), 'POST', '/v1/bundles', {
+          token: admin,
+          json: { submissionIds: members.map((member) => member.id) },
+        });
       const before = await cutAt('create_bundle', create);
       const retried = await create();
       expect(retried.status, retried.text).toBe(201);
@@ -119,17 +171,28 @@ export function describePostgresFaults(harness: () => Harness) {
     let datasetId: string;
     it('POST /v1/datasets, cut at create_dataset: no dataset and no members; the retry builds it', async () => {
       const members = await harness().seedApproved([randomBytes(1000), randomBytes(3000), randomBytes(5000)]);
-      const create = () => call(harness(), 'POST', '/v1/datasets', { token: admin, json: { name: 'cut-create', submissionIds: members.map((member) => member.id) } });
+      const create = () =>
+        call(harness(), 'POST', '/v1/datasets', {
+          token: admin,
+          json: { name: 'cut-create', submissionIds: members.map((member) => member.id) },
+        });
       const before = await cutAt('create_dataset', create);
       const retried = await create();
       expect(retried.status, retried.text).toBe(202);
       datasetId = retried.json.id;
-      expect(await rowCounts(harness(), ['datasets', 'dataset_members'])).toEqual({ datasets: before.datasets! + 1, dataset_members: before.dataset_members! + 3 });
+      expect(await rowCounts(harness(), ['datasets', 'dataset_members'])).toEqual({
+        datasets: before.datasets! + 1,
+        dataset_members: before.dataset_members! + 3,
+      });
       expect(await datasets.settled(datasetId)).toMatchObject({ status: 'ready', members: 3 });
     });
 
     it('POST /v1/datasets/{id}/grants, cut at the insert: no grant', async () => {
-      const grant = () => call(harness(), 'POST', `/v1/datasets/${datasetId}/grants`, { token: admin, json: { companyId: demoCompanyId } });
+      const grant = () =>
+        call(harness(), 'POST', `/v1/datasets/${datasetId}/grants`, {
+          token: admin,
+          json: { companyId: demoCompanyId },
+        });
       const before = await cutAt('insert into public.dataset_grants', grant);
       const retried = await grant();
       expect(retried.status, retried.text).toBe(201);

@@ -2,7 +2,19 @@ import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt.mjs';
 import type { Fault, SeenRequest } from '../s3-proxy';
-import { call, expectError, MiB, putAsset, rawObject, rowCounts, sha256, submissionRow, uploadPending, uploadPendingMultipart, type Answer } from './faults-client';
+import {
+  call,
+  expectError,
+  MiB,
+  putAsset,
+  rawObject,
+  rowCounts,
+  sha256,
+  submissionRow,
+  uploadPending,
+  uploadPendingMultipart,
+  type Answer,
+} from './faults-client';
 import type { Harness } from './harness';
 
 /** The gateway's S3 timeout in these suites (S3_TIMEOUT_MS, ASSET_ORIGIN_TIMEOUT_MS). */
@@ -20,7 +32,12 @@ export const faultBindings = {
 
 /** The three ways S3 fails, and what the gateway answers for each (spec item I). */
 export const s3Faults: { name: string; fault: Fault; status: number; code: string }[] = [
-  { name: 'S3 answering 500', fault: { kind: 'status', status: 500, code: 'InternalError' }, status: 502, code: 'bad_gateway' },
+  {
+    name: 'S3 answering 500',
+    fault: { kind: 'status', status: 500, code: 'InternalError' },
+    status: 502,
+    code: 'bad_gateway',
+  },
   { name: 'S3 hanging past the timeout', fault: { kind: 'hang' }, status: 504, code: 'gateway_timeout' },
   { name: 'S3 cutting the connection', fault: { kind: 'refuse' }, status: 502, code: 'bad_gateway' },
 ];
@@ -30,7 +47,13 @@ export const s3Faults: { name: string; fault: Fault; status: number; code: strin
  * the envelope; a hang must end in the gateway's timeout, not the client's, with the hung request
  * given up by the Worker.
  */
-export async function failing(harness: Harness, matches: (request: SeenRequest) => boolean, expected: (typeof s3Faults)[number], request: () => Promise<Answer>, times = 1) {
+export async function failing(
+  harness: Harness,
+  matches: (request: SeenRequest) => boolean,
+  expected: (typeof s3Faults)[number],
+  request: () => Promise<Answer>,
+  times = 1,
+) {
   const from = harness.proxy.seen.length;
   harness.proxy.inject(matches, expected.fault, times);
   const answer = await request();
@@ -39,8 +62,12 @@ export async function failing(harness: Harness, matches: (request: SeenRequest) 
   expectError(answer, expected.status, expected.code);
   if (expected.fault.kind === 'hang') {
     expect(answer.ms).toBeGreaterThanOrEqual(s3TimeoutMs - 100);
-    for (let waited = 0; waited < 2000 && !hit.every((request) => request.abandoned); waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(hit.every((request) => request.abandoned), 'the Worker gave up the hung requests').toBe(true);
+    for (let waited = 0; waited < 2000 && !hit.every((request) => request.abandoned); waited += 50)
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(
+      hit.every((request) => request.abandoned),
+      'the Worker gave up the hung requests',
+    ).toBe(true);
   }
   harness.proxy.clear();
   return answer;
@@ -62,8 +89,13 @@ export function describeS3Faults(harness: () => Harness) {
     for (const expected of s3Faults) {
       it(`${expected.name} → ${expected.status}; no submission row is left; the retry opens the upload`, async () => {
         const before = await rowCounts(harness(), ['submissions']);
-        const open = () => call(harness(), 'POST', '/v1/uploads', { token: contributor, json: { taskId: demoTaskId, contentType: 'video/mp4', size: 6 * MiB } });
-        const creates = (request: SeenRequest) => request.method === 'POST' && request.query.has('uploads') && request.path.startsWith(rawBucketPath());
+        const open = () =>
+          call(harness(), 'POST', '/v1/uploads', {
+            token: contributor,
+            json: { taskId: demoTaskId, contentType: 'video/mp4', size: 6 * MiB },
+          });
+        const creates = (request: SeenRequest) =>
+          request.method === 'POST' && request.query.has('uploads') && request.path.startsWith(rawBucketPath());
         await failing(harness(), creates, expected, open);
         expect(await rowCounts(harness(), ['submissions'])).toEqual(before);
         const retried = await open();
@@ -77,14 +109,26 @@ export function describeS3Faults(harness: () => Harness) {
   describe('POST /v1/uploads/{id}/complete, single PUT: every S3 call of the verification', () => {
     // CopyObject from the staging key to the final one, then HEAD and GET of the final object.
     const steps: { step: string; matches: (id: string) => (request: SeenRequest) => boolean }[] = [
-      { step: 'CopyObject', matches: (id) => (request) => request.method === 'PUT' && request.copySource !== null && involves(id)(request) },
+      {
+        step: 'CopyObject',
+        matches: (id) => (request) => request.method === 'PUT' && request.copySource !== null && involves(id)(request),
+      },
       { step: 'HeadObject', matches: (id) => (request) => request.method === 'HEAD' && involves(id)(request) },
       { step: 'GetObject', matches: (id) => (request) => request.method === 'GET' && involves(id)(request) },
     ];
     const cases = [
       ...steps.flatMap(({ step, matches }) => s3Faults.map((expected) => ({ step, matches, expected }))),
       // Headers arrive, then the body breaks off while the Worker checksums it.
-      { step: 'GetObject', matches: steps[2]!.matches, expected: { name: 'S3 cutting the body after 1000 bytes', fault: { kind: 'drop', afterBytes: 1000 } as Fault, status: 502, code: 'bad_gateway' } },
+      {
+        step: 'GetObject',
+        matches: steps[2]!.matches,
+        expected: {
+          name: 'S3 cutting the body after 1000 bytes',
+          fault: { kind: 'drop', afterBytes: 1000 } as Fault,
+          status: 502,
+          code: 'bad_gateway',
+        },
+      },
     ];
     for (const { step, matches, expected } of cases) {
       it(`${step}: ${expected.name} → ${expected.status}; the submission stays pending and the retry completes it`, async () => {
@@ -95,7 +139,11 @@ export function describeS3Faults(harness: () => Harness) {
         expect(await submissionRow(harness(), id)).toMatchObject({ status: 'pending', size: null, sha256: null });
         const retried = await complete();
         expect(retried.status, retried.text).toBe(200);
-        expect(retried.json.submission).toMatchObject({ status: 'uploaded', size: bytes.byteLength, sha256: sha256(bytes) });
+        expect(retried.json.submission).toMatchObject({
+          status: 'uploaded',
+          size: bytes.byteLength,
+          sha256: sha256(bytes),
+        });
         const row = await submissionRow(harness(), id);
         expect(row).toMatchObject({ status: 'uploaded', sha256: sha256(bytes) });
         const stored = await rawObject(harness(), row!.object_key);
@@ -110,14 +158,29 @@ export function describeS3Faults(harness: () => Harness) {
       it(`${expected.name} → ${expected.status}; the upload stays pending and open, and the retry completes it`, async () => {
         const bytes = randomBytes(5 * MiB + 1000);
         const upload = await uploadPendingMultipart(harness(), contributor, bytes);
-        const complete = () => call(harness(), 'POST', `/v1/uploads/${upload.id}/complete`, { token: contributor, json: { parts: upload.parts } });
-        const assembles = (request: SeenRequest) => request.method === 'POST' && request.query.get('uploadId') === upload.uploadId;
+        const complete = () =>
+          call(harness(), 'POST', `/v1/uploads/${upload.id}/complete`, {
+            token: contributor,
+            json: { parts: upload.parts },
+          });
+        const assembles = (request: SeenRequest) =>
+          request.method === 'POST' && request.query.get('uploadId') === upload.uploadId;
         await failing(harness(), assembles, expected, complete);
-        expect(await submissionRow(harness(), upload.id)).toMatchObject({ status: 'pending', size: null, multipart_upload_id: upload.uploadId });
+        expect(await submissionRow(harness(), upload.id)).toMatchObject({
+          status: 'pending',
+          size: null,
+          multipart_upload_id: upload.uploadId,
+        });
         const retried = await complete();
         expect(retried.status, retried.text).toBe(200);
-        expect(retried.json.submission).toMatchObject({ status: 'uploaded', size: bytes.byteLength, sha256: sha256(bytes) });
-        expect(sha256((await rawObject(harness(), (await submissionRow(harness(), upload.id))!.object_key)).bytes)).toBe(sha256(bytes));
+        expect(retried.json.submission).toMatchObject({
+          status: 'uploaded',
+          size: bytes.byteLength,
+          sha256: sha256(bytes),
+        });
+        expect(
+          sha256((await rawObject(harness(), (await submissionRow(harness(), upload.id))!.object_key)).bytes),
+        ).toBe(sha256(bytes));
       });
     }
   });
@@ -130,7 +193,10 @@ export function describeS3Faults(harness: () => Harness) {
     beforeAll(async () => {
       const [member] = await harness().seedApproved([randomBytes(100_000)]);
       memberPath = `/${harness().s3.buckets.raw}/${member!.objectKey}`;
-      const created = await call(harness(), 'POST', '/v1/bundles', { token: admin, json: { submissionIds: [member!.id] } });
+      const created = await call(harness(), 'POST', '/v1/bundles', {
+        token: admin,
+        json: { submissionIds: [member!.id] },
+      });
       expect(created.status, created.text).toBe(201);
       url = created.json.url;
       const first = await fetch(url);
@@ -142,12 +208,26 @@ export function describeS3Faults(harness: () => Harness) {
         // A 200 whose body then breaks off (or never comes) is reported as such, not thrown.
         const download = async (): Promise<Answer> => {
           const started = Date.now();
-          const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch((error: Error) => new Response(`no answer: ${error.name}`, { status: 599 }));
+          const response = await fetch(url, { signal: AbortSignal.timeout(30_000) }).catch(
+            (error: Error) => new Response(`no answer: ${error.name}`, { status: 599 }),
+          );
           const text = await response.text().catch((error: Error) => `body failed: ${error.name}`);
-          return { status: response.status, headers: response.headers, text, json: safeJson(text), ms: Date.now() - started };
+          return {
+            status: response.status,
+            headers: response.headers,
+            text,
+            json: safeJson(text),
+            ms: Date.now() - started,
+          };
         };
         // Every retry of the member's GET fails too.
-        await failing(harness(), (request) => request.method === 'GET' && request.path === memberPath, expected, download, 100);
+        await failing(
+          harness(),
+          (request) => request.method === 'GET' && request.path === memberPath,
+          expected,
+          download,
+          100,
+        );
         const again = await fetch(url);
         expect(again.status).toBe(200);
         expect(sha256(Buffer.from(await again.arrayBuffer()))).toBe(good);
@@ -162,7 +242,12 @@ export function describeS3Faults(harness: () => Harness) {
         const bytes = randomBytes(2000);
         await putAsset(harness(), key, bytes);
         const get = () => call(harness(), 'GET', `/assets/${key}`);
-        await failing(harness(), (request) => request.method === 'GET' && request.path === `/${harness().s3.buckets.assets}/${key}`, expected, get);
+        await failing(
+          harness(),
+          (request) => request.method === 'GET' && request.path === `/${harness().s3.buckets.assets}/${key}`,
+          expected,
+          get,
+        );
         const response = await fetch(`${harness().api}/assets/${key}`);
         expect(response.status).toBe(200);
         expect(response.headers.get('x-cache')).toBe('MISS');

@@ -19,7 +19,9 @@ export type { Seeded };
  * `postgresProxy: true` puts the Worker's database connection (Hyperdrive) behind test/pg-proxy.ts,
  * exposed as `pg`, so a test can cut or refuse it; `sql` still goes to PostgreSQL directly.
  */
-export async function startHarness(options: { workerBindings?: Record<string, string>; s3?: 's3rver' | 'rgw'; postgresProxy?: boolean } = {}) {
+export async function startHarness(
+  options: { workerBindings?: Record<string, string>; s3?: 's3rver' | 'rgw'; postgresProxy?: boolean } = {},
+) {
   const s3 = options.s3 === 'rgw' ? await startRgw() : await startS3rver();
   const proxy = await startS3Proxy(s3.endpoint);
   const database = options.postgresProxy ? await startPostgres() : undefined;
@@ -27,7 +29,11 @@ export async function startHarness(options: { workerBindings?: Record<string, st
   const stack = createStack({
     port: await freePort(),
     env: {
-      S3_ENDPOINT: proxy.url, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey, S3_REGION: s3.region, S3_FORCE_PATH_STYLE: 'true',
+      S3_ENDPOINT: proxy.url,
+      S3_ACCESS_KEY_ID: s3.accessKeyId,
+      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
+      S3_REGION: s3.region,
+      S3_FORCE_PATH_STYLE: 'true',
       // The stack then uses this database as an external one: it migrates it and leaves it running.
       ...(pg ? { DATABASE_URL: pg.url } : {}),
     },
@@ -35,7 +41,8 @@ export async function startHarness(options: { workerBindings?: Record<string, st
   });
   const started = await stack.start();
   const sql = postgres(database?.url ?? started.databaseUrl, { max: 2, onnotice: () => {} });
-  const tokenFor = (role: DemoRole) => signJwt(started.auth.privateJwk, supabaseClaims({ supabaseUrl: started.auth.supabaseUrl, ...demoUsers[role] }));
+  const tokenFor = (role: DemoRole) =>
+    signJwt(started.auth.privateJwk, supabaseClaims({ supabaseUrl: started.auth.supabaseUrl, ...demoUsers[role] }));
 
   return {
     api: started.url,
@@ -66,9 +73,17 @@ export type Harness = Awaited<ReturnType<typeof startHarness>>;
  * A child process, asynchronously: S3, the proxy and wrangler's Hyperdrive stand-in live in this
  * process, and a synchronous spawn would stop them from answering.
  */
-export function run(command: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: new URL('../../', import.meta.url).pathname });
+    const child = spawn(command, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ?? process.env,
+      cwd: new URL('../../', import.meta.url).pathname,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));

@@ -4,10 +4,16 @@ import type { ForgedName } from './hostile-tokens';
 
 // Each forged token is sent to a route that writes when it accepts: a token accepted by mistake
 // would leave a submission (uploads) or a grant (grants) behind, which the snapshot would show.
-const upload = (f: Fixture): RawRequest => post('/v1/uploads', { taskId: f.taskId, contentType: 'audio/webm', size: 11, filename: 'forged.webm' });
-const grant = (f: Fixture): RawRequest => post(`/v1/datasets/${f.datasets.ungranted}/grants`, { companyId: f.companyId });
+const upload = (f: Fixture): RawRequest =>
+  post('/v1/uploads', { taskId: f.taskId, contentType: 'audio/webm', size: 11, filename: 'forged.webm' });
+const grant = (f: Fixture): RawRequest =>
+  post(`/v1/datasets/${f.datasets.ungranted}/grants`, { companyId: f.companyId });
 
-const unauthorized: Expected = { status: 401, message: messages.token, headers: { 'www-authenticate': 'Bearer realm="storage-manager"' } };
+const unauthorized: Expected = {
+  status: 401,
+  message: messages.token,
+  headers: { 'www-authenticate': 'Bearer realm="storage-manager"' },
+};
 const forbidden: Expected = { status: 403, message: messages.role };
 
 function withHeader(build: (f: Fixture) => RawRequest, authorization: (f: Fixture) => string) {
@@ -17,7 +23,12 @@ function withHeader(build: (f: Fixture) => RawRequest, authorization: (f: Fixtur
   };
 }
 
-const forged = (name: string, token: ForgedName, target: (f: Fixture) => RawRequest, expect: Expected = unauthorized): HostileCase<Fixture> => ({
+const forged = (
+  name: string,
+  token: ForgedName,
+  target: (f: Fixture) => RawRequest,
+  expect: Expected = unauthorized,
+): HostileCase<Fixture> => ({
   category: 'jwt',
   name,
   request: withHeader(target, (f) => `Bearer ${f.forged[token]}`),
@@ -39,7 +50,11 @@ export const authCases: HostileCase<Fixture>[] = [
   header('a valid token followed by a second word', (f) => `Bearer ${f.tokens.contributor} ${f.tokens.admin}`),
   header('garbage instead of a JWT', () => 'Bearer not-a-jwt'),
   header('three empty-looking segments', () => 'Bearer a.b.c'),
-  header('a header segment that is not JSON', (f) => `Bearer ${Buffer.from('{"alg":"ES256",').toString('base64url')}.${f.tokens.contributor.split('.').slice(1).join('.')}`),
+  header(
+    'a header segment that is not JSON',
+    (f) =>
+      `Bearer ${Buffer.from('{"alg":"ES256",').toString('base64url')}.${f.tokens.contributor.split('.').slice(1).join('.')}`,
+  ),
   header('a 16 KiB token', () => `Bearer ${'A'.repeat(16 * 1024)}.${'B'.repeat(10)}.${'C'.repeat(10)}`),
   forged('alg "none" with an empty signature (admin claims)', 'algNone', grant),
   forged('alg "NONE" with a junk signature', 'algNoneUppercase', grant),
@@ -74,13 +89,61 @@ export const authCases: HostileCase<Fixture>[] = [
 
   // Genuine users on routes their role does not open; the answer does not depend on the id.
   { category: 'roles', name: 'contributor grants a dataset', as: 'contributor', request: grant, expect: forbidden },
-  { category: 'roles', name: 'company user grants a dataset to itself', as: 'company', request: grant, expect: forbidden },
-  { category: 'roles', name: 'company user revokes a grant', as: 'company', request: (f) => ({ method: 'DELETE', path: `/v1/datasets/${f.datasets.granted}/grants/${f.companyId}` }), expect: forbidden },
-  { category: 'roles', name: 'contributor reviews an uploaded submission', as: 'contributor', request: (f) => post(`/v1/submissions/${f.submissions.uploaded}/review`, { decision: 'approve' }), expect: forbidden },
-  { category: 'roles', name: 'validator creates a dataset', as: 'validator', request: (f) => post('/v1/datasets', { name: 'sneaky', taskId: f.taskId }), expect: forbidden },
-  { category: 'roles', name: 'contributor creates a bundle', as: 'contributor', request: (f) => post('/v1/bundles', { submissionIds: [f.submissions.approved] }), expect: forbidden },
+  {
+    category: 'roles',
+    name: 'company user grants a dataset to itself',
+    as: 'company',
+    request: grant,
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'company user revokes a grant',
+    as: 'company',
+    request: (f) => ({ method: 'DELETE', path: `/v1/datasets/${f.datasets.granted}/grants/${f.companyId}` }),
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'contributor reviews an uploaded submission',
+    as: 'contributor',
+    request: (f) => post(`/v1/submissions/${f.submissions.uploaded}/review`, { decision: 'approve' }),
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'validator creates a dataset',
+    as: 'validator',
+    request: (f) => post('/v1/datasets', { name: 'sneaky', taskId: f.taskId }),
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'contributor creates a bundle',
+    as: 'contributor',
+    request: (f) => post('/v1/bundles', { submissionIds: [f.submissions.approved] }),
+    expect: forbidden,
+  },
   { category: 'roles', name: 'company user opens an upload', as: 'company', request: upload, expect: forbidden },
-  { category: 'roles', name: 'company user reads the access log', as: 'company', request: () => get('/v1/access-log'), expect: forbidden },
-  { category: 'roles', name: 'validator lists companies', as: 'validator', request: () => get('/v1/companies'), expect: forbidden },
-  { category: 'roles', name: 'company user asks for a view URL', as: 'company', request: (f) => post(`/v1/submissions/${f.submissions.approved}/view-url`), expect: forbidden },
+  {
+    category: 'roles',
+    name: 'company user reads the access log',
+    as: 'company',
+    request: () => get('/v1/access-log'),
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'validator lists companies',
+    as: 'validator',
+    request: () => get('/v1/companies'),
+    expect: forbidden,
+  },
+  {
+    category: 'roles',
+    name: 'company user asks for a view URL',
+    as: 'company',
+    request: (f) => post(`/v1/submissions/${f.submissions.approved}/view-url`),
+    expect: forbidden,
+  },
 ];

@@ -3,7 +3,18 @@ import { request as httpRequest } from 'node:http';
 /** Who sends a case: one of the fixture's users, or nobody (no Authorization header). */
 export type Caller = 'anonymous' | 'contributor' | 'contributor2' | 'validator' | 'admin' | 'company';
 
-export type Category = 'jwt' | 'roles' | 'idor' | 'traversal' | 'unicode' | 'size-type' | 'arrays' | 'framing' | 'links' | 'range' | 'methods';
+export type Category =
+  | 'jwt'
+  | 'roles'
+  | 'idor'
+  | 'traversal'
+  | 'unicode'
+  | 'size-type'
+  | 'arrays'
+  | 'framing'
+  | 'links'
+  | 'range'
+  | 'methods';
 
 /** Behaviour the lead implements for issue 10 (see /work/spec-issue10.md); such a case fails until it lands. */
 export type SpecItem = 'C' | 'E' | 'F' | 'J';
@@ -60,10 +71,16 @@ export const messages = {
 
 // Request builders, so case tables read as method, path and body.
 export const get = (path: string, headers?: Record<string, string>): RawRequest => ({ method: 'GET', path, headers });
-export const post = (path: string, json?: unknown, headers?: Record<string, string>): RawRequest => ({ method: 'POST', path, json, headers });
+export const post = (path: string, json?: unknown, headers?: Record<string, string>): RawRequest => ({
+  method: 'POST',
+  path,
+  json,
+  headers,
+});
 export const del = (path: string): RawRequest => ({ method: 'DELETE', path });
 /** A query string from pairs, percent-encoding the values as a browser would. */
-export const query = (path: string, pairs: Record<string, string>) => `${path}?${new URLSearchParams(pairs).toString()}`;
+export const query = (path: string, pairs: Record<string, string>) =>
+  `${path}?${new URLSearchParams(pairs).toString()}`;
 
 export interface RawResponse {
   status: number;
@@ -82,7 +99,8 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
   let body: Buffer | undefined;
   if (spec.body !== undefined) body = Buffer.isBuffer(spec.body) ? spec.body : Buffer.from(spec.body);
   else if (spec.json !== undefined) body = Buffer.from(JSON.stringify(spec.json));
-  if (spec.json !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type')) headers['content-type'] = 'application/json';
+  if (spec.json !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-type'))
+    headers['content-type'] = 'application/json';
   if (body && !spec.chunked) headers['content-length'] = String(body.byteLength);
 
   return new Promise((resolve, reject) => {
@@ -96,7 +114,8 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
         response.on('error', reject);
         response.on('end', () => {
           const flat: Record<string, string> = {};
-          for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+          for (const [name, value] of Object.entries(response.headers))
+            if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
           resolve({ status: response.statusCode ?? 0, headers: flat, body: Buffer.concat(chunks) });
         });
       },
@@ -117,10 +136,11 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
     const piece = 64 * 1024;
     (async () => {
       for (let offset = 0; offset < body.byteLength && !request.destroyed; offset += piece) {
-        if (!request.write(body.subarray(offset, offset + piece))) await new Promise<void>((next) => {
-          const resume = () => (request.off('drain', resume), request.off('close', resume), next());
-          request.on('drain', resume).on('close', resume);
-        });
+        if (!request.write(body.subarray(offset, offset + piece)))
+          await new Promise<void>((next) => {
+            const resume = () => (request.off('drain', resume), request.off('close', resume), next());
+            request.on('drain', resume).on('close', resume);
+          });
       }
       request.end();
     })().catch(() => {});

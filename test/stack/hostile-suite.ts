@@ -31,7 +31,8 @@ const staticCases: HostileCase<Fixture>[] = [
   ...methodCases,
 ];
 
-const codeFor = (status: number) => (Object.entries(errorStatus) as [ErrorCode, number][]).find(([, value]) => value === status)?.[0];
+const codeFor = (status: number) =>
+  (Object.entries(errorStatus) as [ErrorCode, number][]).find(([, value]) => value === status)?.[0];
 const label = (hostile: HostileCase<Fixture>) => `${hostile.name}${hostile.spec ? ` [spec ${hostile.spec}]` : ''}`;
 
 export function describeHostileSuite(s3: 's3rver' | 'rgw') {
@@ -39,7 +40,16 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
   let fixture: Fixture;
   let current: Snapshot;
   let secrets: string[];
-  const results: { category: string; name: string; spec?: string; status: number; expected: number; passed: boolean; rows: number; objects: number }[] = [];
+  const results: {
+    category: string;
+    name: string;
+    spec?: string;
+    status: number;
+    expected: number;
+    passed: boolean;
+    rows: number;
+    objects: number;
+  }[] = [];
 
   beforeAll(async () => {
     // A dataset build that fails transiently under load is retried after a second, not 30.
@@ -47,7 +57,15 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     fixture = await createFixture(harness);
     current = await takeSnapshot(harness.sql, harness.s3);
     // Nothing in an error body may carry these: secrets, and where the servers are.
-    secrets = [harness.auth.bundleSigningSecret, String(harness.auth.privateJwk.d), harness.s3.secretAccessKey, harness.s3.endpoint, harness.proxy.url, 'postgres://', 'postgresql://'];
+    secrets = [
+      harness.auth.bundleSigningSecret,
+      String(harness.auth.privateJwk.d),
+      harness.s3.secretAccessKey,
+      harness.s3.endpoint,
+      harness.proxy.url,
+      'postgres://',
+      'postgresql://',
+    ];
   }, 180_000);
 
   afterAll(async () => {
@@ -69,7 +87,12 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
           rowsChanged: results.reduce((sum, result) => sum + result.rows, 0),
           objectsChanged: results.reduce((sum, result) => sum + result.objects, 0),
           byCategory,
-          failed: results.filter((result) => !result.passed).map((result) => `${result.category}: ${result.name}${result.spec ? ` [spec ${result.spec}]` : ''} → ${result.status}`),
+          failed: results
+            .filter((result) => !result.passed)
+            .map(
+              (result) =>
+                `${result.category}: ${result.name}${result.spec ? ` [spec ${result.spec}]` : ''} → ${result.status}`,
+            ),
         },
       })}\n`,
     );
@@ -100,7 +123,9 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     if (typeof expected.message === 'string') expect(body.error.message).toBe(expected.message);
     else if (expected.message) expect(body.error.message).toMatch(expected.message);
     // No stack trace, no S3 XML, no SQL error, no secret or server address.
-    expect(text).not.toMatch(/\n\s+at |\.(ts|js|mjs):\d+|<\?xml|<Error>|<Code>|syntax error at|invalid byte sequence|violates .* constraint|Traceback/);
+    expect(text).not.toMatch(
+      /\n\s+at |\.(ts|js|mjs):\d+|<\?xml|<Error>|<Code>|syntax error at|invalid byte sequence|violates .* constraint|Traceback/,
+    );
     for (const secret of secrets) expect(text.includes(secret), `body leaks ${secret.slice(0, 12)}…`).toBe(false);
     if (expected.status === 401) expect(response.headers['www-authenticate']).toBe('Bearer realm="storage-manager"');
   }
@@ -119,7 +144,16 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     const after = await takeSnapshot(harness.sql, harness.s3);
     const diff = diffSnapshots(current, after);
     current = after;
-    const result = { category: hostile.category, name: hostile.name, spec: hostile.spec, status: response.status, expected: expected.status, passed: false, rows: diff.rows, objects: diff.objects };
+    const result = {
+      category: hostile.category,
+      name: hostile.name,
+      spec: hostile.spec,
+      status: response.status,
+      expected: expected.status,
+      passed: false,
+      rows: diff.rows,
+      objects: diff.objects,
+    };
     results.push(result);
     const context = `${request.method} ${request.path.slice(0, 120)} → ${response.status} ${response.body.toString('utf8').slice(0, 300)}`;
     expect(diff.details, `state changed: ${context}`).toEqual([]);
@@ -138,7 +172,8 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     const cases = staticCases.filter((hostile) => s3 === 'rgw' || hostile.needs !== 'rgw');
     for (const category of [...new Set(cases.map((hostile) => hostile.category))]) {
       describe(category, () => {
-        for (const hostile of cases.filter((candidate) => candidate.category === category)) it(label(hostile), () => runCase(hostile));
+        for (const hostile of cases.filter((candidate) => candidate.category === category))
+          it(label(hostile), () => runCase(hostile));
       });
     }
   });

@@ -1,4 +1,11 @@
-import { demoUsers, encodeSegment, generateSigningKey, signJwt, supabaseClaims, type Jwk } from '../../scripts/lib/jwt.mjs';
+import {
+  demoUsers,
+  encodeSegment,
+  generateSigningKey,
+  signJwt,
+  supabaseClaims,
+  type Jwk,
+} from '../../scripts/lib/jwt.mjs';
 
 /**
  * Access tokens the gateway must refuse, each wrong in one way only; every other claim is what
@@ -8,10 +15,35 @@ import { demoUsers, encodeSegment, generateSigningKey, signJwt, supabaseClaims, 
 export type ForgedTokens = Record<ForgedName, string>;
 
 export type ForgedName =
-  | 'algNone' | 'algNoneUppercase' | 'hs256WithJwk' | 'hs256WithPem' | 'unknownKid' | 'kidPath' | 'kidSql' | 'kidMissing'
-  | 'jkuElsewhere' | 'x5uElsewhere' | 'embeddedJwk' | 'otherKeySameKid' | 'algSwitchedToRs256' | 'signatureStripped'
-  | 'expired' | 'noExpiry' | 'notYetValid' | 'wrongIssuer' | 'wrongAudience' | 'audienceList' | 'serviceRole' | 'anonRole'
-  | 'nonUuidSub' | 'sqlSub' | 'deletedUser' | 'unknownUser' | 'tamperedPayload' | 'metadataAdmin' | 'anonymous';
+  | 'algNone'
+  | 'algNoneUppercase'
+  | 'hs256WithJwk'
+  | 'hs256WithPem'
+  | 'unknownKid'
+  | 'kidPath'
+  | 'kidSql'
+  | 'kidMissing'
+  | 'jkuElsewhere'
+  | 'x5uElsewhere'
+  | 'embeddedJwk'
+  | 'otherKeySameKid'
+  | 'algSwitchedToRs256'
+  | 'signatureStripped'
+  | 'expired'
+  | 'noExpiry'
+  | 'notYetValid'
+  | 'wrongIssuer'
+  | 'wrongAudience'
+  | 'audienceList'
+  | 'serviceRole'
+  | 'anonRole'
+  | 'nonUuidSub'
+  | 'sqlSub'
+  | 'deletedUser'
+  | 'unknownUser'
+  | 'tamperedPayload'
+  | 'metadataAdmin'
+  | 'anonymous';
 
 interface LocalAuth {
   supabaseUrl: string;
@@ -25,7 +57,11 @@ function base64url(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('base64url');
 }
 
-async function hs256(secret: Uint8Array, header: Record<string, unknown>, payload: Record<string, unknown>): Promise<string> {
+async function hs256(
+  secret: Uint8Array,
+  header: Record<string, unknown>,
+  payload: Record<string, unknown>,
+): Promise<string> {
   const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
   const input = `${encodeSegment({ typ: 'JWT', ...header, alg: 'HS256' })}.${encodeSegment(payload)}`;
   return `${input}.${base64url(new Uint8Array(await crypto.subtle.sign('HMAC', key, encoder.encode(input))))}`;
@@ -34,7 +70,9 @@ async function hs256(secret: Uint8Array, header: Record<string, unknown>, payloa
 /** The public key as PEM (SPKI), the bytes a confused verifier might use as an HMAC secret. */
 async function publicPem(jwk: Jwk): Promise<string> {
   const { kty, crv, x, y } = jwk;
-  const key = await crypto.subtle.importKey('jwk', { kty, crv, x, y }, { name: 'ECDSA', namedCurve: 'P-256' }, true, ['verify']);
+  const key = await crypto.subtle.importKey('jwk', { kty, crv, x, y }, { name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'verify',
+  ]);
   const der = Buffer.from((await crypto.subtle.exportKey('spki', key)) as ArrayBuffer).toString('base64');
   return `-----BEGIN PUBLIC KEY-----\n${der.match(/.{1,64}/g)!.join('\n')}\n-----END PUBLIC KEY-----\n`;
 }
@@ -47,8 +85,12 @@ export async function forgeTokens(
 ): Promise<ForgedTokens> {
   const { privateJwk, supabaseUrl } = auth;
   const kid = privateJwk.kid;
-  const claims = (role: keyof typeof demoUsers, extra: Record<string, unknown> = {}) => ({ ...supabaseClaims({ supabaseUrl, ...demoUsers[role] }), ...extra });
-  const signed = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) => signJwt(privateJwk, payload, header);
+  const claims = (role: keyof typeof demoUsers, extra: Record<string, unknown> = {}) => ({
+    ...supabaseClaims({ supabaseUrl, ...demoUsers[role] }),
+    ...extra,
+  });
+  const signed = (payload: Record<string, unknown>, header: Record<string, unknown> = {}) =>
+    signJwt(privateJwk, payload, header);
   const now = Math.floor(Date.now() / 1000);
   const attacker = await generateSigningKey();
   const publicJwk = auth.jwks.keys.find((key) => key.kid === kid)!;
@@ -86,12 +128,18 @@ export async function forgeTokens(
     anonRole: await signed(claims('contributor', { role: 'anon' })),
     nonUuidSub: await signed(claims('contributor', { sub: 'contributor' })),
     sqlSub: await signed(claims('contributor', { sub: `${demoUsers.admin.userId}' or '1'='1` })),
-    deletedUser: await signed({ ...supabaseClaims({ supabaseUrl, userId: users.deletedUserId, email: 'deleted@test.xum-ai.app' }) }),
-    unknownUser: await signed({ ...supabaseClaims({ supabaseUrl, userId: crypto.randomUUID(), email: 'nobody@test.xum-ai.app' }) }),
+    deletedUser: await signed({
+      ...supabaseClaims({ supabaseUrl, userId: users.deletedUserId, email: 'deleted@test.xum-ai.app' }),
+    }),
+    unknownUser: await signed({
+      ...supabaseClaims({ supabaseUrl, userId: crypto.randomUUID(), email: 'nobody@test.xum-ai.app' }),
+    }),
     // The contributor's genuine header and signature around the admin's payload.
     tamperedPayload: `${contributorHeader}.${adminPayload}.${contributorSignature}`,
     // Roles come from profiles: metadata claiming admin changes nothing.
-    metadataAdmin: await signed(claims('contributor', { user_metadata: { role: 'admin' }, app_metadata: { role: 'admin' } })),
+    metadataAdmin: await signed(
+      claims('contributor', { user_metadata: { role: 'admin' }, app_metadata: { role: 'admin' } }),
+    ),
     // An anonymous sign-in (role authenticated, is_anonymous true), refused unless configured.
     anonymous: await signed(claims('contributor', { is_anonymous: true })),
   };

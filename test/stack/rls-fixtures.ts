@@ -4,7 +4,8 @@ import type postgres from 'postgres';
 // "sees nothing" and "changes nothing" are outcomes against rows that exist, not empty tables.
 
 /** Fixed ids, readable in failure messages: 0a… users, 0c… companies, 0d… datasets and so on. */
-const uuid = (group: string, n: number) => `00000000-0000-4000-8000-${group}${String(n).padStart(12 - group.length, '0')}`;
+const uuid = (group: string, n: number) =>
+  `00000000-0000-4000-8000-${group}${String(n).padStart(12 - group.length, '0')}`;
 
 export const ids = {
   contributorA: uuid('0a', 1),
@@ -42,7 +43,16 @@ export const ids = {
   datasetFailed: uuid('0d', 4),
 } as const;
 
-export const roles = ['anon', 'contributor', 'validator', 'admin', 'company', 'noProfile', 'deleted', 'service'] as const;
+export const roles = [
+  'anon',
+  'contributor',
+  'validator',
+  'admin',
+  'company',
+  'noProfile',
+  'deleted',
+  'service',
+] as const;
 export type Role = (typeof roles)[number];
 
 export interface Caller {
@@ -52,7 +62,10 @@ export interface Caller {
   claims: Record<string, string>;
 }
 
-const user = (sub: string): Caller => ({ dbRole: 'authenticated', claims: { sub, role: 'authenticated', aud: 'authenticated' } });
+const user = (sub: string): Caller => ({
+  dbRole: 'authenticated',
+  claims: { sub, role: 'authenticated', aud: 'authenticated' },
+});
 
 export const callers: Record<Role, Caller> = {
   // The project's anon key: no sub.
@@ -79,7 +92,14 @@ export async function seed(sql: postgres.Sql): Promise<void> {
   await sql.begin(async (tx) => {
     await tx`set local role supabase_auth_admin`;
     await tx`insert into auth.users (id, email, created_at) select id, id::text || '@rls.test', now() from unnest(${[
-      ids.contributorA, ids.contributorB, ids.validator, ids.admin, ids.companyUserA, ids.companyUserB, ids.noProfile, ids.deleted,
+      ids.contributorA,
+      ids.contributorB,
+      ids.validator,
+      ids.admin,
+      ids.companyUserA,
+      ids.companyUserB,
+      ids.noProfile,
+      ids.deleted,
     ]}::uuid[]) as id`;
     await tx`reset role`;
     await tx`delete from public.profiles where id = ${ids.noProfile}`;
@@ -99,7 +119,12 @@ export async function seed(sql: postgres.Sql): Promise<void> {
     await tx`insert into public.task_assignments (task_id, user_id) values
       (${ids.taskA}, ${ids.contributorA}), (${ids.taskB}, ${ids.contributorB}),
       (${ids.taskA}, ${ids.validator}), (${ids.taskA}, ${ids.admin}), (${ids.taskA}, ${ids.deleted})`;
-    const submission = (id: string, task: string, contributor: string, status: string) => ({ id, task, contributor, status });
+    const submission = (id: string, task: string, contributor: string, status: string) => ({
+      id,
+      task,
+      contributor,
+      status,
+    });
     for (const s of [
       submission(ids.approvedA, ids.taskA, ids.contributorA, 'approved'),
       submission(ids.uploadedA, ids.taskA, ids.contributorA, 'uploaded'),

@@ -48,7 +48,10 @@ async function rolledBack<T>(work: (tx: postgres.TransactionSql) => Promise<T>):
  * One Data API request of `role`, rolled back. The claims are set first, so the superuser's own
  * look at the rows (before `enter()` switches role) sees the same auth.uid() as the caller.
  */
-function inRequest<T>(role: Role, work: (tx: postgres.TransactionSql, enter: () => Promise<void>) => Promise<T>): Promise<T> {
+function inRequest<T>(
+  role: Role,
+  work: (tx: postgres.TransactionSql, enter: () => Promise<void>) => Promise<T>,
+): Promise<T> {
   const caller = callers[role];
   return rolledBack(async (tx) => {
     await tx`select set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true)`;
@@ -69,7 +72,8 @@ async function attempt(tx: postgres.TransactionSql, statement: string): Promise<
 }
 
 /** "denied" for SQLSTATE 42501 (insufficient_privilege, which RLS violations also raise). */
-const refusal = (error: { code: string; message: string }) => (error.code === '42501' ? 'denied' : `error ${error.code}: ${error.message}`);
+const refusal = (error: { code: string; message: string }) =>
+  error.code === '42501' ? 'denied' : `error ${error.code}: ${error.message}`;
 
 /** Rows as JSON, of the columns the Data API would return for `select=*` to a caller with column grants. */
 const selectRows = (table: Table, where = 'true') =>
@@ -124,21 +128,29 @@ describe('RLS matrix: role × table × operation, as the Data API runs it', () =
     expect(relations.map((r) => r.relname)).toEqual([...tables].sort());
   });
 
-  it.each(cells.map((cell) => [`${cell.role} × ${cell.table} × ${cell.operation} → ${cell.expected}`, cell] as const))('%s', async (_, cell) => {
-    const observed =
-      cell.operation === 'select' ? await observeSelect(cell)
-      : cell.operation === 'insert' ? await observeWrite(cell.role, writes[cell.table].insert)
-      : await observeWrite(
-          cell.role,
-          cell.operation === 'update' ? updateStatement(cell.table) : deleteStatement(cell.table),
-          targetOf(cell.table, cell.operation),
-        );
-    expect(observed).toBe(cell.expected);
-  });
+  it.each(cells.map((cell) => [`${cell.role} × ${cell.table} × ${cell.operation} → ${cell.expected}`, cell] as const))(
+    '%s',
+    async (_, cell) => {
+      const observed =
+        cell.operation === 'select'
+          ? await observeSelect(cell)
+          : cell.operation === 'insert'
+            ? await observeWrite(cell.role, writes[cell.table].insert)
+            : await observeWrite(
+                cell.role,
+                cell.operation === 'update' ? updateStatement(cell.table) : deleteStatement(cell.table),
+                targetOf(cell.table, cell.operation),
+              );
+      expect(observed).toBe(cell.expected);
+    },
+  );
 
-  it.each(probes.map((probe) => [`${probe.role}: ${probe.name} → ${probe.expected}`, probe] as const))('%s', async (_, probe) => {
-    expect(await observeWrite(probe.role, probe.statement, probe.target)).toBe(probe.expected);
-  });
+  it.each(probes.map((probe) => [`${probe.role}: ${probe.name} → ${probe.expected}`, probe] as const))(
+    '%s',
+    async (_, probe) => {
+      expect(await observeWrite(probe.role, probe.statement, probe.target)).toBe(probe.expected);
+    },
+  );
 });
 
 // What the matrix's four statements cannot show: the other privileges PostgreSQL has.
@@ -172,7 +184,9 @@ describe('privileges of the API roles in schema public', () => {
   });
 
   it('may not use any sequence (no table needs its caller to draw ids)', async () => {
-    const sequences = await sql<{ relname: string }[]>`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'S'`;
+    const sequences = await sql<
+      { relname: string }[]
+    >`select relname from pg_class where relnamespace = 'public'::regnamespace and relkind = 'S'`;
     expect(sequences.length).toBeGreaterThan(0);
     const held = await sql`
       select c.relname, r, p from pg_class c, unnest(${apiRoles}::text[]) r, unnest(array['USAGE', 'SELECT', 'UPDATE']) p

@@ -7,8 +7,18 @@ import { ids } from './rls-fixtures';
 // and "0 rows affected" always means "refused by a policy", never "nothing there".
 
 export const tables = [
-  'companies', 'profiles', 'tasks', 'task_assignments', 'submissions', 'access_log',
-  'bundles', 'bundle_members', 'datasets', 'dataset_members', 'dataset_grants', 'dataset_build_parts',
+  'companies',
+  'profiles',
+  'tasks',
+  'task_assignments',
+  'submissions',
+  'access_log',
+  'bundles',
+  'bundle_members',
+  'datasets',
+  'dataset_members',
+  'dataset_grants',
+  'dataset_build_parts',
 ] as const;
 export type Table = (typeof tables)[number];
 
@@ -29,19 +39,28 @@ export const writes: Record<Table, Writes> = {
   profiles: {
     // The classic escalation: make yourself an admin, or move into another company.
     insert: `insert into public.profiles (id, role) values (coalesce(auth.uid(), ${q(ids.noProfile)}), 'admin')`,
-    update: { set: `role = 'admin', company_id = ${q(ids.companyB)}`, where: `id in (${q(ids.contributorA)}, ${q(ids.companyUserA)})` },
+    update: {
+      set: `role = 'admin', company_id = ${q(ids.companyB)}`,
+      where: `id in (${q(ids.contributorA)}, ${q(ids.companyUserA)})`,
+    },
     delete: { where: `id = ${q(ids.contributorB)}` },
   },
   tasks: {
     insert: `insert into public.tasks (title, allowed_content_types, max_bytes) values ('rogue', array['*/*'], 1000000000000)`,
     // Widen the task one is assigned to: any type, any size.
-    update: { set: `allowed_content_types = array['text/html'], max_bytes = 1000000000000`, where: `id = ${q(ids.taskA)}` },
+    update: {
+      set: `allowed_content_types = array['text/html'], max_bytes = 1000000000000`,
+      where: `id = ${q(ids.taskA)}`,
+    },
     delete: { where: `id = ${q(ids.taskUnassigned)}` },
   },
   task_assignments: {
     // Assign oneself to a task one was not given.
     insert: `insert into public.task_assignments (task_id, user_id) values (${q(ids.taskB)}, coalesce(auth.uid(), ${q(ids.contributorA)}))`,
-    update: { set: `task_id = ${q(ids.taskUnassigned)}`, where: `task_id = ${q(ids.taskA)} and user_id = ${q(ids.contributorA)}` },
+    update: {
+      set: `task_id = ${q(ids.taskUnassigned)}`,
+      where: `task_id = ${q(ids.taskA)} and user_id = ${q(ids.contributorA)}`,
+    },
     delete: { where: `user_id = ${q(ids.contributorB)}` },
   },
   submissions: {
@@ -50,7 +69,10 @@ export const writes: Record<Table, Writes> = {
     insert: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
       values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 1000, 'take.webm')`,
     // Approving without the gateway (gateway.review_submission is the only way).
-    update: { set: `status = 'approved', reviewed_by = auth.uid(), reviewed_at = now()`, where: `id in (${q(ids.uploadedA)}, ${q(ids.uploadedB)})` },
+    update: {
+      set: `status = 'approved', reviewed_by = auth.uid(), reviewed_at = now()`,
+      where: `id in (${q(ids.uploadedA)}, ${q(ids.uploadedB)})`,
+    },
     // Erasing a rejection.
     delete: { where: `id in (${q(ids.rejectedA)}, ${q(ids.rejectedB)})` },
   },
@@ -64,7 +86,10 @@ export const writes: Record<Table, Writes> = {
   bundles: {
     insert: `insert into public.bundles (created_by, company_id) values (coalesce(auth.uid(), ${q(ids.admin)}), ${q(ids.companyA)})`,
     // Taking over the admin's bundle.
-    update: { set: `created_by = ${q(ids.companyUserA)}, company_id = ${q(ids.companyA)}`, where: `id = ${q(ids.bundleOfAdmin)}` },
+    update: {
+      set: `created_by = ${q(ids.companyUserA)}, company_id = ${q(ids.companyA)}`,
+      where: `id = ${q(ids.bundleOfAdmin)}`,
+    },
     delete: { where: `id = ${q(ids.bundleOfCompanyB)}` },
   },
   bundle_members: {
@@ -76,7 +101,10 @@ export const writes: Record<Table, Writes> = {
   datasets: {
     insert: `insert into public.datasets (name, created_by) values ('rogue', coalesce(auth.uid(), ${q(ids.admin)}))`,
     // Declaring a failed build ready: the build job's own write (service_role may).
-    update: { set: `status = 'ready', failure_reason = null, finished_at = now()`, where: `id = ${q(ids.datasetFailed)}` },
+    update: {
+      set: `status = 'ready', failure_reason = null, finished_at = now()`,
+      where: `id = ${q(ids.datasetFailed)}`,
+    },
     delete: { where: `id = ${q(ids.datasetBuilding)}` },
   },
   dataset_members: {
@@ -101,5 +129,6 @@ export const writes: Record<Table, Writes> = {
   },
 };
 
-export const updateStatement = (table: Table) => `update public.${table} set ${writes[table].update.set} where ${writes[table].update.where}`;
+export const updateStatement = (table: Table) =>
+  `update public.${table} set ${writes[table].update.set} where ${writes[table].update.where}`;
 export const deleteStatement = (table: Table) => `delete from public.${table} where ${writes[table].delete.where}`;

@@ -47,7 +47,9 @@ async function writeFile(path: string, size: number): Promise<string> {
 }
 
 const partPuts = (partNumber: number) =>
-  harness.proxy.seen.filter((request) => request.method === 'PUT' && request.query.get('partNumber') === String(partNumber)).length;
+  harness.proxy.seen.filter(
+    (request) => request.method === 'PUT' && request.query.get('partNumber') === String(partNumber),
+  ).length;
 
 describe('SDK upload()', () => {
   it('a 1 GiB file, multipart at concurrency 4, straight to S3, verified by the gateway', async () => {
@@ -62,7 +64,13 @@ describe('SDK upload()', () => {
       concurrency: 4,
       onProgress: ({ uploadedBytes }) => progress.push(uploadedBytes),
     });
-    expect(submission).toMatchObject({ status: 'uploaded', size: 1024 * MiB, sha256, contentType: 'video/mp4', filename: 'big.bin' });
+    expect(submission).toMatchObject({
+      status: 'uploaded',
+      size: 1024 * MiB,
+      sha256,
+      contentType: 'video/mp4',
+      filename: 'big.bin',
+    });
     expect(progress.at(-1)).toBe(1024 * MiB);
     const puts = harness.proxy.seen.slice(before).filter((request) => request.method === 'PUT');
     expect(puts).toHaveLength(128);
@@ -71,28 +79,57 @@ describe('SDK upload()', () => {
 
   it('a small file goes as one PUT', async () => {
     const bytes = randomBytes(1000);
-    const submission = await upload(fromBytes(bytes, 'audio/webm', 'take.webm'), { api: harness.api, getToken: () => contributor, taskId: demoTaskId });
-    expect(submission).toMatchObject({ status: 'uploaded', size: 1000, sha256: createHash('sha256').update(bytes).digest('hex'), filename: 'take.webm' });
+    const submission = await upload(fromBytes(bytes, 'audio/webm', 'take.webm'), {
+      api: harness.api,
+      getToken: () => contributor,
+      taskId: demoTaskId,
+    });
+    expect(submission).toMatchObject({
+      status: 'uploaded',
+      size: 1000,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      filename: 'take.webm',
+    });
   });
 
   it('a part whose connection fails twice is retried and the upload completes', async () => {
     const bytes = randomBytes(70 * MiB);
-    harness.proxy.inject((request) => request.method === 'PUT' && request.query.get('partNumber') === '3', { kind: 'refuse' }, 2);
+    harness.proxy.inject(
+      (request) => request.method === 'PUT' && request.query.get('partNumber') === '3',
+      { kind: 'refuse' },
+      2,
+    );
     const before = partPuts(3);
-    const submission = await upload(bytes, { api: harness.api, token: contributor, taskId: demoTaskId, contentType: 'video/webm' });
+    const submission = await upload(bytes, {
+      api: harness.api,
+      token: contributor,
+      taskId: demoTaskId,
+      contentType: 'video/webm',
+    });
     expect(submission.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
     expect(partPuts(3) - before).toBe(3);
   }, 120_000);
 
   it('a part URL S3 calls expired is signed again and the part re-sent', async () => {
     const bytes = randomBytes(70 * MiB);
-    harness.proxy.inject((request) => request.method === 'PUT' && request.query.get('partNumber') === '2', { kind: 'status', status: 403, code: 'AccessDenied' }, 1);
+    harness.proxy.inject(
+      (request) => request.method === 'PUT' && request.query.get('partNumber') === '2',
+      { kind: 'status', status: 403, code: 'AccessDenied' },
+      1,
+    );
     const signedParts: number[][] = [];
     const countingFetch: typeof fetch = async (input, init) => {
-      if (String(input).endsWith('/parts') && init?.method === 'POST') signedParts.push(JSON.parse(String(init.body)).partNumbers);
+      if (String(input).endsWith('/parts') && init?.method === 'POST')
+        signedParts.push(JSON.parse(String(init.body)).partNumbers);
       return fetch(input, init);
     };
-    const submission = await upload(bytes, { api: harness.api, token: contributor, taskId: demoTaskId, contentType: 'video/webm', fetch: countingFetch });
+    const submission = await upload(bytes, {
+      api: harness.api,
+      token: contributor,
+      taskId: demoTaskId,
+      contentType: 'video/webm',
+      fetch: countingFetch,
+    });
     expect(submission.status).toBe('uploaded');
     expect(signedParts.filter((batch) => batch.includes(2)).length).toBe(2);
   }, 120_000);
@@ -102,7 +139,17 @@ describe('storage-manager CLI', () => {
   it('upload prints the completed submission', async () => {
     const path = join(workDir, 'clip.bin');
     const sha256 = await writeFile(path, 3 * MiB + 5);
-    const result = await run(process.execPath, [cli, 'upload', '--api', harness.api, '--token', contributor, '--task', demoTaskId, path]);
+    const result = await run(process.execPath, [
+      cli,
+      'upload',
+      '--api',
+      harness.api,
+      '--token',
+      contributor,
+      '--task',
+      demoTaskId,
+      path,
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'uploaded', size: 3 * MiB + 5, sha256 });
     expect(() => statSync(`${path}.storage-manager.json`)).toThrow();
@@ -110,10 +157,23 @@ describe('storage-manager CLI', () => {
 
   it('bundle creates and downloads a bundle, resuming with Range when S3 cuts it', async () => {
     const members = await harness.seedApproved([randomBytes(10), randomBytes(3 * MiB)]);
-    harness.proxy.inject((request) => request.method === 'GET' && request.path.endsWith(members[1]!.objectKey), { kind: 'drop', afterBytes: MiB });
+    harness.proxy.inject((request) => request.method === 'GET' && request.path.endsWith(members[1]!.objectKey), {
+      kind: 'drop',
+      afterBytes: MiB,
+    });
     const out = join(workDir, 'bundle.zip');
     const admin = await harness.tokenFor('admin');
-    const result = await run(process.execPath, [cli, 'bundle', '--api', harness.api, '--token', admin, '--out', out, ...members.map((member) => member.id)]);
+    const result = await run(process.execPath, [
+      cli,
+      'bundle',
+      '--api',
+      harness.api,
+      '--token',
+      admin,
+      '--out',
+      out,
+      ...members.map((member) => member.id),
+    ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('resuming');
     const summary = JSON.parse(result.stdout);

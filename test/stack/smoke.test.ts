@@ -43,8 +43,19 @@ function table(stdout: string): Record<string, [string, string]> {
   return rows;
 }
 
-const checks = ['healthz', 'readyz', 'tasks', 'upload: presign', 'upload: PUT to S3', 'upload: complete', 'upload: cleanup', 'asset', 'asset again'];
-const submissionOf = (rows: Record<string, [string, string]>) => /^201 ([0-9a-f-]{36})$/.exec(rows['upload: presign']![1])![1]!;
+const checks = [
+  'healthz',
+  'readyz',
+  'tasks',
+  'upload: presign',
+  'upload: PUT to S3',
+  'upload: complete',
+  'upload: cleanup',
+  'asset',
+  'asset again',
+];
+const submissionOf = (rows: Record<string, [string, string]>) =>
+  /^201 ([0-9a-f-]{36})$/.exec(rows['upload: presign']![1])![1]!;
 
 function expectNoSecrets(output: string) {
   expect(output).not.toContain(tokens.contributor);
@@ -92,7 +103,8 @@ describe('npm run smoke', () => {
     expect(result.stdout).toContain('all 9 checks passed');
     expectNoSecrets(result.stdout + result.stderr);
 
-    const [row] = await harness.sql`select task_id, contributor_id, status, reviewed_by, review_note, sha256 from public.submissions where id = ${submissionOf(rows)}`;
+    const [row] =
+      await harness.sql`select task_id, contributor_id, status, reviewed_by, review_note, sha256 from public.submissions where id = ${submissionOf(rows)}`;
     expect(row).toEqual({
       task_id: demoTaskId,
       contributor_id: demoUsers.contributor.userId,
@@ -104,7 +116,11 @@ describe('npm run smoke', () => {
   });
 
   it('an upload S3 refuses fails the run, and the pending submission is aborted', async () => {
-    harness.proxy.inject((request) => request.method === 'PUT' && request.path.includes('/incoming/'), { kind: 'status', status: 500, code: 'InternalError' });
+    harness.proxy.inject((request) => request.method === 'PUT' && request.path.includes('/incoming/'), {
+      kind: 'status',
+      status: 500,
+      code: 'InternalError',
+    });
     const result = await smoke();
     expect(result.status).toBe(1);
     const rows = table(result.stdout);
@@ -128,7 +144,9 @@ describe('npm run smoke', () => {
     const inArgv = await smoke({}, ['--api', harness.api, '--token', tokens.contributor]);
     expect(inArgv.status).toBe(2);
     expect(inArgv.stdout).toBe('');
-    expect(inArgv.stderr).toContain('tokens are read from SMOKE_TOKEN and SMOKE_REVIEWER_TOKEN, never from the command line');
+    expect(inArgv.stderr).toContain(
+      'tokens are read from SMOKE_TOKEN and SMOKE_REVIEWER_TOKEN, never from the command line',
+    );
     expect(inArgv.stderr).not.toContain(tokens.contributor);
 
     const missing = await smoke({ SMOKE_REVIEWER_TOKEN: undefined, SMOKE_ASSET_KEY: '' });
@@ -138,6 +156,6 @@ describe('npm run smoke', () => {
 
     const noApi = await smoke({}, []);
     expect(noApi.status).toBe(2);
-    expect(noApi.stderr).toContain('--api must be the gateway\'s http(s) URL');
+    expect(noApi.stderr).toContain("--api must be the gateway's http(s) URL");
   });
 });

@@ -39,17 +39,32 @@ async function readTables(sql: postgres.Sql): Promise<Snapshot['tables']> {
   // One round trip for all tables: a union of one json aggregate per table.
   const selects = tables.map(({ schema, name, primary_key }) => {
     const table = `${quoteIdent(schema)}.${quoteIdent(name)}`;
-    const order = primary_key.length > 0 ? primary_key.map((column) => `t.${quoteIdent(column)}`).join(', ') : 't::text';
+    const order =
+      primary_key.length > 0 ? primary_key.map((column) => `t.${quoteIdent(column)}`).join(', ') : 't::text';
     const label = `${schema}.${name}`.replace(/'/g, "''");
     return `select '${label}' as name, (select coalesce(jsonb_agg(to_jsonb(t) order by ${order}), '[]'::jsonb) from ${table} t) as rows`;
   });
-  const rows = selects.length === 0 ? [] : await sql.unsafe<{ name: string; rows: Record<string, unknown>[] }[]>(selects.join(' union all '));
+  const rows =
+    selects.length === 0
+      ? []
+      : await sql.unsafe<{ name: string; rows: Record<string, unknown>[] }[]>(selects.join(' union all '));
   const byName = new Map(rows.map((row) => [row.name, row.rows]));
-  return new Map(tables.map(({ schema, name, primary_key }) => [`${schema}.${name}`, { primaryKey: primary_key, rows: byName.get(`${schema}.${name}`) ?? [] }]));
+  return new Map(
+    tables.map(({ schema, name, primary_key }) => [
+      `${schema}.${name}`,
+      { primaryKey: primary_key, rows: byName.get(`${schema}.${name}`) ?? [] },
+    ]),
+  );
 }
 
 function unescapeXml(text: string): string {
-  return text.replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code))).replace(/&amp;/g, '&');
+  return text
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
+    .replace(/&amp;/g, '&');
 }
 
 const element = (xml: string, name: string) => {
@@ -81,9 +96,17 @@ async function listBucket(client: AwsClient, endpoint: string, bucket: string) {
 }
 
 export async function takeSnapshot(sql: postgres.Sql, s3: SnapshotS3): Promise<Snapshot> {
-  const client = new AwsClient({ accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey, service: 's3', region: s3.region });
+  const client = new AwsClient({
+    accessKeyId: s3.accessKeyId,
+    secretAccessKey: s3.secretAccessKey,
+    service: 's3',
+    region: s3.region,
+  });
   const names = [s3.buckets.raw, s3.buckets.processed, s3.buckets.assets];
-  const [tables, ...listings] = await Promise.all([readTables(sql), ...names.map((bucket) => listBucket(client, s3.endpoint, bucket))]);
+  const [tables, ...listings] = await Promise.all([
+    readTables(sql),
+    ...names.map((bucket) => listBucket(client, s3.endpoint, bucket)),
+  ]);
   return { tables, buckets: new Map(names.map((bucket, index) => [bucket, listings[index]!])) };
 }
 
@@ -102,13 +125,20 @@ function diffKeyed<T>(label: string, before: Map<string, T>, after: Map<string, 
     const [was, is] = [before.get(key), after.get(key)];
     if (JSON.stringify(was) === JSON.stringify(is)) continue;
     changed += 1;
-    details.push(`${label} ${key}: ${was === undefined ? 'added' : is === undefined ? 'removed' : 'changed'} ${JSON.stringify(is ?? was).slice(0, 300)}`);
+    details.push(
+      `${label} ${key}: ${was === undefined ? 'added' : is === undefined ? 'removed' : 'changed'} ${JSON.stringify(is ?? was).slice(0, 300)}`,
+    );
   }
   return changed;
 }
 
 const keyed = (primaryKey: string[], rows: Record<string, unknown>[]) =>
-  new Map(rows.map((row) => [primaryKey.length > 0 ? primaryKey.map((column) => String(row[column])).join('/') : JSON.stringify(row), row]));
+  new Map(
+    rows.map((row) => [
+      primaryKey.length > 0 ? primaryKey.map((column) => String(row[column])).join('/') : JSON.stringify(row),
+      row,
+    ]),
+  );
 
 export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
   const details: string[] = [];
@@ -120,7 +150,12 @@ export function diffSnapshots(before: Snapshot, after: Snapshot): SnapshotDiff {
   }
   let objects = 0;
   for (const bucket of new Set([...before.buckets.keys(), ...after.buckets.keys()])) {
-    objects += diffKeyed(`bucket ${bucket}`, before.buckets.get(bucket) ?? new Map(), after.buckets.get(bucket) ?? new Map(), details);
+    objects += diffKeyed(
+      `bucket ${bucket}`,
+      before.buckets.get(bucket) ?? new Map(),
+      after.buckets.get(bucket) ?? new Map(),
+      details,
+    );
   }
   return { rows, objects, details };
 }

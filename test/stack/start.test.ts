@@ -18,7 +18,11 @@ function isAlive(pid: number): boolean {
 describe('npm start', () => {
   it('brings the stack up on PORT, prints one ready line, and SIGINT stops everything it started', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['scripts/start.mjs'], { cwd: root, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -38,7 +42,9 @@ describe('npm start', () => {
       const token = spawnSync(process.execPath, ['scripts/token.mjs', 'contributor'], { cwd: root, encoding: 'utf8' });
       expect(token.status).toBe(0);
       expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
-      const tasks = await fetch(`http://127.0.0.1:${port}/v1/tasks`, { headers: { authorization: `Bearer ${token.stdout.trim()}` } });
+      const tasks = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
+        headers: { authorization: `Bearer ${token.stdout.trim()}` },
+      });
       expect(tasks.status).toBe(200);
       const body = (await tasks.json()) as { tasks: { id: string; allowedContentTypes: string[]; maxBytes: number }[] };
       expect(body.tasks).toEqual([

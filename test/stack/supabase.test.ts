@@ -12,7 +12,9 @@ import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres.mj
 
 const root = new URL('../../', import.meta.url).pathname;
 const baseline = readFileSync(join(root, 'scripts/sql/supabase-baseline.sql'), 'utf8');
-const migrationFiles = readdirSync(migrationsDirectory).filter((file) => file.endsWith('.sql')).sort();
+const migrationFiles = readdirSync(migrationsDirectory)
+  .filter((file) => file.endsWith('.sql'))
+  .sort();
 
 let database: LocalPostgres;
 let sql: postgres.Sql;
@@ -57,11 +59,27 @@ describe('the local baseline', () => {
       ['service_role', false, true, true],
       ['supabase_auth_admin', true, false, false],
     ]);
-    const granted = await sql`select r.rolname from pg_auth_members a join pg_roles r on r.oid = a.roleid where a.member = 'authenticator'::regrole order by 1`;
+    const granted =
+      await sql`select r.rolname from pg_auth_members a join pg_roles r on r.oid = a.roleid where a.member = 'authenticator'::regrole order by 1`;
     expect(granted.map((r) => r.rolname)).toEqual(['anon', 'authenticated', 'service_role']);
-    expect((await sql`select relowner::regrole::text as owner from pg_class where oid = 'auth.users'::regclass`)[0]!.owner).toBe('supabase_auth_admin');
-    const columns = (await sql`select attname from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0`).map((c) => c.attname);
-    expect(columns).toEqual(expect.arrayContaining(['id', 'email', 'raw_user_meta_data', 'raw_app_meta_data', 'is_anonymous', 'deleted_at', 'banned_until', 'created_at']));
+    expect(
+      (await sql`select relowner::regrole::text as owner from pg_class where oid = 'auth.users'::regclass`)[0]!.owner,
+    ).toBe('supabase_auth_admin');
+    const columns = (
+      await sql`select attname from pg_attribute where attrelid = 'auth.users'::regclass and attnum > 0`
+    ).map((c) => c.attname);
+    expect(columns).toEqual(
+      expect.arrayContaining([
+        'id',
+        'email',
+        'raw_user_meta_data',
+        'raw_app_meta_data',
+        'is_anonymous',
+        'deleted_at',
+        'banned_until',
+        'created_at',
+      ]),
+    );
     const claims = { sub: '00000000-0000-4000-8000-00000000abcd', role: 'authenticated', aal: 'aal1' };
     const seen = await sql.begin(async (tx) => {
       await tx`select set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
@@ -106,7 +124,9 @@ describe('migrations through the Supabase CLI', () => {
     // In a new network namespace nothing but the Unix socket is reachable: not even loopback.
     const url = new URL(database.url);
     const socketUrl = `postgresql://postgres:postgres@localhost:${url.port}/postgres?host=${encodeURIComponent(database.socketDirectory!)}&sslmode=disable`;
-    const pushed = await runSupabaseCli(['db', 'push', '--db-url', socketUrl, '--yes'], { prefix: ['unshare', '--net', '--'] });
+    const pushed = await runSupabaseCli(['db', 'push', '--db-url', socketUrl, '--yes'], {
+      prefix: ['unshare', '--net', '--'],
+    });
     const output = pushed.stdout + pushed.stderr;
     for (const file of migrationFiles) expect(output).toContain(`Applying migration ${file}...`);
     expect(output).toContain('Finished supabase db push.');
@@ -119,21 +139,42 @@ describe('migrations through the Supabase CLI', () => {
     // Over TCP, as the local stack runs it: nothing left to do, nothing changed.
     const again = await runSupabaseCli(['db', 'push', '--db-url', cliDatabaseUrl(database.url), '--yes']);
     expect(again.stdout + again.stderr).toContain('Remote database is up to date.');
-    expect((await sql`select count(*)::int as count from supabase_migrations.schema_migrations`)[0]!.count).toBe(migrationFiles.length);
+    expect((await sql`select count(*)::int as count from supabase_migrations.schema_migrations`)[0]!.count).toBe(
+      migrationFiles.length,
+    );
   });
 
   it('create nothing in schema auth but triggers on auth.users, which Supabase lets a project create', async () => {
     // Supabase's own check (changelog 2025-04-21): objects in auth not owned by its Auth role.
-    expect(await sql`select oid::regclass::text from pg_class where relnamespace = 'auth'::regnamespace and relowner <> 'supabase_auth_admin'::regrole`).toEqual([]);
-    expect(await sql`select oid::regprocedure::text from pg_proc where pronamespace = 'auth'::regnamespace and proowner <> 'supabase_auth_admin'::regrole`).toEqual([]);
+    expect(
+      await sql`select oid::regclass::text from pg_class where relnamespace = 'auth'::regnamespace and relowner <> 'supabase_auth_admin'::regrole`,
+    ).toEqual([]);
+    expect(
+      await sql`select oid::regprocedure::text from pg_proc where pronamespace = 'auth'::regnamespace and proowner <> 'supabase_auth_admin'::regrole`,
+    ).toEqual([]);
     const triggers = await sql`
       select t.tgname, p.oid::regprocedure::text as function, p.prosecdef, p.proconfig
       from pg_trigger t join pg_proc p on p.oid = t.tgfoid
       where t.tgrelid = 'auth.users'::regclass and not t.tgisinternal order by t.tgname`;
     expect(triggers).toEqual([
-      { tgname: 'create_profile_for_new_user', function: 'gateway.create_profile_for_new_user()', prosecdef: true, proconfig: ['search_path=""'] },
-      { tgname: 'forget_deleted_user', function: 'gateway.forget_deleted_user()', prosecdef: true, proconfig: ['search_path=""'] },
-      { tgname: 'forget_soft_deleted_user', function: 'gateway.forget_deleted_user()', prosecdef: true, proconfig: ['search_path=""'] },
+      {
+        tgname: 'create_profile_for_new_user',
+        function: 'gateway.create_profile_for_new_user()',
+        prosecdef: true,
+        proconfig: ['search_path=""'],
+      },
+      {
+        tgname: 'forget_deleted_user',
+        function: 'gateway.forget_deleted_user()',
+        prosecdef: true,
+        proconfig: ['search_path=""'],
+      },
+      {
+        tgname: 'forget_soft_deleted_user',
+        function: 'gateway.forget_deleted_user()',
+        prosecdef: true,
+        proconfig: ['search_path=""'],
+      },
     ]);
   });
 });
@@ -147,13 +188,19 @@ function asSupabaseAuth<T>(work: (tx: postgres.TransactionSql) => Promise<T>): P
   }) as Promise<T>;
 }
 
-const signUp = (id: string, fields: { email?: string | null; meta?: Record<string, unknown>; anonymous?: boolean } = {}) =>
-  asSupabaseAuth((tx) => tx`
+const signUp = (
+  id: string,
+  fields: { email?: string | null; meta?: Record<string, unknown>; anonymous?: boolean } = {},
+) =>
+  asSupabaseAuth(
+    (tx) => tx`
     insert into users (id, aud, role, email, raw_user_meta_data, raw_app_meta_data, is_anonymous, created_at, updated_at)
     values (${id}, 'authenticated', 'authenticated', ${fields.email === undefined ? `${id}@accounts.test` : fields.email},
-      ${tx.json((fields.meta ?? {}) as postgres.JSONValue)}, ${tx.json({ provider: 'email' })}, ${fields.anonymous ?? false}, now(), now())`);
+      ${tx.json((fields.meta ?? {}) as postgres.JSONValue)}, ${tx.json({ provider: 'email' })}, ${fields.anonymous ?? false}, now(), now())`,
+  );
 
-const profileOf = async (id: string) => (await sql`select role, company_id, display_name, pseudonym, deleted_at from public.profiles where id = ${id}`)[0];
+const profileOf = async (id: string) =>
+  (await sql`select role, company_id, display_name, pseudonym, deleted_at from public.profiles where id = ${id}`)[0];
 
 /** A call to a gateway function as the signed-in user `userId`, the way the Worker makes it. */
 function asUser<T>(userId: string, work: (tx: postgres.TransactionSql) => Promise<T>): Promise<T> {
@@ -177,8 +224,18 @@ describe('accounts as Supabase Auth makes and deletes them', () => {
     const [named, anonymous] = [crypto.randomUUID(), crypto.randomUUID()];
     await signUp(named, { meta: { full_name: '  Grace\u0007 Hopper ' } });
     await signUp(anonymous, { email: null, anonymous: true });
-    expect(await profileOf(named)).toMatchObject({ role: 'contributor', company_id: null, display_name: 'Grace Hopper', deleted_at: null });
-    expect(await profileOf(anonymous)).toMatchObject({ role: 'contributor', company_id: null, display_name: null, deleted_at: null });
+    expect(await profileOf(named)).toMatchObject({
+      role: 'contributor',
+      company_id: null,
+      display_name: 'Grace Hopper',
+      deleted_at: null,
+    });
+    expect(await profileOf(anonymous)).toMatchObject({
+      role: 'contributor',
+      company_id: null,
+      display_name: null,
+      deleted_at: null,
+    });
     expect((await profileOf(named))!.pseudonym).toMatch(/^[0-9a-f]{16}$/);
   });
 
@@ -196,14 +253,23 @@ describe('accounts as Supabase Auth makes and deletes them', () => {
     // Before this, the foreign keys to profiles made a plain delete fail.
     await asSupabaseAuth((tx) => tx`delete from users where id = ${userId}`);
     expect(await sql`select 1 from auth.users where id = ${userId}`).toEqual([]);
-    expect(await profileOf(userId)).toEqual({ role: 'contributor', company_id: null, display_name: null, pseudonym, deleted_at: expect.any(Date) });
-    const kept = await sql`select id, status, original_filename from public.submissions where contributor_id = ${userId} order by status`;
+    expect(await profileOf(userId)).toEqual({
+      role: 'contributor',
+      company_id: null,
+      display_name: null,
+      pseudonym,
+      deleted_at: expect.any(Date),
+    });
+    const kept =
+      await sql`select id, status, original_filename from public.submissions where contributor_id = ${userId} order by status`;
     expect(kept).toEqual([
       { id: approved, status: 'approved', original_filename: null },
       { id: pending, status: 'aborted', original_filename: null },
     ]);
     expect(await sql`select 1 from public.task_assignments where user_id = ${userId}`).toEqual([]);
-    expect(await sql`select action from public.access_log where user_id = ${userId}`).toEqual([{ action: 'submission.view' }]);
+    expect(await sql`select action from public.access_log where user_id = ${userId}`).toEqual([
+      { action: 'submission.view' },
+    ]);
 
     // A deleted account has no role, even with a token that still verifies.
     expect(await asUser(userId, (tx) => tx`select gateway.current_app_role() as role`)).toEqual([{ role: null }]);
@@ -214,7 +280,12 @@ describe('accounts as Supabase Auth makes and deletes them', () => {
     await signUp(userId);
     await sql`update public.profiles set role = 'company', company_id = ${companyId}, display_name = 'Buyer' where id = ${userId}`;
     await asSupabaseAuth((tx) => tx`update users set deleted_at = now(), email = null where id = ${userId}`);
-    expect(await profileOf(userId)).toMatchObject({ role: 'contributor', company_id: null, display_name: null, deleted_at: expect.any(Date) });
+    expect(await profileOf(userId)).toMatchObject({
+      role: 'contributor',
+      company_id: null,
+      display_name: null,
+      deleted_at: expect.any(Date),
+    });
     expect(await sql`select 1 from auth.users where id = ${userId}`).toHaveLength(1);
   });
 
@@ -223,20 +294,31 @@ describe('accounts as Supabase Auth makes and deletes them', () => {
     await signUp(first);
     await signUp(second);
     await sql`update public.profiles set role = 'admin' where id = ${first}`;
-    expect(await sql`select count(*)::int as admins from public.profiles where role = 'admin' and deleted_at is null`).toEqual([{ admins: 1 }]);
+    expect(
+      await sql`select count(*)::int as admins from public.profiles where role = 'admin' and deleted_at is null`,
+    ).toEqual([{ admins: 1 }]);
 
-    const refused = await asSupabaseAuth((tx) => tx`delete from users where id = ${first}`).catch((error: Error) => error);
+    const refused = await asSupabaseAuth((tx) => tx`delete from users where id = ${first}`).catch(
+      (error: Error) => error,
+    );
     expect(refused).toBeInstanceOf(postgres.PostgresError);
     expect((refused as postgres.PostgresError).message).toBe(`user ${first} is the last admin and cannot be deleted`);
-    const soft = await asSupabaseAuth((tx) => tx`update users set deleted_at = now() where id = ${first}`).catch((error: Error) => error);
+    const soft = await asSupabaseAuth((tx) => tx`update users set deleted_at = now() where id = ${first}`).catch(
+      (error: Error) => error,
+    );
     expect(soft).toBeInstanceOf(postgres.PostgresError);
     const demote = (caller: string, target: string) =>
-      asUser(caller, (tx) => tx`select gateway.admin_set_role(${target}, 'contributor', null, null, null) as outcome`).then(([row]) => row!.outcome as string);
+      asUser(
+        caller,
+        (tx) => tx`select gateway.admin_set_role(${target}, 'contributor', null, null, null) as outcome`,
+      ).then(([row]) => row!.outcome as string);
     expect(await demote(first, first)).toBe('last_admin');
 
     await asUser(first, (tx) => tx`select gateway.admin_set_role(${second}, 'admin', null, null, null)`);
     const outcomes = await Promise.all([demote(first, second), demote(second, first)]);
     expect(outcomes.sort()).toEqual(['forbidden', 'updated']);
-    expect(await sql`select count(*)::int as admins from public.profiles where id in (${first}, ${second}) and role = 'admin'`).toEqual([{ admins: 1 }]);
+    expect(
+      await sql`select count(*)::int as admins from public.profiles where id in (${first}, ${second}) and role = 'admin'`,
+    ).toEqual([{ admins: 1 }]);
   });
 });

@@ -7,18 +7,31 @@ import { planArchive, planManifestMember, type ArchiveMember, type ArchivePlan }
 // (wrangler.toml [limits]): checked against a count made here from the plan's entries alone.
 
 const minimumPart = 1000;
-const limits = { minimumPart, copyThreshold: minimumPart, streamPartSize: 2 * minimumPart, maximumPart: 5 * minimumPart };
+const limits = {
+  minimumPart,
+  copyThreshold: minimumPart,
+  streamPartSize: 2 * minimumPart,
+  maximumPart: 5 * minimumPart,
+};
 const modifiedAt = new Date('2026-11-01T00:00:00Z');
 
 function planOf(sizes: number[]): ArchivePlan {
   const members: ArchiveMember[] = [planManifestMember('id,size\r\n', modifiedAt)];
-  sizes.forEach((size, position) => members.push({ name: `m/${position}.bin`, size, crc32: 7, modifiedAt, body: 'stored' }));
+  sizes.forEach((size, position) =>
+    members.push({ name: `m/${position}.bin`, size, crc32: 7, modifiedAt, body: 'stored' }),
+  );
   return planArchive(members);
 }
 
 /** Stored members with bytes in archive range [start, end): each is one ranged GET. */
 function membersIn(plan: ArchivePlan, start: number, end: number): number {
-  return plan.entries.filter((entry) => entry.body.kind === 'stored' && entry.dataLength > 0 && entry.dataOffset < end && entry.dataOffset + entry.dataLength > start).length;
+  return plan.entries.filter(
+    (entry) =>
+      entry.body.kind === 'stored' &&
+      entry.dataLength > 0 &&
+      entry.dataOffset < end &&
+      entry.dataOffset + entry.dataLength > start,
+  ).length;
 }
 
 /** 4 statements to record it; UploadPart + 4 GETs per member, or UploadPartCopy + HEAD; +4 for a composed part's own object. */
@@ -40,7 +53,8 @@ describe('partSubrequests', () => {
     const plan = planOf([50, 2600, 30, 40, 1700, 20, 1000, 6000, 10]);
     const parts = planUploadParts(plan, limits).parts;
     expect(new Set(parts.map((part) => part.kind))).toEqual(new Set(['stream', 'copy', 'composed']));
-    for (const part of parts) expect(partSubrequests(plan, part), `part ${part.partNumber} (${part.kind})`).toBe(expectedCost(plan, part));
+    for (const part of parts)
+      expect(partSubrequests(plan, part), `part ${part.partNumber} (${part.kind})`).toBe(expectedCost(plan, part));
     const copy = parts.find((part) => part.kind === 'copy')!;
     expect(partSubrequests(plan, copy)).toBe(6);
   });

@@ -6,7 +6,12 @@ import { assembleArchive, assembleRange, bodiesFromArrays } from './zip/archive-
 
 // Small limits so that archives with every shape fit in memory; the planner takes them as options.
 const minimumPart = 1000;
-const limits = { minimumPart, copyThreshold: minimumPart, streamPartSize: 2 * minimumPart, maximumPart: 5 * minimumPart };
+const limits = {
+  minimumPart,
+  copyThreshold: minimumPart,
+  streamPartSize: 2 * minimumPart,
+  maximumPart: 5 * minimumPart,
+};
 const modifiedAt = new Date('2026-11-01T00:00:00Z');
 
 function archiveOf(sizes: number[]): { plan: ArchivePlan; bodies: Uint8Array[] } {
@@ -74,7 +79,9 @@ describe('planUploadParts', () => {
       const partPlan = planUploadParts(plan, limits);
       checkInvariants(plan, partPlan);
       expect(Buffer.compare(rebuild(plan, partPlan, bodies), assembleArchive(plan, bodiesFromArrays(bodies)))).toBe(0);
-      const pieceBytes = partPlan.parts.flatMap((part) => part.pieces).reduce((sum, piece) => sum + piece.end - piece.start, 0);
+      const pieceBytes = partPlan.parts
+        .flatMap((part) => part.pieces)
+        .reduce((sum, piece) => sum + piece.end - piece.start, 0);
       expect(pieceBytes).toBe(plan.totalLength);
     });
   }
@@ -90,7 +97,9 @@ describe('planUploadParts', () => {
     const borrowed = minimumPart - plan.entries[3]!.localHeaderOffset - plan.entries[3]!.localHeaderLength;
     expect(partPlan.streamedBytes).toBe(smallAndHeaders + borrowed);
     // Each large body is copied once, and the tails joined to small bytes a second time.
-    const composedCopies = partPlan.parts.filter((part) => part.kind === 'composed').map((part) => part.pieces[0]!.end - part.pieces[0]!.start);
+    const composedCopies = partPlan.parts
+      .filter((part) => part.kind === 'composed')
+      .map((part) => part.pieces[0]!.end - part.pieces[0]!.start);
     expect(composedCopies).toEqual([minimumPart, minimumPart]);
     expect(partPlan.copiedBytes).toBe(largeBytes - borrowed + 2 * minimumPart);
   });
@@ -102,6 +111,8 @@ describe('planUploadParts', () => {
 
   it('refuses an archive that would need more than 10,000 parts', () => {
     const many = archiveOf(Array.from({ length: 5100 }, () => 20));
-    expect(() => planUploadParts(many.plan, { minimumPart: 10, copyThreshold: 10, streamPartSize: 10, maximumPart: 100 })).toThrow(/10000 parts|S3 allows/);
+    expect(() =>
+      planUploadParts(many.plan, { minimumPart: 10, copyThreshold: 10, streamPartSize: 10, maximumPart: 100 }),
+    ).toThrow(/10000 parts|S3 allows/);
   });
 });

@@ -25,7 +25,9 @@ describe('presignDownload', () => {
     expect(url.host).toBe('examplebucket.s3.amazonaws.com');
     expect(url.searchParams.get('X-Amz-Credential')).toBe('AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/aws4_request');
     expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('host');
-    expect(url.searchParams.get('X-Amz-Signature')).toBe('aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404');
+    expect(url.searchParams.get('X-Amz-Signature')).toBe(
+      'aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404',
+    );
     expect(signed.expiresAt.toISOString()).toBe('2013-05-25T00:00:00.000Z');
   });
 
@@ -57,15 +59,26 @@ describe('presignUpload', () => {
 describe('objectUrl', () => {
   it('uses virtual-hosted style unless path style is forced, and encodes each key segment', () => {
     expect(objectUrl(awsExample, 'bucket', 'raw/a b/c').toString()).toBe('https://bucket.s3.amazonaws.com/raw/a%20b/c');
-    expect(objectUrl({ ...awsExample, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true }, 'bucket', "x/it's").toString()).toBe(
-      'http://127.0.0.1:9000/bucket/x/it%27s',
-    );
+    expect(
+      objectUrl(
+        { ...awsExample, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
+        'bucket',
+        "x/it's",
+      ).toString(),
+    ).toBe('http://127.0.0.1:9000/bucket/x/it%27s');
   });
 });
 
 describe('bucketUrl', () => {
   it('names the bucket itself, virtual-hosted (Hetzner) or path-style (local servers), for HeadBucket', () => {
-    expect(bucketUrl({ ...awsExample, endpoint: 'https://fsn1.your-objectstorage.com' }, 'xum-raw-submissions').toString()).toBe('https://xum-raw-submissions.fsn1.your-objectstorage.com/');
-    expect(bucketUrl({ ...awsExample, endpoint: 'http://127.0.0.1:9000/', forcePathStyle: true }, 'xum-raw-submissions').toString()).toBe('http://127.0.0.1:9000/xum-raw-submissions');
+    expect(
+      bucketUrl({ ...awsExample, endpoint: 'https://fsn1.your-objectstorage.com' }, 'xum-raw-submissions').toString(),
+    ).toBe('https://xum-raw-submissions.fsn1.your-objectstorage.com/');
+    expect(
+      bucketUrl(
+        { ...awsExample, endpoint: 'http://127.0.0.1:9000/', forcePathStyle: true },
+        'xum-raw-submissions',
+      ).toString(),
+    ).toBe('http://127.0.0.1:9000/xum-raw-submissions');
   });
 });

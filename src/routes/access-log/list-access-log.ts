@@ -7,9 +7,17 @@ import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
 const accessActionSchema = z.enum([
-  'submission.view', 'bundle.create', 'bundle.download', 'dataset.download',
+  'submission.view',
+  'bundle.create',
+  'bundle.download',
+  'dataset.download',
   // Administration: who changed which role, company, task or assignment.
-  'user.role', 'company.create', 'task.create', 'task.update', 'task.assign', 'task.unassign',
+  'user.role',
+  'company.create',
+  'task.create',
+  'task.update',
+  'task.assign',
+  'task.unassign',
 ]);
 
 const entrySchema = z
@@ -24,7 +32,10 @@ const entrySchema = z
     datasetId: z.uuid().nullable(),
     subjectUserId: z.uuid().nullable().openapi({ description: 'The user whose role or assignment changed' }),
     taskId: z.uuid().nullable(),
-    details: z.record(z.string(), z.unknown()).nullable().openapi({ description: 'What changed ({"field": {"from", "to"}}) or what was created' }),
+    details: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: 'What changed ({"field": {"from", "to"}}) or what was created' }),
     ip: z.string().nullable(),
     userAgent: z.string().nullable(),
   })
@@ -48,14 +59,19 @@ export const listAccessLog = createRoute({
   method: 'get',
   path: '/v1/access-log',
   summary: 'Who accessed what, newest first (admins)',
-  description: 'Every view URL, bundle and dataset download, and every change an admin made to roles, companies, tasks and assignments, with who, which company, when, IP and user agent. Filters by user, company, dataset, bundle, subject user, task, action and time range; paged. A bundle download is one row per bundle, client address and hour.',
+  description:
+    'Every view URL, bundle and dataset download, and every change an admin made to roles, companies, tasks and assignments, with who, which company, when, IP and user agent. Filters by user, company, dataset, bundle, subject user, task, action and time range; paged. A bundle download is one row per bundle, client address and hour.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { query: accessLogQuery },
   responses: {
     200: {
       description: 'A page of the access log',
-      content: { 'application/json': { schema: z.object({ entries: z.array(entrySchema), nextCursor: z.number().int().nullable() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ entries: z.array(entrySchema), nextCursor: z.number().int().nullable() }),
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 503),
   },
@@ -63,7 +79,9 @@ export const listAccessLog = createRoute({
 
 export const listAccessLogHandler: RouteHandler<typeof listAccessLog, AppEnv> = async (c) => {
   const query = c.req.valid('query');
-  const rows = await asPrincipal(c, ['admin'], (tx) => readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }));
+  const rows = await asPrincipal(c, ['admin'], (tx) =>
+    readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }),
+  );
   const { items, nextCursor } = keysetPage(rows, query.limit, (last) => last.id);
   return c.json({ entries: items as z.infer<typeof entrySchema>[], nextCursor }, 200);
 };

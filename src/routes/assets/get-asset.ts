@@ -19,11 +19,16 @@ export const getAsset = createRoute({
   description:
     'Also HEAD. Conditional requests (If-None-Match, If-Modified-Since) and single byte ranges are honoured on hits and misses alike. X-Cache tells HIT or MISS.',
   request: {
-    params: z.object({ key: z.string().openapi({ param: { name: 'key', in: 'path' }, example: 'v/3/icons/task.png' }) }),
+    params: z.object({
+      key: z.string().openapi({ param: { name: 'key', in: 'path' }, example: 'v/3/icons/task.png' }),
+    }),
     headers: z.object({ range: z.string().optional(), 'if-none-match': z.string().optional() }),
   },
   responses: {
-    200: { description: 'The asset', content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } },
+    200: {
+      description: 'The asset',
+      content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
     206: { description: 'A byte range of the asset' },
     304: { description: 'Not modified' },
     ...errorResponses(400, 404, 405, 416, 502, 504),
@@ -44,7 +49,10 @@ async function loadFromBucket(c: AppContext, key: string): Promise<Response> {
   const { buckets, assets } = c.var.config;
   const timeout = new AbortController();
   // Bound only the wait for S3's answer; the body of a large asset may take longer to stream.
-  const timer = setTimeout(() => timeout.abort(new DOMException('origin timeout', 'TimeoutError')), assets.originTimeoutMs);
+  const timer = setTimeout(
+    () => timeout.abort(new DOMException('origin timeout', 'TimeoutError')),
+    assets.originTimeoutMs,
+  );
   try {
     const object = await fetchObject(c.var.objectStore, buckets.assets, key, timeout.signal);
     const headers = publicHeaders();
@@ -58,9 +66,20 @@ async function loadFromBucket(c: AppContext, key: string): Promise<Response> {
   } catch (error) {
     if (!(error instanceof ObjectStoreError)) throw error;
     if (error.kind === 'not_found') {
-      return new Response(null, { status: 404, headers: { 'Cache-Control': `public, max-age=${assets.missingMaxAgeSeconds}`, [missingMarker]: '1' } });
+      return new Response(null, {
+        status: 404,
+        headers: { 'Cache-Control': `public, max-age=${assets.missingMaxAgeSeconds}`, [missingMarker]: '1' },
+      });
     }
-    console.log(JSON.stringify({ level: 'error', msg: 'asset origin failed', kind: error.kind, status: error.status ?? null, requestId: c.var.requestId }));
+    console.log(
+      JSON.stringify({
+        level: 'error',
+        msg: 'asset origin failed',
+        kind: error.kind,
+        status: error.status ?? null,
+        requestId: c.var.requestId,
+      }),
+    );
     if (error.kind === 'timeout') throw new ApiError('gateway_timeout', 'the asset store did not answer in time');
     throw new ApiError('bad_gateway', 'the asset store failed to answer');
   } finally {
@@ -97,7 +116,10 @@ function answer(c: AppContext, stored: Response, cacheStatus: 'HIT' | 'MISS'): R
     case 'partial':
       headers.set('Content-Range', `bytes ${decision.start}-${decision.end}/${size}`);
       headers.set('Content-Length', String(decision.end - decision.start + 1));
-      return new Response(keepBody && stored.body ? sliceStream(stored.body, decision.start, decision.end) : null, { status: 206, headers });
+      return new Response(keepBody && stored.body ? sliceStream(stored.body, decision.start, decision.end) : null, {
+        status: 206,
+        headers,
+      });
     case 'full':
       return new Response(keepBody ? stored.body : null, { status: 200, headers });
   }
@@ -112,7 +134,12 @@ export async function serveAsset(c: AppContext): Promise<Response> {
   if (method === 'OPTIONS') {
     return new Response(null, {
       status: 204,
-      headers: { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Methods': 'GET, HEAD', 'Access-Control-Max-Age': '86400', Allow: allowedMethods },
+      headers: {
+        'Access-Control-Allow-Origin': '*',
+        'Access-Control-Allow-Methods': 'GET, HEAD',
+        'Access-Control-Max-Age': '86400',
+        Allow: allowedMethods,
+      },
     });
   }
   if (method !== 'GET' && method !== 'HEAD') {

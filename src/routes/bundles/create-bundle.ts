@@ -29,7 +29,8 @@ export const createBundle = createRoute({
   method: 'post',
   path: '/v1/bundles',
   summary: 'Record a bundle of approved submissions and get its download link',
-  description: 'Admins may bundle any approved submission; company users the submissions of datasets granted to their company. Every bundle is written to the access log before the link is returned.',
+  description:
+    'Admins may bundle any approved submission; company users the submissions of datasets granted to their company. Every bundle is written to the access log before the link is returned.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createBundleBody } } } },
@@ -42,12 +43,15 @@ export const createBundle = createRoute({
 export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = async (c) => {
   const { submissionIds } = c.req.valid('json');
   const { bundles } = c.var.config;
-  if (submissionIds.length > bundles.memberLimit) throw new ApiError('invalid_request', `a bundle holds at most ${bundles.memberLimit} submissions`);
-  if (new Set(submissionIds).size !== submissionIds.length) throw new ApiError('invalid_request', 'submissionIds contains duplicates');
+  if (submissionIds.length > bundles.memberLimit)
+    throw new ApiError('invalid_request', `a bundle holds at most ${bundles.memberLimit} submissions`);
+  if (new Set(submissionIds).size !== submissionIds.length)
+    throw new ApiError('invalid_request', 'submissionIds contains duplicates');
 
   const contents = await asPrincipal(c, ['admin', 'company'], async (tx) => {
     const bundleId = await recordBundle(tx, submissionIds, clientOf(c));
-    if (!bundleId) throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
+    if (!bundleId)
+      throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
     return { bundleId, bundle: (await readBundle(tx, bundleId))! };
   });
   const { plan } = layOutBundle(contents.bundle.members);
@@ -56,7 +60,13 @@ export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = as
   const url = new URL(`/v1/bundles/${contents.bundleId}/download`, c.req.url);
   url.searchParams.set('token', token);
   return c.json(
-    { id: contents.bundleId, url: url.toString(), expiresAt: expiresAt.toISOString(), bytes: plan.totalLength, entries: plan.entries.length },
+    {
+      id: contents.bundleId,
+      url: url.toString(),
+      expiresAt: expiresAt.toISOString(),
+      bytes: plan.totalLength,
+      entries: plan.entries.length,
+    },
     201,
   );
 };

@@ -23,7 +23,10 @@ export const downloadBundle = createRoute({
     query: z.object({ token: z.string().max(100).openapi({ description: 'From the link POST /v1/bundles returned' }) }),
   },
   responses: {
-    200: { description: 'The archive', content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } } },
+    200: {
+      description: 'The archive',
+      content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } },
+    },
     206: { description: 'A byte range of the archive' },
     304: { description: 'Not modified' },
     ...errorResponses(400, 403, 404, 416, 502, 503, 504),
@@ -40,7 +43,11 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
     return new ApiError('forbidden', 'this download link is invalid or has expired');
   };
   const { signingSecret, previousSigningSecret } = config.bundles;
-  const verdict = await verifyBundleLink(previousSigningSecret ? [signingSecret, previousSigningSecret] : [signingSecret], id, token);
+  const verdict = await verifyBundleLink(
+    previousSigningSecret ? [signingSecret, previousSigningSecret] : [signingSecret],
+    id,
+    token,
+  );
   if (verdict !== 'valid') throw refuse(verdict);
   // Re-authorised on every request: a link outlives neither its creator's grant nor their role.
   // A GET is logged before its first byte; HEAD transfers nothing and is not.
@@ -79,16 +86,30 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   if (c.req.method === 'HEAD') return new Response(null, { status, headers });
 
   const onFailure = (error: unknown) =>
-    console.log(JSON.stringify({ level: 'error', msg: 'bundle stream aborted', error: (error as Error)?.name ?? 'unknown', detail: (error as Error)?.message ?? String(error), requestId }));
+    console.log(
+      JSON.stringify({
+        level: 'error',
+        msg: 'bundle stream aborted',
+        error: (error as Error)?.name ?? 'unknown',
+        detail: (error as Error)?.message ?? String(error),
+        requestId,
+      }),
+    );
   const bucketSource = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
   if (plan.rangesSupported) {
     const segments = sliceArchive(plan, start, end);
     const first = segments.find((segment) => segment.kind === 'member') ?? null;
-    const source = await openFirstMember(bucketSource, first && { index: first.index, start: first.start, end: first.end });
+    const source = await openFirstMember(
+      bucketSource,
+      first && { index: first.index, start: first.start, end: first.end },
+    );
     return new Response(streamSegments(segments, length, source, onFailure), { status, headers });
   }
   const first = plan.entries.find((entry) => entry.body.kind === 'stored' && entry.dataLength > 0);
-  const source = await openFirstMember(bucketSource, first ? { index: first.index, start: 0, end: first.dataLength - 1 } : null);
+  const source = await openFirstMember(
+    bucketSource,
+    first ? { index: first.index, start: 0, end: first.dataLength - 1 } : null,
+  );
   const body = streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), onFailure);
   return new Response(body, { status, headers });
 };

@@ -16,7 +16,8 @@ export const createCompany = createRoute({
   method: 'post',
   path: '/v1/companies',
   summary: 'Create a company (admins)',
-  description: 'Its users are made company users with PUT /v1/users/{id}/role. Written to the access log (`company.create`).',
+  description:
+    'Its users are made company users with PUT /v1/users/{id}/role. Written to the access log (`company.create`).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createBody } } } },

@@ -14,7 +14,10 @@ export const listCompanies = createRoute({
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   responses: {
-    200: { description: 'Companies', content: { 'application/json': { schema: z.object({ companies: z.array(companySchema) }) } } },
+    200: {
+      description: 'Companies',
+      content: { 'application/json': { schema: z.object({ companies: z.array(companySchema) }) } },
+    },
     ...errorResponses(401, 403, 503),
   },
 });

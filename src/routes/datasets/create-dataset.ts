@@ -10,27 +10,45 @@ const createDatasetBody = z
   .strictObject({
     name: z
       .string()
-      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/, 'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100')
+      .regex(
+        /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
+        'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100',
+      )
       .openapi({ description: 'Names the archive: datasets/<id>/<name>.zip', example: 'swahili-speech-v1' }),
     description: freeTextSchema(2000).optional(),
-    submissionIds: z.array(z.uuid()).min(1).max(10_000).optional().openapi({ description: 'Approved submissions, in archive order' }),
-    taskId: z.uuid().optional().openapi({ description: "Instead of submissionIds: every approved submission of the task, oldest first" }),
+    submissionIds: z
+      .array(z.uuid())
+      .min(1)
+      .max(10_000)
+      .optional()
+      .openapi({ description: 'Approved submissions, in archive order' }),
+    taskId: z
+      .uuid()
+      .optional()
+      .openapi({ description: 'Instead of submissionIds: every approved submission of the task, oldest first' }),
   })
-  .refine((body) => (body.submissionIds === undefined) !== (body.taskId === undefined), { message: 'give exactly one of submissionIds and taskId' })
+  .refine((body) => (body.submissionIds === undefined) !== (body.taskId === undefined), {
+    message: 'give exactly one of submissionIds and taskId',
+  })
   .openapi('CreateDatasetRequest');
 
 export const createDataset = createRoute({
   method: 'post',
   path: '/v1/datasets',
   summary: 'Freeze approved submissions into a dataset and package it in the background (admins)',
-  description: 'Answers 202 at once; a queued job writes the archive into the processed bucket and the dataset turns `ready` (or `failed`).',
+  description:
+    'Answers 202 at once; a queued job writes the archive into the processed bucket and the dataset turns `ready` (or `failed`).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createDatasetBody } } } },
   responses: {
     202: {
       description: 'The dataset, building',
-      content: { 'application/json': { schema: z.object({ id: z.uuid(), status: z.literal('building') }).openapi('DatasetAccepted') } },
+      content: {
+        'application/json': {
+          schema: z.object({ id: z.uuid(), status: z.literal('building') }).openapi('DatasetAccepted'),
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 413, 415, 503),
   },
@@ -42,9 +60,17 @@ export const createDatasetHandler: RouteHandler<typeof createDataset, AppEnv> = 
     throw new ApiError('invalid_request', 'submissionIds contains duplicates');
   }
   const id = await asPrincipal(c, ['admin'], async (tx) => {
-    const created = await recordDataset(tx, { name: body.name, description: body.description ?? '', submissionIds: body.submissionIds, taskId: body.taskId });
+    const created = await recordDataset(tx, {
+      name: body.name,
+      description: body.description ?? '',
+      submissionIds: body.submissionIds,
+      taskId: body.taskId,
+    });
     if (!created) {
-      throw new ApiError('invalid_request', body.taskId ? 'the task has no approved submissions' : 'every submission must exist and be approved');
+      throw new ApiError(
+        'invalid_request',
+        body.taskId ? 'the task has no approved submissions' : 'every submission must exist and be approved',
+      );
     }
     // Queued inside the transaction: if queuing fails nothing is recorded. The message may then
     // arrive before the commit, so the job retries a dataset it cannot find yet a few times

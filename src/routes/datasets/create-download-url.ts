@@ -21,7 +21,8 @@ export const createDatasetDownloadUrl = createRoute({
   method: 'post',
   path: '/v1/datasets/{id}/download-url',
   summary: "A short-lived URL to download a dataset's archive straight from object storage",
-  description: 'For admins and users of a company the dataset is granted to. The access-log row is written first; if it cannot be, no URL is returned.',
+  description:
+    'For admins and users of a company the dataset is granted to. The access-log row is written first; if it cannot be, no URL is returned.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { params: datasetParamsSchema },
@@ -38,7 +39,8 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   const download = await asPrincipal(c, ['admin', 'company'], (tx) => recordDatasetDownload(tx, id, clientOf(c)));
   if (!download) throw new ApiError('not_found', 'dataset not found');
   // Only a ready dataset was logged (gateway.record_dataset_download); only it gets a URL.
-  if (download.status !== 'ready' || download.bytes === null) throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
+  if (download.status !== 'ready' || download.bytes === null)
+    throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
   const signed = await presignDownload(config.s3, {
     bucket: config.buckets.processed,
     key: download.objectKey,

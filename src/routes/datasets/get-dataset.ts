@@ -11,7 +11,8 @@ export const getDataset = createRoute({
   method: 'get',
   path: '/v1/datasets/{id}',
   summary: 'One dataset',
-  description: 'Admins may read any dataset, company users those granted to their company; any other is 404, so its existence is not revealed.',
+  description:
+    'Admins may read any dataset, company users those granted to their company; any other is 404, so its existence is not revealed.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { params: datasetParamsSchema },

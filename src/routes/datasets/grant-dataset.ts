@@ -13,13 +13,18 @@ const grantSchema = z.object({ datasetId: z.uuid(), companyId: z.uuid() }).opena
 export const grantDataset = createRoute({
   method: 'post',
   path: '/v1/datasets/{id}/grants',
-  summary: "Grant a dataset to a company (admins)",
+  summary: 'Grant a dataset to a company (admins)',
   description: 'Idempotent: 201 for a new grant, 200 when the company already had it.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
     params: datasetParamsSchema,
-    body: { required: true, content: { 'application/json': { schema: z.strictObject({ companyId: z.uuid() }).openapi('CreateDatasetGrantRequest') } } },
+    body: {
+      required: true,
+      content: {
+        'application/json': { schema: z.strictObject({ companyId: z.uuid() }).openapi('CreateDatasetGrantRequest') },
+      },
+    },
   },
   responses: {
     201: { description: 'Granted', content: { 'application/json': { schema: grantSchema } } },

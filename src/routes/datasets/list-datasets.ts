@@ -23,7 +23,11 @@ export const listDatasets = createRoute({
   responses: {
     200: {
       description: 'A page of datasets',
-      content: { 'application/json': { schema: z.object({ datasets: z.array(datasetSchema), nextCursor: z.string().nullable() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ datasets: z.array(datasetSchema), nextCursor: z.string().nullable() }),
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 503),
   },
@@ -34,6 +38,8 @@ export const listDatasetsHandler: RouteHandler<typeof listDatasets, AppEnv> = as
   const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // RLS (datasets: admins, or companies granted) decides which rows come back.
   const rows = await asPrincipal(c, ['admin', 'company'], (tx) => readDatasets(tx, { limit: query.limit + 1, before }));
-  const { items, nextCursor } = keysetPage(rows, query.limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
+  const { items, nextCursor } = keysetPage(rows, query.limit, (last) =>
+    encodeCursor({ createdAt: last.createdAt, id: last.id }),
+  );
   return c.json({ datasets: items, nextCursor }, 200);
 };

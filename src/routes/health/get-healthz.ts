@@ -6,7 +6,10 @@ export const getHealthz = createRoute({
   path: '/healthz',
   summary: 'Liveness of the Worker',
   responses: {
-    200: { description: 'The Worker answers', content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } } },
+    200: {
+      description: 'The Worker answers',
+      content: { 'application/json': { schema: z.object({ ok: z.literal(true) }) } },
+    },
   },
 });
 

@@ -7,13 +7,22 @@ import { errorEnvelopeSchema } from '../schemas';
 
 const outcomeSchema = z.enum(['ok', 'failed', 'timeout', 'skipped']);
 const checksSchema = z
-  .object(Object.fromEntries(checkNames.map((name) => [name, outcomeSchema])) as Record<(typeof checkNames)[number], typeof outcomeSchema>)
-  .openapi('ReadinessChecks', { description: 'One outcome per dependency; `skipped` when the configuration it needs is invalid' });
+  .object(
+    Object.fromEntries(checkNames.map((name) => [name, outcomeSchema])) as Record<
+      (typeof checkNames)[number],
+      typeof outcomeSchema
+    >,
+  )
+  .openapi('ReadinessChecks', {
+    description: 'One outcome per dependency; `skipped` when the configuration it needs is invalid',
+  });
 
 const readySchema = z.object({ status: z.literal('ready'), checks: checksSchema }).openapi('Ready');
 const notReadySchema = errorEnvelopeSchema
   .extend({ checks: checksSchema })
-  .openapi('NotReady', { description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it' });
+  .openapi('NotReady', {
+    description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it',
+  });
 
 export const getReadyz = createRoute({
   method: 'get',
@@ -22,7 +31,10 @@ export const getReadyz = createRoute({
   description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a ready result is reused for up to 5 s, a failure never. Answers without a token and names no secret, endpoint or upstream error.`,
   responses: {
     200: { description: 'Every dependency answers', content: { 'application/json': { schema: readySchema } } },
-    503: { description: 'Not ready: the message names the failing checks', content: { 'application/json': { schema: notReadySchema } } },
+    503: {
+      description: 'Not ready: the message names the failing checks',
+      content: { 'application/json': { schema: notReadySchema } },
+    },
   },
 });
 

@@ -19,7 +19,10 @@ export const createViewUrl = createRoute({
   middleware: [authenticate()] as const,
   request: { params: idParamsSchema },
   responses: {
-    200: { description: 'View URL', content: { 'application/json': { schema: z.object({ url: z.url(), expiresAt: z.string() }).openapi('ViewUrl') } } },
+    200: {
+      description: 'View URL',
+      content: { 'application/json': { schema: z.object({ url: z.url(), expiresAt: z.string() }).openapi('ViewUrl') } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
@@ -32,7 +35,8 @@ export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = 
   const submission = await asPrincipal(c, ['contributor', 'validator', 'admin'], async (tx) => {
     const found = await findSubmission(tx, id);
     if (!found) throw new ApiError('not_found', 'submission not found');
-    if (found.status === 'pending' || found.status === 'aborted') throw new ApiError('conflict', 'submission has no uploaded object');
+    if (found.status === 'pending' || found.status === 'aborted')
+      throw new ApiError('conflict', 'submission has no uploaded object');
     // The log row commits with this transaction, before the URL leaves the Worker; if it fails,
     // no URL is handed out.
     await logAccess(tx, {

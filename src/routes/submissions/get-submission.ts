@@ -14,7 +14,10 @@ export const getSubmission = createRoute({
   middleware: [authenticate()] as const,
   request: { params: idParamsSchema },
   responses: {
-    200: { description: 'The submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
+    200: {
+      description: 'The submission',
+      content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 503),
   },
 });

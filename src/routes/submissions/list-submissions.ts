@@ -4,7 +4,13 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { listSubmissions } from '../../db/submissions';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
-import { bearerSecurity, errorResponses, presentSubmission, submissionSchema, submissionStatusSchema } from '../schemas';
+import {
+  bearerSecurity,
+  errorResponses,
+  presentSubmission,
+  submissionSchema,
+  submissionStatusSchema,
+} from '../schemas';
 
 const listQuery = z.strictObject({
   status: submissionStatusSchema.optional(),
@@ -24,7 +30,11 @@ export const listSubmissionsRoute = createRoute({
   responses: {
     200: {
       description: 'A page of submissions',
-      content: { 'application/json': { schema: z.object({ submissions: z.array(submissionSchema), nextCursor: z.string().nullable() }) } },
+      content: {
+        'application/json': {
+          schema: z.object({ submissions: z.array(submissionSchema), nextCursor: z.string().nullable() }),
+        },
+      },
     },
     ...errorResponses(400, 401, 403, 503),
   },
@@ -36,6 +46,8 @@ export const listSubmissionsHandler: RouteHandler<typeof listSubmissionsRoute, A
   const rows = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) =>
     listSubmissions(tx, { status: query.status, taskId: query.taskId, limit: query.limit + 1, after }),
   );
-  const { items: submissions, nextCursor } = keysetPage(rows, query.limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
+  const { items: submissions, nextCursor } = keysetPage(rows, query.limit, (last) =>
+    encodeCursor({ createdAt: last.createdAt, id: last.id }),
+  );
   return c.json({ submissions: submissions.map(presentSubmission), nextCursor }, 200);
 };

@@ -4,7 +4,14 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { findSubmission, recordReview } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { bearerSecurity, errorResponses, freeTextSchema, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
+import {
+  bearerSecurity,
+  errorResponses,
+  freeTextSchema,
+  idParamsSchema,
+  presentSubmission,
+  submissionSchema,
+} from '../schemas';
 
 const reviewBody = z
   .strictObject({
@@ -19,9 +26,15 @@ export const reviewSubmission = createRoute({
   summary: 'Approve or reject an uploaded submission',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
-  request: { params: idParamsSchema, body: { required: true, content: { 'application/json': { schema: reviewBody } } } },
+  request: {
+    params: idParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: reviewBody } } },
+  },
   responses: {
-    200: { description: 'Reviewed submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
+    200: {
+      description: 'Reviewed submission',
+      content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
@@ -33,8 +46,10 @@ export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmission, AppE
     const found = await findSubmission(tx, id);
     if (!found) throw new ApiError('not_found', 'submission not found');
     // A reviewer who once contributed (roles change) does not approve their own work.
-    if (found.contributorId === principal.userId) throw new ApiError('forbidden', 'you may not review your own submission');
-    if (found.status !== 'uploaded') throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
+    if (found.contributorId === principal.userId)
+      throw new ApiError('forbidden', 'you may not review your own submission');
+    if (found.status !== 'uploaded')
+      throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
     const updated = await recordReview(tx, id, { decision: review.decision, note: review.note ?? null });
     // Null only if another reviewer decided in between.
     if (!updated) throw new ApiError('conflict', 'submission was reviewed concurrently');

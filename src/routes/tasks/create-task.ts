@@ -6,7 +6,13 @@ import { createTask as recordTask } from '../../db/administration';
 import { findTask } from '../../db/tasks';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
-import { allowedContentTypesSchema, maxBytesSchema, taskDescriptionSchema, taskSchema, taskTitleSchema } from './task-schema';
+import {
+  allowedContentTypesSchema,
+  maxBytesSchema,
+  taskDescriptionSchema,
+  taskSchema,
+  taskTitleSchema,
+} from './task-schema';
 
 const createBody = z
   .strictObject({
@@ -21,7 +27,8 @@ export const createTask = createRoute({
   method: 'post',
   path: '/v1/tasks',
   summary: 'Create an open task (admins)',
-  description: 'Nobody is assigned yet (PUT /v1/tasks/{id}/assignments/{userId}). Written to the access log (`task.create`).',
+  description:
+    'Nobody is assigned yet (PUT /v1/tasks/{id}/assignments/{userId}). Written to the access log (`task.create`).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createBody } } } },

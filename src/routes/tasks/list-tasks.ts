@@ -11,7 +11,9 @@ const listQuery = z.strictObject({
   scope: z
     .enum(['assigned', 'all'])
     .default('assigned')
-    .openapi({ description: '`assigned`: open tasks assigned to the caller; `all`: every task, open or closed (admins)' }),
+    .openapi({
+      description: '`assigned`: open tasks assigned to the caller; `all`: every task, open or closed (admins)',
+    }),
 });
 
 export const listTasks = createRoute({
@@ -22,7 +24,10 @@ export const listTasks = createRoute({
   middleware: [authenticate()] as const,
   request: { query: listQuery },
   responses: {
-    200: { description: 'Tasks', content: { 'application/json': { schema: z.object({ tasks: z.array(taskSchema) }) } } },
+    200: {
+      description: 'Tasks',
+      content: { 'application/json': { schema: z.object({ tasks: z.array(taskSchema) }) } },
+    },
     ...errorResponses(400, 401, 403, 503),
   },
 });

@@ -15,7 +15,10 @@ export const listTaskAssignments = createRoute({
   middleware: [authenticate()] as const,
   request: { params: taskParamsSchema },
   responses: {
-    200: { description: 'Assignees', content: { 'application/json': { schema: z.object({ userIds: z.array(z.uuid()) }) } } },
+    200: {
+      description: 'Assignees',
+      content: { 'application/json': { schema: z.object({ userIds: z.array(z.uuid()) }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 503),
   },
 });

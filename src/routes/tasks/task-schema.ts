@@ -28,13 +28,19 @@ const contentTypePatternSchema = z
   .string()
   .max(200)
   .regex(pattern, 'must be a media type such as audio/webm, or a type with any subtype such as audio/*')
-  .refine((value) => !isActiveContentType(value), 'is active content (script, markup, PDF), which uploads never accept');
+  .refine(
+    (value) => !isActiveContentType(value),
+    'is active content (script, markup, PDF), which uploads never accept',
+  );
 
 export const allowedContentTypesSchema = z
   .array(contentTypePatternSchema)
   .min(1)
   .max(50)
-  .refine((values) => new Set(values.map((value) => value.toLowerCase())).size === values.length, 'must not repeat a type');
+  .refine(
+    (values) => new Set(values.map((value) => value.toLowerCase())).size === values.length,
+    'must not repeat a type',
+  );
 
 // The largest object S3 stores (S3 API: multipart upload limits, 5 TiB).
 export const maxBytesSchema = z.number().int().min(1).max(maximumMultipartObjectSize);

@@ -12,7 +12,8 @@ export const unassignTask = createRoute({
   method: 'delete',
   path: '/v1/tasks/{id}/assignments/{userId}',
   summary: 'Take a task away from a contributor (admins)',
-  description: 'Upload URLs already handed out stay valid until they expire (at most 15 minutes). Written to the access log (`task.unassign`).',
+  description:
+    'Upload URLs already handed out stay valid until they expire (at most 15 minutes). Written to the access log (`task.unassign`).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { params: assignmentParamsSchema },

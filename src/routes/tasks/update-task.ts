@@ -7,7 +7,14 @@ import { findTask } from '../../db/tasks';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
-import { allowedContentTypesSchema, maxBytesSchema, taskDescriptionSchema, taskParamsSchema, taskSchema, taskTitleSchema } from './task-schema';
+import {
+  allowedContentTypesSchema,
+  maxBytesSchema,
+  taskDescriptionSchema,
+  taskParamsSchema,
+  taskSchema,
+  taskTitleSchema,
+} from './task-schema';
 
 const changeBody = z
   .strictObject({
@@ -15,7 +22,10 @@ const changeBody = z
     description: taskDescriptionSchema.optional(),
     allowedContentTypes: allowedContentTypesSchema.optional(),
     maxBytes: maxBytesSchema.optional(),
-    status: z.enum(['open', 'closed']).optional().openapi({ description: '`closed` stops new uploads; uploads already opened may still complete' }),
+    status: z
+      .enum(['open', 'closed'])
+      .optional()
+      .openapi({ description: '`closed` stops new uploads; uploads already opened may still complete' }),
   })
   .refine((change) => Object.keys(change).length > 0, 'name at least one field to change')
   .openapi('UpdateTaskRequest');
@@ -24,12 +34,19 @@ export const updateTask = createRoute({
   method: 'patch',
   path: '/v1/tasks/{id}',
   summary: "Change a task's title, description, allowed types, maximum size or status (admins)",
-  description: 'Fields left out stay as they are. A change is written to the access log (`task.update`) with what it was and what it became.',
+  description:
+    'Fields left out stay as they are. A change is written to the access log (`task.update`) with what it was and what it became.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
-  request: { params: taskParamsSchema, body: { required: true, content: { 'application/json': { schema: changeBody } } } },
+  request: {
+    params: taskParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: changeBody } } },
+  },
   responses: {
-    200: { description: 'The task as it is now', content: { 'application/json': { schema: z.object({ task: taskSchema }) } } },
+    200: {
+      description: 'The task as it is now',
+      content: { 'application/json': { schema: z.object({ task: taskSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 413, 415, 503),
   },
 });

@@ -16,7 +16,10 @@ export const abortUpload = createRoute({
   middleware: [authenticate()] as const,
   request: { params: idParamsSchema },
   responses: {
-    200: { description: 'The aborted submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
+    200: {
+      description: 'The aborted submission',
+      content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504),
   },
 });
@@ -28,7 +31,8 @@ export const abortUploadHandler: RouteHandler<typeof abortUpload, AppEnv> = asyn
     if (own.status === 'aborted') return own;
     if (own.status !== 'pending') throw new ApiError('conflict', `this upload is ${own.status}`);
     // S3 first: if it fails, the submission stays pending and the call can be repeated.
-    if (own.multipart) await abortMultipartUpload(c.var.objectStore, c.var.config.buckets.raw, own.objectKey, own.multipart.uploadId);
+    if (own.multipart)
+      await abortMultipartUpload(c.var.objectStore, c.var.config.buckets.raw, own.objectKey, own.multipart.uploadId);
     return (await markAborted(tx, id)) ?? own;
   });
   return c.json({ submission: presentSubmission(aborted) }, 200);

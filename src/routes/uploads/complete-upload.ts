@@ -2,7 +2,13 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppContext, AppEnv } from '../../context';
-import { claimCompletion, findSubmission, markUploaded, releaseCompletion, type Submission } from '../../db/submissions';
+import {
+  claimCompletion,
+  findSubmission,
+  markUploaded,
+  releaseCompletion,
+  type Submission,
+} from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { deleteObject } from '../../sign/objects';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
@@ -24,12 +30,18 @@ export const completeUpload = createRoute({
   path: '/v1/uploads/{id}/complete',
   summary: 'Verify the uploaded object and mark the submission uploaded',
   description:
-    'Idempotent: completing an already completed submission returns it unchanged. Multipart uploads send their parts; S3 assembles them (CompleteMultipartUpload). A single PUT is copied from its staging key to a key no URL can write. Then the object is read once for CRC-32 and SHA-256. Concurrent calls wait for the first one\'s result (409 with Retry-After if it takes longer than 10 s).',
+    "Idempotent: completing an already completed submission returns it unchanged. Multipart uploads send their parts; S3 assembles them (CompleteMultipartUpload). A single PUT is copied from its staging key to a key no URL can write. Then the object is read once for CRC-32 and SHA-256. Concurrent calls wait for the first one's result (409 with Retry-After if it takes longer than 10 s).",
   security: bearerSecurity,
   middleware: [authenticate()] as const,
-  request: { params: idParamsSchema, body: { required: false, content: { 'application/json': { schema: completeUploadBody } } } },
+  request: {
+    params: idParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: completeUploadBody } } },
+  },
   responses: {
-    200: { description: 'Completed submission', content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } } },
+    200: {
+      description: 'Completed submission',
+      content: { 'application/json': { schema: z.object({ submission: submissionSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 502, 503, 504),
   },
 });
@@ -111,11 +123,14 @@ export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> 
     throw error;
   }
   // Still pending: the lease expired and another request took it over; its result stands.
-  if (completed.status === 'pending') throw new ApiError('conflict', 'another request is completing this upload; try again shortly');
+  if (completed.status === 'pending')
+    throw new ApiError('conflict', 'another request is completing this upload; try again shortly');
   if (!submission.multipart) {
     // What was verified lives at the final key now; the staging object is garbage (the bucket's
     // lifecycle rule removes it if this delete fails, or if a later PUT through the URL recreates it).
-    c.executionCtx.waitUntil(deleteObject(c.var.objectStore, c.var.config.buckets.raw, submission.stagingKey).catch(() => {}));
+    c.executionCtx.waitUntil(
+      deleteObject(c.var.objectStore, c.var.config.buckets.raw, submission.stagingKey).catch(() => {}),
+    );
   }
   return c.json({ submission: presentSubmission(completed) }, 200);
 };

@@ -30,9 +30,20 @@ export function isContentTypeAllowed(patterns: string[], contentType: string): b
 // contributor, whatever a task's pattern says (`image/*` would otherwise admit SVG), since a
 // reviewer opens them from the bucket's origin.
 const activeTypes = new Set([
-  'text/html', 'application/xhtml+xml', 'image/svg+xml', 'text/xml', 'application/xml', 'text/xsl',
-  'text/javascript', 'application/javascript', 'application/x-javascript', 'application/ecmascript', 'text/ecmascript',
-  'application/pdf', 'application/x-shockwave-flash', 'multipart/x-mixed-replace',
+  'text/html',
+  'application/xhtml+xml',
+  'image/svg+xml',
+  'text/xml',
+  'application/xml',
+  'text/xsl',
+  'text/javascript',
+  'application/javascript',
+  'application/x-javascript',
+  'application/ecmascript',
+  'text/ecmascript',
+  'application/pdf',
+  'application/x-shockwave-flash',
+  'multipart/x-mixed-replace',
 ]);
 
 /** Whether the type is one browsers treat as active content (any XML, via the `+xml` suffix of RFC 6839). */
@@ -44,9 +55,25 @@ export function isActiveContentType(contentType: string): boolean {
 // What a view link may show inline: audio and video a browser plays, raster images it decodes.
 // None runs script. Everything else is served as an attachment of no particular type.
 const inlineTypes = new Set([
-  'audio/webm', 'audio/ogg', 'audio/mpeg', 'audio/mp4', 'audio/aac', 'audio/wav', 'audio/x-wav', 'audio/wave', 'audio/flac',
-  'video/mp4', 'video/webm', 'video/quicktime', 'video/ogg',
-  'image/png', 'image/jpeg', 'image/webp', 'image/gif', 'image/avif', 'image/heic',
+  'audio/webm',
+  'audio/ogg',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/aac',
+  'audio/wav',
+  'audio/x-wav',
+  'audio/wave',
+  'audio/flac',
+  'video/mp4',
+  'video/webm',
+  'video/quicktime',
+  'video/ogg',
+  'image/png',
+  'image/jpeg',
+  'image/webp',
+  'image/gif',
+  'image/avif',
+  'image/heic',
 ]);
 
 /**

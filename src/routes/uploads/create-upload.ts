@@ -15,7 +15,12 @@ const createUploadBody = z
   .strictObject({
     taskId: uuidSchema,
     contentType: contentTypeSchema,
-    size: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Exact size in bytes', example: 48213 }),
+    size: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .openapi({ description: 'Exact size in bytes', example: 48213 }),
     // Kept as metadata only; object keys are built from ids, so this never becomes a path.
     filename: z
       .string()
@@ -43,7 +48,12 @@ const multipartUploadResponse = z
     uploadId: z.string(),
     partSize: z.number().int().openapi({ description: 'Bytes in every part but the last' }),
     partCount: z.number().int(),
-    expiresAt: z.string().openapi({ description: 'Part URLs are signed on demand (POST /v1/uploads/{id}/parts); the upload itself stays open until completed or aborted' }),
+    expiresAt: z
+      .string()
+      .openapi({
+        description:
+          'Part URLs are signed on demand (POST /v1/uploads/{id}/parts); the upload itself stays open until completed or aborted',
+      }),
   })
   .openapi('MultipartUpload');
 
@@ -66,7 +76,8 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
   const input = c.req.valid('json');
   const { config, objectStore } = c.var;
   const multipart = input.size > config.multipartThresholdBytes;
-  if (input.size > maximumMultipartObjectSize) throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
+  if (input.size > maximumMultipartObjectSize)
+    throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
   const submission = await asPrincipal(c, ['contributor'], async (tx) => {
     const task = await findTaskForUpload(tx, input.taskId);
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
@@ -74,7 +85,11 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
     if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
     // A declared type is one type: a media range such as `image/*` would match the pattern itself.
     const concrete = !input.contentType.includes('*');
-    if (!concrete || isActiveContentType(input.contentType) || !isContentTypeAllowed(task.allowedContentTypes, input.contentType)) {
+    if (
+      !concrete ||
+      isActiveContentType(input.contentType) ||
+      !isContentTypeAllowed(task.allowedContentTypes, input.contentType)
+    ) {
       throw new ApiError('invalid_request', 'content type not allowed for this task');
     }
     if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');

@@ -17,15 +17,25 @@ export const listParts = createRoute({
   middleware: [authenticate()] as const,
   request: { params: idParamsSchema },
   responses: {
-    200: { description: 'Uploaded parts', content: { 'application/json': { schema: z.object({ parts: z.array(uploadedPart) }).openapi('UploadedParts') } } },
+    200: {
+      description: 'Uploaded parts',
+      content: { 'application/json': { schema: z.object({ parts: z.array(uploadedPart) }).openapi('UploadedParts') } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 502, 503, 504),
   },
 });
 
 export const listPartsHandler: RouteHandler<typeof listParts, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) => ownOpenMultipart(await findSubmission(tx, id), principal.userId));
-  const parts = await listUploadedParts(c.var.objectStore, c.var.config.buckets.raw, upload.objectKey, upload.multipart.uploadId);
+  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) =>
+    ownOpenMultipart(await findSubmission(tx, id), principal.userId),
+  );
+  const parts = await listUploadedParts(
+    c.var.objectStore,
+    c.var.config.buckets.raw,
+    upload.objectKey,
+    upload.multipart.uploadId,
+  );
   return c.json({ parts }, 200);
 };
 

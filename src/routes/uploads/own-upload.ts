@@ -11,7 +11,10 @@ export function ownSubmission(submission: Submission | null, userId: string): Su
 }
 
 /** The caller's own multipart upload that is still open, or the matching 4xx. */
-export function ownOpenMultipart(submission: Submission | null, userId: string): Submission & { multipart: NonNullable<Submission['multipart']> } {
+export function ownOpenMultipart(
+  submission: Submission | null,
+  userId: string,
+): Submission & { multipart: NonNullable<Submission['multipart']> } {
   const own = ownSubmission(submission, userId);
   if (!own.multipart) throw new ApiError('conflict', 'this upload is a single PUT, not a multipart upload');
   if (own.status !== 'pending') throw new ApiError('conflict', `this upload is ${own.status}`);

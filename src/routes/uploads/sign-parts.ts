@@ -27,9 +27,15 @@ export const signParts = createRoute({
   description: 'At most 100 parts per call; each URL is valid 15 minutes and signs that part’s exact Content-Length.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
-  request: { params: idParamsSchema, body: { required: true, content: { 'application/json': { schema: signPartsBody } } } },
+  request: {
+    params: idParamsSchema,
+    body: { required: true, content: { 'application/json': { schema: signPartsBody } } },
+  },
   responses: {
-    200: { description: 'Part URLs', content: { 'application/json': { schema: z.object({ parts: z.array(signedPart) }).openapi('SignedParts') } } },
+    200: {
+      description: 'Part URLs',
+      content: { 'application/json': { schema: z.object({ parts: z.array(signedPart) }).openapi('SignedParts') } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
@@ -38,7 +44,9 @@ export const signPartsHandler: RouteHandler<typeof signParts, AppEnv> = async (c
   const { id } = c.req.valid('param');
   const { partNumbers } = c.req.valid('json');
   const { config } = c.var;
-  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) => ownOpenMultipart(await findSubmission(tx, id), principal.userId));
+  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) =>
+    ownOpenMultipart(await findSubmission(tx, id), principal.userId),
+  );
   const layout = layOutParts(upload.declaredSize);
   const outside = partNumbers.filter((partNumber) => partNumber > layout.partCount);
   if (outside.length > 0) throw new ApiError('invalid_request', `this upload has parts 1 to ${layout.partCount}`);
@@ -53,7 +61,12 @@ export const signPartsHandler: RouteHandler<typeof signParts, AppEnv> = async (c
         contentLength,
         expiresInSeconds: config.uploadUrlTtlSeconds,
       });
-      return { partNumber, url: signed.url, headers: { 'Content-Length': String(contentLength) }, expiresAt: signed.expiresAt.toISOString() };
+      return {
+        partNumber,
+        url: signed.url,
+        headers: { 'Content-Length': String(contentLength) },
+        expiresAt: signed.expiresAt.toISOString(),
+      };
     }),
   );
   return c.json({ parts }, 200);

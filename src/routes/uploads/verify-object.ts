@@ -13,14 +13,25 @@ const refusedPartLists = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooS
  * Asks S3 to assemble the parts. An upload S3 no longer knows (404) may already be complete: the
  * HEAD that follows decides.
  */
-async function assembleParts(c: AppContext, submission: Submission, parts: { partNumber: number; etag: string }[] | undefined) {
+async function assembleParts(
+  c: AppContext,
+  submission: Submission,
+  parts: { partNumber: number; etag: string }[] | undefined,
+) {
   if (!submission.multipart) return;
   if (!parts) throw new ApiError('invalid_request', 'parts: required to complete a multipart upload');
   try {
-    await completeMultipartUpload(c.var.objectStore, c.var.config.buckets.raw, submission.objectKey, submission.multipart.uploadId, parts);
+    await completeMultipartUpload(
+      c.var.objectStore,
+      c.var.config.buckets.raw,
+      submission.objectKey,
+      submission.multipart.uploadId,
+      parts,
+    );
   } catch (error) {
     if (!(error instanceof ObjectStoreError)) throw error;
-    if (error.code && refusedPartLists.has(error.code)) throw new ApiError('conflict', `object storage refused the part list (${error.code})`);
+    if (error.code && refusedPartLists.has(error.code))
+      throw new ApiError('conflict', `object storage refused the part list (${error.code})`);
     if (error.kind !== 'not_found') throw error;
   }
 }
@@ -46,11 +57,13 @@ export async function verifyUploadedObject(
     if (submission.multipart) await assembleParts(c, submission, parts);
     else await copyObject(store, bucket, submission.stagingKey, submission.objectKey, submission.contentType);
     const head = await headObject(store, bucket, submission.objectKey);
-    const sameType = head.contentType !== null && mediaTypeEssence(head.contentType) === mediaTypeEssence(submission.contentType);
+    const sameType =
+      head.contentType !== null && mediaTypeEssence(head.contentType) === mediaTypeEssence(submission.contentType);
     if (head.size !== submission.declaredSize || !sameType) throw mismatch();
     checksums = await checksumStream((await fetchObject(store, bucket, submission.objectKey)).body);
   } catch (error) {
-    if (error instanceof ObjectStoreError && error.kind === 'not_found') throw new ApiError('conflict', 'object has not been uploaded yet');
+    if (error instanceof ObjectStoreError && error.kind === 'not_found')
+      throw new ApiError('conflict', 'object has not been uploaded yet');
     throw error;
   }
   if (checksums.size !== submission.declaredSize) throw mismatch();

@@ -25,7 +25,9 @@ export const listUsers = createRoute({
   responses: {
     200: {
       description: 'A page of users',
-      content: { 'application/json': { schema: z.object({ users: z.array(userSchema), nextCursor: z.string().nullable() }) } },
+      content: {
+        'application/json': { schema: z.object({ users: z.array(userSchema), nextCursor: z.string().nullable() }) },
+      },
     },
     ...errorResponses(400, 401, 403, 503),
   },
@@ -34,7 +36,11 @@ export const listUsers = createRoute({
 export const listUsersHandler: RouteHandler<typeof listUsers, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const rows = await asPrincipal(c, ['admin'], (tx) => readUsers(tx, { email: query.email, role: query.role, limit: query.limit + 1, after }));
-  const { items: users, nextCursor } = keysetPage(rows, query.limit, (last) => encodeCursor({ createdAt: last.createdAt, id: last.id }));
+  const rows = await asPrincipal(c, ['admin'], (tx) =>
+    readUsers(tx, { email: query.email, role: query.role, limit: query.limit + 1, after }),
+  );
+  const { items: users, nextCursor } = keysetPage(rows, query.limit, (last) =>
+    encodeCursor({ createdAt: last.createdAt, id: last.id }),
+  );
   return c.json({ users, nextCursor }, 200);
 };

@@ -24,7 +24,7 @@ export const setUserRole = createRoute({
   path: '/v1/users/{id}/role',
   summary: "Set a user's role, and a company user's company (admins)",
   description:
-    'Takes effect on the user\'s next request: roles are read from the database, never from the token. A change is written to the access log (`user.role`). The last admin cannot be demoted.',
+    "Takes effect on the user's next request: roles are read from the database, never from the token. A change is written to the access log (`user.role`). The last admin cannot be demoted.",
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
@@ -32,7 +32,10 @@ export const setUserRole = createRoute({
     body: { required: true, content: { 'application/json': { schema: roleBody } } },
   },
   responses: {
-    200: { description: 'The user as they are now', content: { 'application/json': { schema: z.object({ user: userSchema }) } } },
+    200: {
+      description: 'The user as they are now',
+      content: { 'application/json': { schema: z.object({ user: userSchema }) } },
+    },
     ...errorResponses(400, 401, 403, 404, 409, 413, 415, 503),
   },
 });
@@ -41,7 +44,10 @@ const refusals: Partial<Record<SetRoleOutcome, [ErrorCode, string]>> = {
   forbidden: ['forbidden', 'not allowed for this account'],
   not_found: ['not_found', 'user not found'],
   deleted: ['conflict', 'this account was deleted'],
-  company_mismatch: ['invalid_request', 'companyId: companyId is required for the company role and allowed for no other'],
+  company_mismatch: [
+    'invalid_request',
+    'companyId: companyId is required for the company role and allowed for no other',
+  ],
   no_such_company: ['not_found', 'company not found'],
   last_admin: ['conflict', 'the last admin cannot be demoted; make another user an admin first'],
 };

@@ -8,8 +8,14 @@ export const userSchema = z
     email: z.string().nullable().openapi({ description: 'From Supabase Auth; null once the account is deleted' }),
     role: appRoleSchema,
     companyId: z.uuid().nullable(),
-    displayName: z.string().nullable().openapi({ description: "From the user's own metadata at sign-up: shown, never trusted" }),
+    displayName: z
+      .string()
+      .nullable()
+      .openapi({ description: "From the user's own metadata at sign-up: shown, never trusted" }),
     createdAt: z.string(),
-    deletedAt: z.string().nullable().openapi({ description: 'When the account was deleted; its profile stays, anonymised' }),
+    deletedAt: z
+      .string()
+      .nullable()
+      .openapi({ description: 'When the account was deleted; its profile stays, anonymised' }),
   })
   .openapi('User');

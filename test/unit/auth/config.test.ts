@@ -38,8 +38,12 @@ describe('auth configuration', () => {
   it('refuses a legacy secret under 256 bits and a misspelt switch, naming the setting but never the value', () => {
     const short = 'short-secret-value';
     expect(() => readConfig(bindings({ SUPABASE_JWT_SECRET: short }))).toThrow(ConfigError);
-    expect(() => readConfig(bindings({ SUPABASE_JWT_SECRET: short }))).toThrow(/^invalid configuration: supabaseJwtSecret$/);
-    expect(() => readConfig(bindings({ ALLOW_ANONYMOUS_USERS: 'yes' }))).toThrow('invalid configuration: allowAnonymousUsers');
+    expect(() => readConfig(bindings({ SUPABASE_JWT_SECRET: short }))).toThrow(
+      /^invalid configuration: supabaseJwtSecret$/,
+    );
+    expect(() => readConfig(bindings({ ALLOW_ANONYMOUS_USERS: 'yes' }))).toThrow(
+      'invalid configuration: allowAnonymousUsers',
+    );
     expect(() => readConfig(bindings({ AUTH_JWKS: '{"keys":[]}' }))).toThrow('invalid configuration: authJwks');
   });
 });

@@ -7,7 +7,10 @@ import { importKeySet, type KeySet } from '../../../src/auth/keys';
 // check once against a real JWKS server.
 
 async function ecKey(kid: string) {
-  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify'])) as CryptoKeyPair;
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
   const { kty, crv, x, y } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
   return { kty, crv, x, y, kid };
 }

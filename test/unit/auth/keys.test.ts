@@ -74,7 +74,13 @@ describe('signature checks against RFC 7515 Appendix A', () => {
     const rs256 = parseCompactJws(rfc7515.rs256.jws);
     expect(await verifyWithKey(ec, rs256.signature, rs256.signingInput)).toBe(false);
     const hs256 = parseCompactJws(rfc7515.hs256.jws);
-    expect(await verifyWithSecret(new TextEncoder().encode(JSON.stringify(rfc7515.es256.jwk)), hs256.signature, hs256.signingInput)).toBe(false);
+    expect(
+      await verifyWithSecret(
+        new TextEncoder().encode(JSON.stringify(rfc7515.es256.jwk)),
+        hs256.signature,
+        hs256.signingInput,
+      ),
+    ).toBe(false);
   });
 });
 
@@ -106,7 +112,12 @@ describe('importing a JWK Set', () => {
   });
 
   it('refuses RSA keys under 2048 bits (RFC 7518 §3.3)', async () => {
-    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256', modulusLength: 1024, publicExponent: new Uint8Array([1, 0, 1]) };
+    const algorithm = {
+      name: 'RSASSA-PKCS1-v1_5',
+      hash: 'SHA-256',
+      modulusLength: 1024,
+      publicExponent: new Uint8Array([1, 0, 1]),
+    };
     const pair = (await crypto.subtle.generateKey(algorithm, true, ['sign', 'verify'])) as CryptoKeyPair;
     const { n, e } = (await crypto.subtle.exportKey('jwk', pair.publicKey)) as JsonWebKey;
     expect(await importVerificationKey({ kty: 'RSA', kid: 'weak', n, e })).toBeNull();
@@ -118,20 +129,33 @@ describe('reading a compact JWS', () => {
 
   it('refuses what is not three base64url segments with a JSON object header', () => {
     const header = encode('{"alg":"ES256"}');
-    for (const token of ['', 'a.b', 'a.b.c.d', `${header}..sig`, `.${payload}.sig`, `${header}.${payload}.si+g`, `${encode('[1]')}.${payload}.`, `${encode('"x"')}.${payload}.`]) {
+    for (const token of [
+      '',
+      'a.b',
+      'a.b.c.d',
+      `${header}..sig`,
+      `.${payload}.sig`,
+      `${header}.${payload}.si+g`,
+      `${encode('[1]')}.${payload}.`,
+      `${encode('"x"')}.${payload}.`,
+    ]) {
       expect(() => parseCompactJws(token), token).toThrow(TokenRejectedError);
     }
   });
 
   it('refuses headers that are not UTF-8 or start with a byte-order mark (RFC 8725 §3.7)', () => {
-    const latin1 = Buffer.from([0x7b, 0x22, 0x61, 0x6c, 0x67, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]).toString('base64url');
+    const latin1 = Buffer.from([0x7b, 0x22, 0x61, 0x6c, 0x67, 0x22, 0x3a, 0x22, 0xe9, 0x22, 0x7d]).toString(
+      'base64url',
+    );
     expect(() => parseCompactJws(`${latin1}.${payload}.`)).toThrow('unreadable header');
     expect(() => parseCompactJws(`${encode('\uFEFF{"alg":"ES256"}')}.${payload}.`)).toThrow('unreadable header');
   });
 
   it('reads claims as UTF-8, and only objects', () => {
     const header = encode('{"alg":"ES256"}');
-    expect(readClaims(parseCompactJws(`${header}.${encode('{"email":"zoë@example.com"}')}.`))).toEqual({ email: 'zoë@example.com' });
+    expect(readClaims(parseCompactJws(`${header}.${encode('{"email":"zoë@example.com"}')}.`))).toEqual({
+      email: 'zoë@example.com',
+    });
     expect(() => readClaims(parseCompactJws(`${header}.${encode('[]')}.`))).toThrow('unreadable claims');
   });
 });

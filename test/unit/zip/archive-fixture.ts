@@ -25,7 +25,13 @@ export function bodiesFromArrays(bodies: readonly Uint8Array[]): BodySource {
   };
 }
 
-export function assembleRange(plan: ArchivePlan, start: number, end: number, source: BodySource, overrides?: Crc32Overrides): Uint8Array {
+export function assembleRange(
+  plan: ArchivePlan,
+  start: number,
+  end: number,
+  source: BodySource,
+  overrides?: Crc32Overrides,
+): Uint8Array {
   const parts: Uint8Array[] = [];
   for (const segment of sliceArchive(plan, start, end, overrides)) {
     if (segment.kind === 'bytes') parts.push(segment.bytes);
@@ -39,7 +45,12 @@ export function assembleArchive(plan: ArchivePlan, source: BodySource, overrides
 }
 
 /** Streams the whole archive to a file without ever holding a large body in memory. */
-export async function writeArchiveFile(path: string, plan: ArchivePlan, source: BodySource, overrides?: Crc32Overrides): Promise<number> {
+export async function writeArchiveFile(
+  path: string,
+  plan: ArchivePlan,
+  source: BodySource,
+  overrides?: Crc32Overrides,
+): Promise<number> {
   const file = createWriteStream(path);
   let written = 0;
   const write = async (chunk: Uint8Array): Promise<void> => {
@@ -63,7 +74,8 @@ const period = 65_521;
 const chunkLength = 1 << 20;
 const pattern = (() => {
   const bytes = new Uint8Array(period + chunkLength);
-  for (let position = 0; position < bytes.length; position += 1) bytes[position] = ((position % period) * 2_654_435_761) >>> 24;
+  for (let position = 0; position < bytes.length; position += 1)
+    bytes[position] = ((position % period) * 2_654_435_761) >>> 24;
   return bytes;
 })();
 
@@ -106,7 +118,10 @@ export interface PythonReport {
 const inspectScript = fileURLToPath(new URL('./zipfile_inspect.py', import.meta.url));
 
 export function readWithPython(path: string, hashLimit = Number.MAX_SAFE_INTEGER): PythonReport {
-  const result = spawnSync('python3', [inspectScript, path, String(hashLimit)], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const result = spawnSync('python3', [inspectScript, path, String(hashLimit)], {
+    encoding: 'utf8',
+    maxBuffer: 256 << 20,
+  });
   if (result.status !== 0) throw new Error(`python zipfile failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as PythonReport;
 }
@@ -146,7 +161,10 @@ const javaChecker = fileURLToPath(new URL('./ZipCheck.java', import.meta.url));
  * only), when java is installed; null when it is not. ZipInputStream refuses STORED entries with
  * a data descriptor by design, so 'stream' suits only archives whose CRCs were all known.
  */
-export function readWithJava(mode: 'file' | 'stream', path: string): { status: number | null; entries: JavaEntry[]; errors: string } | null {
+export function readWithJava(
+  mode: 'file' | 'stream',
+  path: string,
+): { status: number | null; entries: JavaEntry[]; errors: string } | null {
   const binary = ['/usr/bin/java', '/usr/local/bin/java'].find((candidate) => existsSync(candidate));
   if (binary === undefined) return null;
   const result = spawnSync(binary, [javaChecker, mode, path], { encoding: 'utf8', maxBuffer: 256 << 20 });

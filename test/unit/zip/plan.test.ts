@@ -70,7 +70,11 @@ describe('planArchive layout', () => {
     if (!big || !after) throw new Error('two entries expected');
     expect(big.versionNeeded).toBe(45);
     expect(big.zip64InLocalHeader).toBe(true);
-    expect(big.zip64InCentralHeader).toEqual({ uncompressedSize: true, compressedSize: true, localHeaderOffset: false });
+    expect(big.zip64InCentralHeader).toEqual({
+      uncompressedSize: true,
+      compressedSize: true,
+      localHeaderOffset: false,
+    });
     const local = Buffer.from(encodeLocalHeader(big));
     expect(local.readUInt32LE(18)).toBe(0xffffffff);
     expect(local.readUInt32LE(22)).toBe(0xffffffff);
@@ -82,7 +86,11 @@ describe('planArchive layout', () => {
     // The member after it starts beyond 4 GiB: Zip64 offset in its central header only.
     expect(after.localHeaderOffset).toBeGreaterThan(0xffffffff);
     expect(after.zip64InLocalHeader).toBe(false);
-    expect(after.zip64InCentralHeader).toEqual({ uncompressedSize: false, compressedSize: false, localHeaderOffset: true });
+    expect(after.zip64InCentralHeader).toEqual({
+      uncompressedSize: false,
+      compressedSize: false,
+      localHeaderOffset: true,
+    });
     expect(after.versionNeeded).toBe(45);
     const central = Buffer.from(encodeCentralDirectory(plan).subarray(big.centralHeaderLength));
     expect(central.readUInt32LE(42)).toBe(0xffffffff);
@@ -114,7 +122,8 @@ describe('planArchive layout', () => {
   });
 
   it('switches to Zip64 end records at 65,535 entries, not before', () => {
-    const names = (count: number): StoredMember[] => Array.from({ length: count }, (_, index) => stored(`f${index}`, 0));
+    const names = (count: number): StoredMember[] =>
+      Array.from({ length: count }, (_, index) => stored(`f${index}`, 0));
     expect(planArchive(names(65_534)).usesZip64EndRecords).toBe(false);
     const plan = planArchive(names(65_535));
     expect(plan.usesZip64EndRecords).toBe(true);
@@ -150,11 +159,20 @@ describe('planArchive guards', () => {
   });
 
   it('accepts ordinary and unicode names, including astral characters', () => {
-    expect(() => planArchive([stored('task-1/sub-2.wav', 1), stored('データ/ü.txt', 1), stored('emoji/🎧.mp3', 1), stored('..dots../x..y', 1)])).not.toThrow();
+    expect(() =>
+      planArchive([
+        stored('task-1/sub-2.wav', 1),
+        stored('データ/ü.txt', 1),
+        stored('emoji/🎧.mp3', 1),
+        stored('..dots../x..y', 1),
+      ]),
+    ).not.toThrow();
   });
 
   it('rejects duplicate names', () => {
-    expect(planError([stored('same.txt', 1), stored('other.txt', 1), stored('same.txt', 2)]).kind).toBe('duplicate_name');
+    expect(planError([stored('same.txt', 1), stored('other.txt', 1), stored('same.txt', 2)]).kind).toBe(
+      'duplicate_name',
+    );
   });
 
   it('rejects bad sizes, CRCs and times', () => {
@@ -169,7 +187,10 @@ describe('planArchive guards', () => {
 
 describe('times, CRC and determinism', () => {
   it('encodes MS-DOS time in UTC with 2-second resolution, clamped to 1980–2107', () => {
-    expect(toDosDateTime(new Date('2026-01-31T23:59:59Z'))).toEqual({ time: (23 << 11) | (59 << 5) | 29, date: (46 << 9) | (1 << 5) | 31 });
+    expect(toDosDateTime(new Date('2026-01-31T23:59:59Z'))).toEqual({
+      time: (23 << 11) | (59 << 5) | 29,
+      date: (46 << 9) | (1 << 5) | 31,
+    });
     expect(toDosDateTime(new Date('1970-01-01T00:00:00Z'))).toEqual({ time: 0, date: (1 << 5) | 1 });
     expect(toDosDateTime(new Date('2200-01-01T00:00:00Z')).date).toBe((127 << 9) | (12 << 5) | 31);
   });
@@ -184,9 +205,16 @@ describe('times, CRC and determinism', () => {
   const bodies = [new TextEncoder().encode('one'), new TextEncoder().encode('two')];
   const members = (when: Date): ArchiveMember[] => [
     planManifestMember('id\n1\n2\n', when),
-    ...bodies.map((body, index) => ({ name: `m${index}.txt`, size: body.length, crc32: zlibCrc32(body) >>> 0, modifiedAt: when, body: 'stored' as const })),
+    ...bodies.map((body, index) => ({
+      name: `m${index}.txt`,
+      size: body.length,
+      crc32: zlibCrc32(body) >>> 0,
+      modifiedAt: when,
+      body: 'stored' as const,
+    })),
   ];
-  const build = (when: Date): Uint8Array => assembleArchive(planArchive(members(when)), bodiesFromArrays([new Uint8Array(0), ...bodies]));
+  const build = (when: Date): Uint8Array =>
+    assembleArchive(planArchive(members(when)), bodiesFromArrays([new Uint8Array(0), ...bodies]));
 
   it('gives byte-identical archives and the same strong ETag for the same members', async () => {
     const first = build(modifiedAt);
@@ -202,7 +230,9 @@ describe('times, CRC and determinism', () => {
     expect(Buffer.from(build(modifiedAt)).equals(build(later))).toBe(false);
     const base = await archiveEtag(planArchive(members(modifiedAt)));
     expect(await archiveEtag(planArchive(members(later)))).not.toBe(base);
-    const renamed = members(modifiedAt).map((member, index) => (index === 1 ? { ...member, name: 'renamed.txt' } : member));
+    const renamed = members(modifiedAt).map((member, index) =>
+      index === 1 ? { ...member, name: 'renamed.txt' } : member,
+    );
     expect(await archiveEtag(planArchive(renamed))).not.toBe(base);
     const otherCrc = members(modifiedAt).map((member, index) => (index === 2 ? { ...member, crc32: 1 } : member));
     expect(await archiveEtag(planArchive(otherCrc))).not.toBe(base);

@@ -71,7 +71,9 @@ function expectReadable(built: Built, expected: { name: string; body: Uint8Array
     if (java === null) continue;
     expect(java.errors).toBe('');
     expect(java.status).toBe(0);
-    expect(java.entries.map((entry) => [entry.name, entry.size])).toEqual(expected.map((member) => [member.name, member.body.length]));
+    expect(java.entries.map((entry) => [entry.name, entry.size])).toEqual(
+      expected.map((member) => [member.name, member.body.length]),
+    );
     for (const entry of java.entries) expect(entry.readCrc32).toBe(entry.recordedCrc32);
   }
 }
@@ -83,7 +85,11 @@ describe('archives read back by independent readers', () => {
       { name: 'one.bin', body: Uint8Array.of(0x5a) },
       { name: 'データ/ü.txt', body: utf8.encode('grüße, データ\n') },
     ];
-    const built = build('small.zip', expected.map((member) => stored(member.name, member.body)), expected.map((member) => member.body));
+    const built = build(
+      'small.zip',
+      expected.map((member) => stored(member.name, member.body)),
+      expected.map((member) => member.body),
+    );
     expectReadable(built, expected);
 
     const python = readWithPython(built.path);
@@ -101,7 +107,11 @@ describe('archives read back by independent readers', () => {
       name: `task-${index % 7}/submission-${index}.bin`,
       body: utf8.encode(`body of ${index} `.repeat(index % 13)),
     }));
-    const built = build('thousand.zip', expected.map((member) => stored(member.name, member.body)), expected.map((member) => member.body));
+    const built = build(
+      'thousand.zip',
+      expected.map((member) => stored(member.name, member.body)),
+      expected.map((member) => member.body),
+    );
     expectReadable(built, expected);
     expect(containsSignature(built.bytes, 0x06064b50)).toBe(false);
   });
@@ -114,7 +124,12 @@ describe('archives read back by independent readers', () => {
       { name: 'known-2.txt', body: utf8.encode('known last') },
     ];
     const members = expected.map((member) => stored(member.name, member.body, member.name.startsWith('known')));
-    const built = build('descriptors.zip', members, expected.map((member) => member.body), false);
+    const built = build(
+      'descriptors.zip',
+      members,
+      expected.map((member) => member.body),
+      false,
+    );
     expectReadable(built, expected);
     const python = readWithPython(built.path);
     expect(python.entries.map((entry) => (entry.flags & 0x0008) !== 0)).toEqual([false, true, true, false]);
@@ -123,7 +138,8 @@ describe('archives read back by independent readers', () => {
 
   it('the DEFLATE manifest.csv first, then stored members', () => {
     const rows = ['task_id,submission_id,file,crc32'];
-    for (let index = 0; index < 200; index += 1) rows.push(`task-1,sub-${index},task-1/sub-${index}.wav,${index * 7919}`);
+    for (let index = 0; index < 200; index += 1)
+      rows.push(`task-1,sub-${index},task-1/sub-${index}.wav,${index * 7919}`);
     const csv = `${rows.join('\n')}\n`;
     const manifest = planManifestMember(csv, modifiedAt);
     expect(inflateRawSync(manifest.compressed).toString('utf8')).toBe(csv);

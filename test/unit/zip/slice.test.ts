@@ -45,7 +45,13 @@ describe('sliceArchive', () => {
     const random = randomSource(42);
     const interesting = new Set<number>([0, plan.totalLength - 1, plan.centralDirectoryOffset, plan.endRecordsOffset]);
     for (const entry of plan.entries) {
-      for (const point of [entry.localHeaderOffset, entry.localHeaderOffset + 5, entry.dataOffset, entry.dataOffset + entry.dataLength - 1, entry.centralHeaderOffset + 3]) {
+      for (const point of [
+        entry.localHeaderOffset,
+        entry.localHeaderOffset + 5,
+        entry.dataOffset,
+        entry.dataOffset + entry.dataLength - 1,
+        entry.centralHeaderOffset + 3,
+      ]) {
         if (point >= 0 && point < plan.totalLength) interesting.add(point);
       }
     }
@@ -121,11 +127,16 @@ describe('central directory of 70,000 members', () => {
     const tailStarted = performance.now();
     const tail = sliceArchive(plan, plan.totalLength - 200, plan.totalLength - 1);
     const tailMilliseconds = performance.now() - tailStarted;
-    console.info(`70,000 members: plan ${planMilliseconds.toFixed(1)} ms, central directory ${encodeMilliseconds.toFixed(1)} ms, 200-byte tail ${tailMilliseconds.toFixed(2)} ms`);
+    console.info(
+      `70,000 members: plan ${planMilliseconds.toFixed(1)} ms, central directory ${encodeMilliseconds.toFixed(1)} ms, 200-byte tail ${tailMilliseconds.toFixed(2)} ms`,
+    );
 
     expect(whole).toHaveLength(1);
     const [segment] = whole;
     expect(segment?.kind === 'bytes' && segment.bytes.length).toBe(plan.totalLength - plan.centralDirectoryOffset);
-    expect(tail[0]?.kind === 'bytes' && Buffer.from(tail[0].bytes).equals(Buffer.from((segment as { bytes: Uint8Array }).bytes.subarray(-200)))).toBe(true);
+    expect(
+      tail[0]?.kind === 'bytes' &&
+        Buffer.from(tail[0].bytes).equals(Buffer.from((segment as { bytes: Uint8Array }).bytes.subarray(-200))),
+    ).toBe(true);
   });
 });

@@ -77,13 +77,17 @@ async function writeAndRead(
     const file = openSync(path, 'r');
     try {
       const points = [0xffffffff, 2 ** 32, plan.centralDirectoryOffset, plan.endRecordsOffset];
-      for (const entry of plan.entries) points.push(entry.localHeaderOffset, entry.dataOffset, entry.dataOffset + entry.dataLength - 1);
+      for (const entry of plan.entries)
+        points.push(entry.localHeaderOffset, entry.dataOffset, entry.dataOffset + entry.dataLength - 1);
       for (const point of points) {
         const start = Math.max(0, point - 70);
         const end = Math.min(plan.totalLength - 1, point + 70);
         const expected = Buffer.alloc(end - start + 1);
         readSync(file, expected, 0, expected.length, start);
-        expect(Buffer.from(assembleRange(plan, start, end, source, overrides)).equals(expected), `range ${start}-${end}`).toBe(true);
+        expect(
+          Buffer.from(assembleRange(plan, start, end, source, overrides)).equals(expected),
+          `range ${start}-${end}`,
+        ).toBe(true);
       }
     } finally {
       closeSync(file);
@@ -127,7 +131,18 @@ describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
     ];
     const plan = planArchive(members);
     expect(plan.usesZip64EndRecords).toBe(true);
-    const { python, unzip, bsdtar, java } = await writeAndRead('big-known.zip', plan, mixedSource(new Map([[1, after], [2, tail]])), undefined, ['file', 'stream']);
+    const { python, unzip, bsdtar, java } = await writeAndRead(
+      'big-known.zip',
+      plan,
+      mixedSource(
+        new Map([
+          [1, after],
+          [2, tail],
+        ]),
+      ),
+      undefined,
+      ['file', 'stream'],
+    );
 
     expect(python.testzip).toBeNull();
     expect(python.entries.map((entry) => [entry.name, entry.size, entry.crc32, entry.versionNeeded])).toEqual([
@@ -135,7 +150,9 @@ describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
       ['after/first.txt', after.length, zlibCrc32(after) >>> 0, 45],
       ['after/last.txt', tail.length, zlibCrc32(tail) >>> 0, 45],
     ]);
-    expect(python.entries.map((entry) => entry.headerOffset)).toEqual(plan.entries.map((entry) => entry.localHeaderOffset));
+    expect(python.entries.map((entry) => entry.headerOffset)).toEqual(
+      plan.entries.map((entry) => entry.localHeaderOffset),
+    );
     expect(python.entries[1]?.headerOffset).toBeGreaterThan(0xffffffff);
     expect(unzip.output).toContain('No errors detected');
     expect(unzip.status).toBe(0);
@@ -152,8 +169,22 @@ describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
     const plan = planArchive(members);
     expect(plan.entries.map((entry) => entry.dataDescriptorLength)).toEqual([24, 16, 0]);
     expect(plan.rangesSupported).toBe(false);
-    const overrides = new Map([[0, bigCrc], [1, zlibCrc32(after) >>> 0]]);
-    const { python, unzip, bsdtar, java } = await writeAndRead('big-unknown.zip', plan, mixedSource(new Map([[1, after], [2, tail]])), overrides, ['file']);
+    const overrides = new Map([
+      [0, bigCrc],
+      [1, zlibCrc32(after) >>> 0],
+    ]);
+    const { python, unzip, bsdtar, java } = await writeAndRead(
+      'big-unknown.zip',
+      plan,
+      mixedSource(
+        new Map([
+          [1, after],
+          [2, tail],
+        ]),
+      ),
+      overrides,
+      ['file'],
+    );
 
     expect(python.testzip).toBeNull();
     expect(python.entries.map((entry) => [entry.name, entry.size, entry.crc32, entry.flags & 0x0008])).toEqual([
@@ -171,7 +202,9 @@ describe.runIf(hasRoomFor(fourGibPlusOne))('a member of 4 GiB + 1 byte', () => {
 describe('70,000 entries', () => {
   it('forces the Zip64 end records, and both readers see all 70,000', () => {
     const count = 70_000;
-    const bodies = Array.from({ length: count }, (_, index) => (index % 2 === 0 ? new Uint8Array(0) : Uint8Array.of(index & 0xff)));
+    const bodies = Array.from({ length: count }, (_, index) =>
+      index % 2 === 0 ? new Uint8Array(0) : Uint8Array.of(index & 0xff),
+    );
     const members: ArchiveMember[] = bodies.map((body, index) => ({
       name: `task-${index % 100}/submission-${index}.bin`,
       size: body.length,
@@ -183,7 +216,9 @@ describe('70,000 entries', () => {
     expect(plan.usesZip64EndRecords).toBe(true);
     // Offsets and sizes all fit in 32 bits: no entry needs Zip64 itself.
     expect(plan.entries.every((entry) => entry.versionNeeded === 20)).toBe(true);
-    const bytes = assembleArchive(plan, (index, start, end) => [(bodies[index] ?? new Uint8Array(0)).subarray(start, end + 1)]);
+    const bytes = assembleArchive(plan, (index, start, end) => [
+      (bodies[index] ?? new Uint8Array(0)).subarray(start, end + 1),
+    ]);
     expect(containsSignature(bytes, 0x06064b50)).toBe(true);
     const path = join(directory, 'seventy-thousand.zip');
     writeFileSync(path, bytes);
