@@ -113,9 +113,10 @@ try {
   // When each request reached the proxy, kept here rather than in its log: the proxy appends with push().
   const arrivedAt = new WeakMap();
   const append = proxy.seen.push.bind(proxy.seen);
-  proxy.seen.push = (...entries) => (
-    entries.forEach((entry) => arrivedAt.set(entry, process.hrtime.bigint())), append(...entries)
-  );
+  proxy.seen.push = (...entries) => {
+    for (const entry of entries) arrivedAt.set(entry, process.hrtime.bigint());
+    return append(...entries);
+  };
   stack = createStack({
     port: await freePort(),
     env: {
@@ -179,8 +180,8 @@ try {
     const started = process.hrtime.bigint();
     const { id } = await datasetsApi('POST', '/v1/datasets', { name, submissionIds: list.map((member) => member.id) });
     const archivePath = `/${processed}/datasets/${id}/${name}.zip`;
-    let dataset;
-    while ((dataset = await datasetsApi('GET', `/v1/datasets/${id}`)).status === 'building') {
+    let dataset = await datasetsApi('GET', `/v1/datasets/${id}`);
+    for (; dataset.status === 'building'; dataset = await datasetsApi('GET', `/v1/datasets/${id}`)) {
       if (seconds(started) * 1000 > buildTimeoutMs)
         throw new Error(
           `dataset ${id} still building after ${buildTimeoutMs / 60_000} min${s3Kind === 'rgw' ? ' (a full RGW memstore blocks writes)' : ''}`,
@@ -334,7 +335,7 @@ try {
     );
   row('round', headers);
   const percent = (b) => (100 * (b.out + b.read)) / b.bytes;
-  builds.forEach((b, index) =>
+  for (const [index, b] of builds.entries()) {
     row(String(index + 1), [
       b.seconds.toFixed(2),
       b.completeAt.toFixed(2),
@@ -346,8 +347,8 @@ try {
       mib(b.read),
       mib(b.out),
       `${percent(b).toFixed(3)} %`,
-    ]),
-  );
+    ]);
+  }
   const buildMedian = median(builds.map((b) => b.seconds));
   const copyMedian = median(copies);
   row('median', [

@@ -56,7 +56,13 @@ function sampleConnections(sql, intervalMs = 25) {
       await sleep(intervalMs);
     }
   })();
-  return { stop: async () => ((stopped = true), await loop, peak) };
+  return {
+    stop: async () => {
+      stopped = true;
+      await loop;
+      return peak;
+    },
+  };
 }
 
 /** What one POST /v1/uploads answer was: 'ok' (201 with a presigned URL), or why not. */

@@ -74,7 +74,10 @@ async function compareSigners(s3) {
   const perRound = 5000;
   const rounds = 6;
   const rates = { ours: [], theirs: [] };
-  for (let i = 0; i < 2000; i++) await ours(i), await theirs(i);
+  for (let i = 0; i < 2000; i++) {
+    await ours(i);
+    await theirs(i);
+  }
   for (let round = 0; round < rounds; round++) {
     for (const [name, sign] of round % 2 === 0
       ? [

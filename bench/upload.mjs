@@ -3,7 +3,7 @@
 // 4 and 8 against the local stack's S3, each as a ratio to a single presigned PUT of the same file
 // measured in the same run. Upload time ends when the last part is stored; the gateway's
 // verification that follows (one read of the object for CRC-32 and SHA-256) is printed apart.
-import { createWriteStream, mkdtempSync, rmSync, statSync, createReadStream } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync, createReadStream } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';

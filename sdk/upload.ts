@@ -34,7 +34,14 @@ function backoff(attempt: number, signal?: AbortSignal): Promise<void> {
   const delay = Math.min(8000, 250 * 2 ** attempt) * (0.5 + Math.random() / 2);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(resolve, delay);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
   });
 }
 

@@ -38,17 +38,15 @@ function cephxKey() {
 }
 
 function keyring(entries) {
-  return (
-    entries
-      .map(({ name, key, caps }) =>
-        [
-          `[${name}]`,
-          `\tkey = ${key}`,
-          ...Object.entries(caps).map(([service, cap]) => `\tcaps ${service} = "${cap}"`),
-        ].join('\n'),
-      )
-      .join('\n') + '\n'
-  );
+  return `${entries
+    .map(({ name, key, caps }) =>
+      [
+        `[${name}]`,
+        `\tkey = ${key}`,
+        ...Object.entries(caps).map(([service, cap]) => `\tcaps ${service} = "${cap}"`),
+      ].join('\n'),
+    )
+    .join('\n')}\n`;
 }
 
 // Only what a one-OSD cluster on loopback needs; the rest are Pacific's defaults.
@@ -210,7 +208,7 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
         throw new Error(`${daemon.name} exited during start-up: ${daemon.stderr()}`);
       }),
     );
-    died.forEach((promise) => promise.catch(() => {}));
+    for (const promise of died) promise.catch(() => {});
     return Promise.race([step, ...died]);
   };
 

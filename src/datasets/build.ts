@@ -248,8 +248,7 @@ async function explainPartFailure(target: ArchiveTarget, part: PlannedPart, erro
       const key = target.layout.objectKeys[piece.entryIndex]!;
       const present = await headObject(target.store, target.rawBucket, key).then(
         () => true,
-        (headError: unknown) =>
-          headError instanceof ObjectStoreError && headError.kind === 'not_found' ? false : true,
+        (headError: unknown) => !(headError instanceof ObjectStoreError && headError.kind === 'not_found'),
       );
       if (!present)
         throw new PermanentBuildError(

@@ -125,7 +125,10 @@ describe('GET|HEAD the bundle link', () => {
     }
     const reassembled = new Uint8Array(bundle.bytes);
     let offset = 0;
-    for (const piece of pieces) reassembled.set(piece, (offset += piece.byteLength) - piece.byteLength);
+    for (const piece of pieces) {
+      reassembled.set(piece, offset);
+      offset += piece.byteLength;
+    }
     expect(reassembled).toEqual(whole);
 
     const suffix = await download(bundle.url, { range: 'bytes=-100' });

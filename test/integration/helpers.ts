@@ -31,7 +31,7 @@ export async function call(
   }
   const response = await SELF.fetch(`${gateway}${path}`, { method, headers, body });
   const text = await response.text();
-  let json: any = undefined;
+  let json: any;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

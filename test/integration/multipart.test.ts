@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
   createContributor,
-  errorOf,
   putToPresignedUrl,
   randomBytes,
   requestUpload,

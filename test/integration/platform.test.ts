@@ -173,7 +173,8 @@ describe('logs', () => {
 
 let serviceSql: ReturnType<typeof serviceDatabase> | undefined;
 function serviceDatabaseOnce() {
-  return (serviceSql ??= serviceDatabase());
+  serviceSql ??= serviceDatabase();
+  return serviceSql;
 }
 
 describe('upstream failures', () => {

@@ -70,9 +70,7 @@ describe('the SDK in headless Chromium', () => {
       (input) =>
         (
           globalThis as unknown as {
-            uploadRandomFile(
-              input: unknown,
-            ): Promise<{
+            uploadRandomFile(input: unknown): Promise<{
               submission: { status: string; size: number; sha256: string; filename: string };
               sha256: string;
               progress: number[];

@@ -129,7 +129,7 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
         'manifest.csv',
         ...members.map((member) => `${demoTaskId}/${member.id}.bin`),
       ]);
-      python.entries.slice(1).forEach((entry, index) => expect(entry.sha256).toBe(members[index]!.sha256));
+      for (const [index, entry] of python.entries.slice(1).entries()) expect(entry.sha256).toBe(members[index]!.sha256);
     });
 
     it('leaves no temporary objects and no open multipart upload behind', async () => {

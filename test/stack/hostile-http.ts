@@ -138,7 +138,10 @@ export function send(base: string, spec: RawRequest, authorization?: string): Pr
       for (let offset = 0; offset < body.byteLength && !request.destroyed; offset += piece) {
         if (!request.write(body.subarray(offset, offset + piece)))
           await new Promise<void>((next) => {
-            const resume = () => (request.off('drain', resume), request.off('close', resume), next());
+            const resume = () => {
+              request.off('drain', resume).off('close', resume);
+              next();
+            };
             request.on('drain', resume).on('close', resume);
           });
       }

@@ -31,8 +31,15 @@ describe('npm start', () => {
     try {
       await new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`no ready line; stderr:\n${stderr}`)), 90_000);
-        child.stdout.on('data', () => stdout.includes('\n') && (clearTimeout(timer), resolve()));
-        child.once('exit', (code) => (clearTimeout(timer), reject(new Error(`exited ${code}; stderr:\n${stderr}`))));
+        child.stdout.on('data', () => {
+          if (!stdout.includes('\n')) return;
+          clearTimeout(timer);
+          resolve();
+        });
+        child.once('exit', (code) => {
+          clearTimeout(timer);
+          reject(new Error(`exited ${code}; stderr:\n${stderr}`));
+        });
       });
       expect(stdout).toBe(`ready http://127.0.0.1:${port}\n`);
       // Ceph RGW when installed, s3rver otherwise, unless STORAGE_MANAGER_S3 chooses.

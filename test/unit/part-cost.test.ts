@@ -17,9 +17,9 @@ const modifiedAt = new Date('2026-11-01T00:00:00Z');
 
 function planOf(sizes: number[]): ArchivePlan {
   const members: ArchiveMember[] = [planManifestMember('id,size\r\n', modifiedAt)];
-  sizes.forEach((size, position) =>
-    members.push({ name: `m/${position}.bin`, size, crc32: 7, modifiedAt, body: 'stored' }),
-  );
+  for (const [position, size] of sizes.entries()) {
+    members.push({ name: `m/${position}.bin`, size, crc32: 7, modifiedAt, body: 'stored' });
+  }
   return planArchive(members);
 }
 

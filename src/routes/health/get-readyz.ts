@@ -18,11 +18,9 @@ const checksSchema = z
   });
 
 const readySchema = z.object({ status: z.literal('ready'), checks: checksSchema }).openapi('Ready');
-const notReadySchema = errorEnvelopeSchema
-  .extend({ checks: checksSchema })
-  .openapi('NotReady', {
-    description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it',
-  });
+const notReadySchema = errorEnvelopeSchema.extend({ checks: checksSchema }).openapi('NotReady', {
+  description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it',
+});
 
 export const getReadyz = createRoute({
   method: 'get',

@@ -8,12 +8,9 @@ import { bearerSecurity, errorResponses } from '../schemas';
 import { taskSchema } from './task-schema';
 
 const listQuery = z.strictObject({
-  scope: z
-    .enum(['assigned', 'all'])
-    .default('assigned')
-    .openapi({
-      description: '`assigned`: open tasks assigned to the caller; `all`: every task, open or closed (admins)',
-    }),
+  scope: z.enum(['assigned', 'all']).default('assigned').openapi({
+    description: '`assigned`: open tasks assigned to the caller; `all`: every task, open or closed (admins)',
+  }),
 });
 
 export const listTasks = createRoute({

@@ -48,12 +48,10 @@ const multipartUploadResponse = z
     uploadId: z.string(),
     partSize: z.number().int().openapi({ description: 'Bytes in every part but the last' }),
     partCount: z.number().int(),
-    expiresAt: z
-      .string()
-      .openapi({
-        description:
-          'Part URLs are signed on demand (POST /v1/uploads/{id}/parts); the upload itself stays open until completed or aborted',
-      }),
+    expiresAt: z.string().openapi({
+      description:
+        'Part URLs are signed on demand (POST /v1/uploads/{id}/parts); the upload itself stays open until completed or aborted',
+    }),
   })
   .openapi('MultipartUpload');
 
@@ -81,7 +79,7 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
   const submission = await asPrincipal(c, ['contributor'], async (tx) => {
     const task = await findTaskForUpload(tx, input.taskId);
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
-    if (!task || !task.assignedToCaller) throw new ApiError('not_found', 'task not found');
+    if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
     if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
     // A declared type is one type: a media range such as `image/*` would match the pattern itself.
     const concrete = !input.contentType.includes('*');
