@@ -39,7 +39,8 @@ import { listParts, listPartsHandler } from './routes/uploads/list-parts';
 import { signParts, signPartsHandler } from './routes/uploads/sign-parts';
 import { listUsers, listUsersHandler } from './routes/users/list-users';
 import { setUserRole, setUserRoleHandler } from './routes/users/set-user-role';
-import { ObjectStoreError } from './sign/objects';
+import { ObjectStoreError } from './s3/send';
+import { log } from './log';
 
 // Hono raises HTTPException for what it rejects itself (malformed JSON, wrong media type).
 const httpExceptionCodes: Partial<Record<number, ErrorCode>> = {
@@ -61,34 +62,22 @@ function toApiError(error: unknown, requestId: string): ApiError {
       return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
   }
   if (error instanceof DatabaseUnavailableError) {
-    console.log(
-      JSON.stringify({
-        level: 'error',
-        msg: 'upstream unavailable',
-        error: error.name,
-        detail: error.message,
-        requestId,
-      }),
-    );
+    log('error', 'upstream unavailable', { error: error.name, detail: error.message, requestId });
     return new ApiError('upstream_unavailable', 'a storage service is unavailable, try again shortly');
   }
   // RFC 9110 §15.6.3 and §15.6.5: the gateway's upstream answered wrongly (502) or not in time (504).
   if (error instanceof ObjectStoreError) {
-    console.log(
-      JSON.stringify({
-        level: 'error',
-        msg: 'object store failed',
-        kind: error.kind,
-        status: error.status ?? null,
-        code: error.code ?? null,
-        requestId,
-      }),
-    );
+    log('error', 'object store failed', {
+      kind: error.kind,
+      status: error.status ?? null,
+      code: error.code ?? null,
+      requestId,
+    });
     if (error.kind === 'timeout') return new ApiError('gateway_timeout', 'object storage did not answer in time');
     return new ApiError('bad_gateway', 'object storage failed to answer');
   }
   const { name, message } = error instanceof Error ? error : { name: 'non-error', message: String(error) };
-  console.log(JSON.stringify({ level: 'error', msg: 'unhandled error', error: name, detail: message, requestId }));
+  log('error', 'unhandled error', { error: name, detail: message, requestId });
   return new ApiError('internal', 'internal error');
 }
 

@@ -180,16 +180,11 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
-const parsedConfigs = new WeakMap<object, Config>();
-
 /**
- * Validates the bindings once per env object (workerd hands the same object to every request of
- * an isolate) and returns typed config. Names the offending settings, never their values, since
- * some are secrets.
+ * Validates the bindings and returns typed config; src/isolate.ts calls it once per isolate.
+ * Names the offending settings, never their values, since some are secrets.
  */
 export function readConfig(env: Bindings): Config {
-  const cached = parsedConfigs.get(env);
-  if (cached) return cached;
   const result = configSchema.safeParse({
     supabaseUrl: env.SUPABASE_URL,
     authJwks: env.AUTH_JWKS,
@@ -237,7 +232,6 @@ export function readConfig(env: Bindings): Config {
     const names = [...new Set(result.error.issues.map((issue) => issue.path.join('.')))];
     throw new ConfigError(`invalid configuration: ${names.join(', ')}`);
   }
-  parsedConfigs.set(env, result.data);
   return result.data;
 }
 

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
 import { ApiError } from '../errors';
+import { log } from '../log';
 import { KeySetUnavailableError, TokenRejectedError, verifyAccessToken } from './verify-token';
 
 /**
@@ -11,13 +12,13 @@ export function authenticate() {
   return createMiddleware<AppEnv>(async (c, next) => {
     const match = /^Bearer ([A-Za-z0-9_.-]+)$/.exec(c.req.header('authorization') ?? '');
     if (!match) throw new ApiError('unauthorized', 'missing or invalid access token');
-    const { supabaseUrl, authJwks, supabaseJwtSecret, allowAnonymousUsers } = c.var.config;
+    const { supabaseUrl, supabaseJwtSecret, allowAnonymousUsers } = c.var.config;
     try {
       c.set(
         'token',
         await verifyAccessToken(match[1]!, {
           supabaseUrl,
-          jwks: authJwks,
+          findKey: c.var.isolate.findSigningKey,
           jwtSecret: supabaseJwtSecret,
           allowAnonymous: allowAnonymousUsers,
         }),
@@ -25,20 +26,11 @@ export function authenticate() {
     } catch (error) {
       // Not the token's fault: no signing keys could be had from the Auth server (RFC 9110 §15.6.4).
       if (error instanceof KeySetUnavailableError) {
-        console.log(
-          JSON.stringify({
-            level: 'error',
-            msg: 'signing keys unavailable',
-            detail: error.message,
-            requestId: c.var.requestId,
-          }),
-        );
+        log('error', 'signing keys unavailable', { detail: error.message, requestId: c.var.requestId });
         throw new ApiError('upstream_unavailable', 'sign-in cannot be checked right now, try again shortly');
       }
       if (!(error instanceof TokenRejectedError)) throw error;
-      console.log(
-        JSON.stringify({ level: 'warn', msg: 'token rejected', reason: error.message, requestId: c.var.requestId }),
-      );
+      log('warn', 'token rejected', { reason: error.message, requestId: c.var.requestId });
       throw new ApiError('unauthorized', 'missing or invalid access token');
     }
     await next();

@@ -1,4 +1,4 @@
-import { decodeBase64url } from '../http/base64url';
+import { decodeBase64url } from '../encoding/base64url';
 
 /** Why a token was refused: for logs only, clients hear one generic message (RFC 6750 §3.1). */
 export class TokenRejectedError extends Error {

@@ -1,3 +1,4 @@
+import { log } from '../log';
 import { importKeySet, type KeySet, type VerificationKey } from './keys';
 
 /** No key set could be had at all: the Auth server's JWKS endpoint failed and nothing is held. */
@@ -104,37 +105,33 @@ export async function fetchKeySet(url: string): Promise<KeySet> {
   return importKeySet(keys);
 }
 
-// One cache per JWKS URL and isolate; a Worker has one project, tests use several.
-const remoteKeySets = new Map<string, CachedKeySet>();
-
-/** The project's signing keys from `SUPABASE_URL/auth/v1/.well-known/jwks.json`, cached per isolate. */
-export function projectKeySet(supabaseUrl: string): CachedKeySet {
-  const url = `${supabaseUrl}/auth/v1/.well-known/jwks.json`;
-  let keySet = remoteKeySets.get(url);
-  if (!keySet) {
-    keySet = new CachedKeySet(
-      () => fetchKeySet(url),
-      () => Date.now(),
-      supabaseKeySetPolicy,
-      (error) =>
-        console.log(JSON.stringify({ level: 'error', msg: 'JWKS refresh failed', detail: (error as Error).message })),
-    );
-    remoteKeySets.set(url, keySet);
-  }
-  return keySet;
-}
-
-const fixedKeySets = new WeakMap<object, KeySet>();
+/** Finds the verification key a token's `kid` names (RFC 7515 §4.1.4), or undefined. */
+export type KeyLookup = (kid: string) => Promise<VerificationKey | undefined>;
 
 /**
- * A fixed key set (AUTH_JWKS), imported once per parsed configuration. A kid it lacks is
- * refused without any network call.
+ * The project's signing keys from `SUPABASE_URL/auth/v1/.well-known/jwks.json`. One lookup per
+ * isolate (src/isolate.ts), so the held keys serve every request the isolate answers.
  */
-export async function fixedKeySet(jwks: { keys: readonly object[] }): Promise<KeySet> {
-  let keySet = fixedKeySets.get(jwks);
-  if (!keySet) {
-    keySet = await importKeySet(jwks.keys);
-    fixedKeySets.set(jwks, keySet);
-  }
-  return keySet;
+export function projectKeyLookup(supabaseUrl: string): KeyLookup {
+  const url = `${supabaseUrl}/auth/v1/.well-known/jwks.json`;
+  const keySet = new CachedKeySet(
+    () => fetchKeySet(url),
+    () => Date.now(),
+    supabaseKeySetPolicy,
+    (error) => log('error', 'JWKS refresh failed', { detail: (error as Error).message }),
+  );
+  return (kid) => keySet.find(kid);
+}
+
+/**
+ * A fixed key set (AUTH_JWKS), imported on first use. A kid it lacks is refused without any
+ * network call. Only the imported set is kept, never the pending import: a request must not wait
+ * on a promise another request started (see CachedKeySet).
+ */
+export function fixedKeyLookup(jwks: { keys: readonly object[] }): KeyLookup {
+  let keySet: KeySet | undefined;
+  return async (kid) => {
+    keySet ??= await importKeySet(jwks.keys);
+    return keySet.get(kid);
+  };
 }

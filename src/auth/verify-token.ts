@@ -1,14 +1,15 @@
+import { uuidPattern } from '../ids';
 import { parseCompactJws, readClaims, TokenRejectedError } from './jws';
-import { fixedKeySet, projectKeySet } from './key-set-cache';
-import { verifyWithKey, verifyWithSecret, type VerificationKey } from './keys';
+import type { KeyLookup } from './key-set-cache';
+import { verifyWithKey, verifyWithSecret } from './keys';
 
 export { TokenRejectedError } from './jws';
 export { KeySetUnavailableError } from './key-set-cache';
 
 export interface TokenVerifierSettings {
   supabaseUrl: string;
-  /** A fixed key set (AUTH_JWKS); when absent, the project's JWKS is fetched and cached. */
-  jwks?: { keys: readonly object[] };
+  /** The isolate's signing keys: AUTH_JWKS when set, otherwise the project's JWKS, held per isolate. */
+  findKey: KeyLookup;
   /** The project's legacy JWT secret (SUPABASE_JWT_SECRET); without it HS256 is refused. */
   jwtSecret?: string;
   /** Whether anonymous sign-ins (`is_anonymous: true`) may call the API. */
@@ -20,13 +21,6 @@ export interface VerifiedToken {
   sessionId: string | null;
   /** The verified claims, as Postgres expects them in `request.jwt.claims` for RLS. */
   claims: Record<string, unknown>;
-}
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-async function keyFor(kid: string, settings: TokenVerifierSettings): Promise<VerificationKey | undefined> {
-  if (settings.jwks) return (await fixedKeySet(settings.jwks)).get(kid);
-  return projectKeySet(settings.supabaseUrl).find(kid);
 }
 
 /**
@@ -53,7 +47,7 @@ async function verifySignature(token: string, settings: TokenVerifierSettings): 
   } else if (alg === 'ES256' || alg === 'RS256') {
     // Supabase's asymmetric tokens always name their key (RFC 7515 §4.1.4).
     if (typeof kid !== 'string' || kid === '') throw new TokenRejectedError('no key id');
-    const key = await keyFor(kid, settings);
+    const key = await settings.findKey(kid);
     if (!key) throw new TokenRejectedError('unknown key id');
     if (key.alg !== alg) throw new TokenRejectedError('algorithm does not match the key');
     valid = await verifyWithKey(key, jws.signature, jws.signingInput);

@@ -1,5 +1,6 @@
-import type { ObjectStore } from '../sign/object-store';
-import { fetchObjectRange, ObjectStoreError } from '../sign/objects';
+import type { ObjectStore } from '../s3/store';
+import { fetchObjectRange } from '../s3/objects';
+import { ObjectStoreError } from '../s3/send';
 import type { MemberSource } from '../zip';
 
 const retries = 3;

@@ -9,9 +9,10 @@ import {
   recordFinishedPart,
   recordUploadId,
 } from '../db/dataset-builds';
-import type { ObjectStore } from '../sign/object-store';
-import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../sign/multipart';
-import { headObject, ObjectStoreError, type ObjectHead } from '../sign/objects';
+import type { ObjectStore } from '../s3/store';
+import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload } from '../s3/multipart';
+import { headObject, type ObjectHead } from '../s3/objects';
+import { ObjectStoreError } from '../s3/send';
 import { partSubrequests } from './part-cost';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
 import {

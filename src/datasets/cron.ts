@@ -1,16 +1,17 @@
 import { openDatabase } from '../db/client';
-import { readConfig, type Bindings } from '../env';
-import { sharedObjectStore } from '../sign/object-store';
+import type { Bindings } from '../env';
+import { isolateFor } from '../isolate';
+import { log } from '../log';
 import { sweepStalledBuilds } from './sweep';
 
 /** The Cron Trigger (wrangler.toml [triggers]): sweeps dataset builds nobody is working on. */
 export async function runScheduledSweep(env: Bindings): Promise<void> {
-  const config = readConfig(env);
+  const { config, objectStore } = isolateFor(env);
   const database = openDatabase(config.databaseUrl);
   const started = Date.now();
   try {
     const outcome = await sweepStalledBuilds({
-      store: sharedObjectStore(config.s3),
+      store: objectStore,
       database,
       processedBucket: config.buckets.processed,
       queue: env.DATASET_BUILDS,
@@ -19,7 +20,7 @@ export async function runScheduledSweep(env: Bindings): Promise<void> {
       subrequestBudget: config.datasets.subrequestBudget,
     });
     const level = outcome.failed.length > 0 ? 'error' : outcome.requeued.length > 0 ? 'warn' : 'info';
-    console.log(JSON.stringify({ level, msg: 'dataset build sweep', ms: Date.now() - started, ...outcome }));
+    log(level, 'dataset build sweep', { ms: Date.now() - started, ...outcome });
   } finally {
     await database.close();
   }

@@ -1,12 +1,12 @@
 import { openDatabase } from '../db/client';
-import { readConfig, type Bindings, type DatasetBuildMessage } from '../env';
-import { sharedObjectStore } from '../sign/object-store';
+import type { Bindings, DatasetBuildMessage } from '../env';
+import { uuidPattern } from '../ids';
+import { isolateFor } from '../isolate';
+import { log } from '../log';
 import { buildDataset } from './build';
 
 // Deliveries of a message whose dataset cannot be found before it is dropped.
 const missingDatasetAttempts = 5;
-
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The dataset build queue's consumer. Each message is one attempt at one dataset; the outcome
@@ -15,19 +15,19 @@ const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * the database). A consumer that dies mid-attempt never acks, so Queues redelivers then too.
  */
 export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessage>, env: Bindings): Promise<void> {
-  const config = readConfig(env);
+  const { config, objectStore } = isolateFor(env);
   const database = openDatabase(config.databaseUrl);
   try {
     for (const message of batch.messages) {
       const datasetId = message.body?.datasetId;
-      if (typeof datasetId !== 'string' || !uuid.test(datasetId)) {
-        log({ level: 'error', msg: 'dataset build: malformed message', messageId: message.id });
+      if (typeof datasetId !== 'string' || !uuidPattern.test(datasetId)) {
+        log('error', 'dataset build: malformed message', { messageId: message.id });
         message.ack();
         continue;
       }
       const started = Date.now();
       const outcome = await buildDataset(datasetId, {
-        store: sharedObjectStore(config.s3),
+        store: objectStore,
         database,
         rawBucket: config.buckets.raw,
         processedBucket: config.buckets.processed,
@@ -39,9 +39,7 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
         kind: 'retry' as const,
         reason: error instanceof Error ? error.name : 'unknown',
       }));
-      log({
-        level: outcome.kind === 'failed' ? 'error' : 'info',
-        msg: 'dataset build',
+      log(outcome.kind === 'failed' ? 'error' : 'info', 'dataset build', {
         datasetId,
         ms: Date.now() - started,
         ...outcome,
@@ -62,8 +60,4 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
   } finally {
     await database.close();
   }
-}
-
-function log(fields: Record<string, unknown>): void {
-  console.log(JSON.stringify(fields));
 }

@@ -3,7 +3,7 @@ import { asService, type Database } from '../db/client';
 import { readBuild } from '../db/dataset-builds';
 import { claimStalledForRequeue, failOneStalled, type AbandonedBuild } from '../db/dataset-sweep';
 import type { DatasetBuildMessage } from '../env';
-import type { ObjectStore } from '../sign/object-store';
+import type { ObjectStore } from '../s3/store';
 import { planUploadParts, type PlannedPart } from './part-plan';
 import { releaseArchiveUpload } from './upload-part';
 

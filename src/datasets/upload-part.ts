@@ -1,14 +1,14 @@
 import { bucketMemberSource } from '../bundles/member-source';
 import type { BundleLayout } from '../bundles/archive-layout';
-import type { ObjectStore } from '../sign/object-store';
+import type { ObjectStore } from '../s3/store';
 import {
   abortMultipartUpload,
   completeMultipartUpload,
   createMultipartUpload,
   uploadPart,
   uploadPartCopy,
-} from '../sign/multipart';
-import { deleteObject } from '../sign/objects';
+} from '../s3/multipart';
+import { deleteObject } from '../s3/objects';
 import { sliceArchive, streamSegments } from '../zip';
 import type { PartPiece, PlannedPart } from './part-plan';
 

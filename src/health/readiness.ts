@@ -1,8 +1,8 @@
 import postgres from 'postgres';
 import { openDatabase } from '../db/client';
-import type { Config } from '../env';
-import { sharedObjectStore } from '../sign/object-store';
-import { headBucket, ObjectStoreError } from '../sign/objects';
+import type { Isolate } from '../isolate';
+import { headBucket } from '../s3/objects';
+import { ObjectStoreError } from '../s3/send';
 
 /**
  * Readiness: can this Worker serve requests? Its configuration parses, Postgres answers a query
@@ -35,7 +35,6 @@ export const checkTimeoutMs = 3000;
  * on another request's I/O).
  */
 const reuseMs = 5000;
-const recent = new WeakMap<Config, { at: number; readiness: Readiness }>();
 
 type Outcome = { outcome: 'ok' } | { outcome: 'failed' | 'timeout'; detail: string };
 
@@ -75,25 +74,25 @@ function describeObjectStoreError(error: unknown): string {
 }
 
 /**
- * Runs the checks in parallel. `config` is the parsed configuration, or the ConfigError that
- * parsing raised; `defer` keeps the database's closing alive after the answer (ctx.waitUntil).
+ * Runs the checks in parallel. `isolate` is the isolate's context, or the ConfigError that
+ * building it raised; `defer` keeps the database's closing alive after the answer (ctx.waitUntil).
  */
 export async function checkReadiness(
-  config: Config | Error,
+  isolate: Isolate | Error,
   defer: (promise: Promise<unknown>) => void,
   now = Date.now(),
 ): Promise<Readiness> {
-  if (config instanceof Error) {
+  if (isolate instanceof Error) {
     return {
       ready: false,
       checks: { config: 'failed', database: 'skipped', raw: 'skipped', processed: 'skipped', assets: 'skipped' },
-      failures: [{ check: 'config', outcome: 'failed', detail: config.message }],
+      failures: [{ check: 'config', outcome: 'failed', detail: isolate.message }],
     };
   }
-  const previous = recent.get(config);
+  const previous = isolate.lastReady;
   if (previous && now - previous.at < reuseMs) return previous.readiness;
 
-  const store = sharedObjectStore(config.s3);
+  const { config, objectStore: store } = isolate;
   const database = openDatabase(config.databaseUrl);
   const [databaseOutcome, ...bucketOutcomes] = await Promise.all([
     bounded(() => database.sql`select 1`, describeDatabaseError),
@@ -116,6 +115,6 @@ export async function checkReadiness(
     if (result.outcome !== 'ok') failures.push({ check, outcome: result.outcome, detail: result.detail });
   }
   const readiness: Readiness = { ready: failures.length === 0, checks, failures };
-  if (readiness.ready) recent.set(config, { at: now, readiness });
+  if (readiness.ready) isolate.lastReady = { at: now, readiness };
   return readiness;
 }

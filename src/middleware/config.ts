@@ -1,17 +1,23 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
-import { openDatabase, type Database } from '../db/client';
-import { readConfig } from '../env';
-import { sharedObjectStore } from '../sign/object-store';
+import { type Database, openDatabase } from '../db/client';
+import { isolateFor } from '../isolate';
 
-/** Validates bindings once (see readConfig), and offers the S3 client and a lazily opened database. */
+/**
+ * Offers the isolate's context (bindings validated once, src/isolate.ts) and a database client
+ * opened on first use and closed after the response.
+ */
 export function bindings() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const config = readConfig(c.env);
-    c.set('config', config);
-    c.set('objectStore', sharedObjectStore(config.s3));
+    const isolate = isolateFor(c.env);
+    c.set('isolate', isolate);
+    c.set('config', isolate.config);
+    c.set('objectStore', isolate.objectStore);
     let database: Database | undefined;
-    c.set('database', () => (database ??= openDatabase(config.databaseUrl)));
+    c.set('database', () => {
+      database ??= openDatabase(isolate.config.databaseUrl);
+      return database;
+    });
     try {
       await next();
     } finally {

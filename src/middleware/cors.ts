@@ -22,23 +22,15 @@ export function originMatcher(patterns: string[]): (origin: string) => boolean {
   return (origin) => expressions.some((expression) => expression.test(origin));
 }
 
-const matchers = new WeakMap<string[], (origin: string) => boolean>();
-
 /**
  * CORS for the API: only configured origins get CORS headers; a preflight is answered here and
  * may be cached by the browser for 10 minutes (Fetch standard, Access-Control-Max-Age).
  */
 export function apiCors() {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const patterns = c.var.config.corsOrigins;
-    let matches = matchers.get(patterns);
-    if (!matches) {
-      matches = originMatcher(patterns);
-      matchers.set(patterns, matches);
-    }
-    const isAllowed = matches;
+    const { isAllowedOrigin } = c.var.isolate;
     return cors({
-      origin: (origin) => (isAllowed(origin) ? origin : null),
+      origin: (origin) => (isAllowedOrigin(origin) ? origin : null),
       allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
       exposeHeaders: ['X-Request-Id', 'Content-Length', 'ETag'],

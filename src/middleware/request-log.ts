@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import { routePath } from 'hono/route';
 import type { AppEnv } from '../context';
+import { log } from '../log';
 
 // A client may pass its own id to correlate logs; anything but a short token is replaced, so a
 // header cannot inject into log lines.
@@ -21,18 +22,14 @@ export function requestLog() {
       await next();
     } finally {
       c.res.headers.set('X-Request-Id', requestId);
-      console.log(
-        JSON.stringify({
-          level: c.res.status >= 500 ? 'error' : 'info',
-          msg: 'request',
-          method: c.req.method,
-          route: routePath(c, -1),
-          status: c.res.status,
-          ms: Date.now() - started,
-          principal: c.get('token')?.userId ?? null,
-          requestId,
-        }),
-      );
+      log(c.res.status >= 500 ? 'error' : 'info', 'request', {
+        method: c.req.method,
+        route: routePath(c, -1),
+        status: c.res.status,
+        ms: Date.now() - started,
+        principal: c.get('token')?.userId ?? null,
+        requestId,
+      });
     }
   });
 }

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ApiError } from '../errors';
-import { decodeBase64url, encodeBase64url } from '../http/base64url';
+import { decodeBase64url, encodeBase64url } from '../encoding/base64url';
 import { timestampSchema } from './schemas';
 
 const cursorSchema = z.object({ createdAt: timestampSchema, id: z.uuid() });

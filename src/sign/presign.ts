@@ -1,5 +1,6 @@
 import { AwsV4Signer } from 'aws4fetch';
-import { objectUrl, type ObjectStoreSettings } from './object-store';
+import { objectUrl } from '../s3/addressing';
+import type { ObjectStore } from '../s3/store';
 
 export interface PresignedRequest {
   url: string;
@@ -16,30 +17,17 @@ interface PresignOptions {
   now?: Date;
 }
 
-// SigV4's signing key depends only on secret, date, region and service (AWS General Reference,
-// "Derive a signing key"); caching it per settings saves four of the six HMAC/SHA operations
-// behind every URL.
-const signingKeyCaches = new WeakMap<ObjectStoreSettings, Map<string, ArrayBuffer>>();
-
-function signingKeyCache(settings: ObjectStoreSettings): Map<string, ArrayBuffer> {
-  let cache = signingKeyCaches.get(settings);
-  if (!cache) {
-    cache = new Map();
-    signingKeyCaches.set(settings, cache);
-  }
-  return cache;
-}
-
 function amzDate(date: Date): string {
   return date.toISOString().replace(/[:-]|\.\d{3}/g, '');
 }
 
 async function presign(
-  settings: ObjectStoreSettings,
+  store: ObjectStore,
   method: 'GET' | 'PUT',
   options: PresignOptions & { query?: Record<string, string>; headers?: Record<string, string> },
 ): Promise<PresignedRequest> {
   const now = options.now ?? new Date();
+  const { settings } = store;
   const url = objectUrl(settings, options.bucket, options.key);
   for (const [name, value] of Object.entries(options.query ?? {})) url.searchParams.set(name, value);
   // X-Amz-Expires belongs in the query before signing (S3 API: "Authenticating Requests: Using
@@ -55,7 +43,7 @@ async function presign(
     service: 's3',
     region: settings.region,
     datetime: amzDate(now),
-    cache: signingKeyCache(settings),
+    cache: store.signingKeys,
     signQuery: true,
     // Without allHeaders aws4fetch leaves Content-Type and Content-Length unsigned, and S3 would
     // accept any type or size on the URL.
@@ -77,10 +65,10 @@ async function presign(
  * The returned headers are what the client must send, named as clients write them.
  */
 export async function presignUpload(
-  settings: ObjectStoreSettings,
+  store: ObjectStore,
   options: PresignOptions & { contentType: string; contentLength: number },
 ): Promise<PresignedRequest> {
-  const signed = await presign(settings, 'PUT', {
+  const signed = await presign(store, 'PUT', {
     ...options,
     headers: {
       'content-length': String(options.contentLength),
@@ -104,13 +92,13 @@ export async function presignUpload(
  * are in the signed query, so the link's holder cannot change them.
  */
 export function presignDownload(
-  settings: ObjectStoreSettings,
+  store: ObjectStore,
   options: PresignOptions & { responseContentDisposition?: string; responseContentType?: string },
 ): Promise<PresignedRequest> {
   const query: Record<string, string> = {};
   if (options.responseContentDisposition) query['response-content-disposition'] = options.responseContentDisposition;
   if (options.responseContentType) query['response-content-type'] = options.responseContentType;
-  return presign(settings, 'GET', { ...options, query });
+  return presign(store, 'GET', { ...options, query });
 }
 
 /**
@@ -118,10 +106,10 @@ export function presignDownload(
  * accepted only with exactly `contentLength` bytes, since Content-Length is a signed header.
  */
 export function presignUploadPart(
-  settings: ObjectStoreSettings,
+  store: ObjectStore,
   options: PresignOptions & { uploadId: string; partNumber: number; contentLength: number },
 ): Promise<PresignedRequest> {
-  return presign(settings, 'PUT', {
+  return presign(store, 'PUT', {
     ...options,
     query: { partNumber: String(options.partNumber), uploadId: options.uploadId },
     headers: { 'content-length': String(options.contentLength) },

@@ -27,4 +27,4 @@ export { encodeMemberName } from './names';
 export { planArchive } from './plan';
 export { sliceArchive, type ArchiveSegment } from './slice';
 export type * from './types';
-export { streamSegments, streamWithComputedCrcs, type MemberSource, type Crc32Update } from './write';
+export { streamSegments, streamWithComputedCrcs, type MemberSource, type Crc32Update } from '../streams/archive-writer';

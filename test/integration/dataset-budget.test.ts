@@ -3,7 +3,8 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
-import { createObjectStore, objectUrl } from '../../src/sign/object-store';
+import { createObjectStore } from '../../src/s3/store';
+import { objectUrl } from '../../src/s3/addressing';
 import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
 
 // The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which

@@ -2,9 +2,10 @@ import { createScheduledController, env } from 'cloudflare:test';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { createObjectStore, objectUrl } from '../../src/sign/object-store';
-import { createMultipartUpload, listParts } from '../../src/sign/multipart';
-import { ObjectStoreError } from '../../src/sign/objects';
+import { createObjectStore } from '../../src/s3/store';
+import { objectUrl } from '../../src/s3/addressing';
+import { createMultipartUpload, listParts } from '../../src/s3/multipart';
+import { ObjectStoreError } from '../../src/s3/send';
 import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
 
 // The Cron Trigger's sweep of dataset builds nobody works on, through the Worker's exported

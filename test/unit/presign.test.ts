@@ -1,17 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { presignDownload, presignUpload } from '../../src/sign/presign';
-import { bucketUrl, objectUrl } from '../../src/sign/object-store';
+import { createObjectStore } from '../../src/s3/store';
+import { bucketUrl, objectUrl } from '../../src/s3/addressing';
 
 // AWS's published example for query-string authentication (Amazon S3 API Reference,
 // "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)", example GET of
 // examplebucket/test.txt on 2013-05-24 valid 86400 s).
-const awsExample = {
+const awsExampleSettings = {
   endpoint: 'https://s3.amazonaws.com',
   region: 'us-east-1',
   accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
   forcePathStyle: false,
 };
+const awsExample = createObjectStore(awsExampleSettings);
 
 describe('presignDownload', () => {
   it("reproduces AWS's published SigV4 query-signing example", async () => {
@@ -58,10 +60,12 @@ describe('presignUpload', () => {
 
 describe('objectUrl', () => {
   it('uses virtual-hosted style unless path style is forced, and encodes each key segment', () => {
-    expect(objectUrl(awsExample, 'bucket', 'raw/a b/c').toString()).toBe('https://bucket.s3.amazonaws.com/raw/a%20b/c');
+    expect(objectUrl(awsExampleSettings, 'bucket', 'raw/a b/c').toString()).toBe(
+      'https://bucket.s3.amazonaws.com/raw/a%20b/c',
+    );
     expect(
       objectUrl(
-        { ...awsExample, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
+        { ...awsExampleSettings, endpoint: 'http://127.0.0.1:9000', forcePathStyle: true },
         'bucket',
         "x/it's",
       ).toString(),
@@ -72,11 +76,14 @@ describe('objectUrl', () => {
 describe('bucketUrl', () => {
   it('names the bucket itself, virtual-hosted (Hetzner) or path-style (local servers), for HeadBucket', () => {
     expect(
-      bucketUrl({ ...awsExample, endpoint: 'https://fsn1.your-objectstorage.com' }, 'xum-raw-submissions').toString(),
+      bucketUrl(
+        { ...awsExampleSettings, endpoint: 'https://fsn1.your-objectstorage.com' },
+        'xum-raw-submissions',
+      ).toString(),
     ).toBe('https://xum-raw-submissions.fsn1.your-objectstorage.com/');
     expect(
       bucketUrl(
-        { ...awsExample, endpoint: 'http://127.0.0.1:9000/', forcePathStyle: true },
+        { ...awsExampleSettings, endpoint: 'http://127.0.0.1:9000/', forcePathStyle: true },
         'xum-raw-submissions',
       ).toString(),
     ).toBe('http://127.0.0.1:9000/xum-raw-submissions');

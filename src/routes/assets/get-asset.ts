@@ -2,11 +2,13 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context';
 import { ApiError } from '../../errors';
 import { decideResponse } from '../../http/conditional';
-import { sliceStream } from '../../http/slice-stream';
-import { encodeKey } from '../../sign/object-store';
-import { fetchObject, ObjectStoreError } from '../../sign/objects';
+import { sliceStream } from '../../streams/slice-stream';
+import { encodeKey } from '../../s3/addressing';
+import { fetchObject } from '../../s3/objects';
+import { ObjectStoreError } from '../../s3/send';
 import { errorResponses } from '../schemas';
 import { assetKeyFromPath } from './asset-key';
+import { log } from '../../log';
 
 /**
  * The OpenAPI entry. Keys contain slashes, which a `{key}` path parameter cannot match in Hono,
@@ -71,15 +73,7 @@ async function loadFromBucket(c: AppContext, key: string): Promise<Response> {
         headers: { 'Cache-Control': `public, max-age=${assets.missingMaxAgeSeconds}`, [missingMarker]: '1' },
       });
     }
-    console.log(
-      JSON.stringify({
-        level: 'error',
-        msg: 'asset origin failed',
-        kind: error.kind,
-        status: error.status ?? null,
-        requestId: c.var.requestId,
-      }),
-    );
+    log('error', 'asset origin failed', { kind: error.kind, status: error.status ?? null, requestId: c.var.requestId });
     if (error.kind === 'timeout') throw new ApiError('gateway_timeout', 'the asset store did not answer in time');
     throw new ApiError('bad_gateway', 'the asset store failed to answer');
   } finally {

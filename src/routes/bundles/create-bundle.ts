@@ -2,7 +2,6 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import { layOutBundle } from '../../bundles/archive-layout';
-import { signBundleLink } from '../../bundles/link-token';
 import type { AppEnv } from '../../context';
 import { readBundle, recordBundle } from '../../db/bundles';
 import { ApiError } from '../../errors';
@@ -56,7 +55,7 @@ export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = as
   });
   const { plan } = layOutBundle(contents.bundle.members);
   const expiresAt = new Date(Date.now() + bundles.linkTtlSeconds * 1000);
-  const token = await signBundleLink(bundles.signingSecret, contents.bundleId, expiresAt);
+  const token = await c.var.isolate.bundleLinks.sign(contents.bundleId, expiresAt);
   const url = new URL(`/v1/bundles/${contents.bundleId}/download`, c.req.url);
   url.searchParams.set('token', token);
   return c.json(

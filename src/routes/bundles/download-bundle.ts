@@ -1,11 +1,11 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { crc32 } from 'node:zlib';
 import { layOutBundle } from '../../bundles/archive-layout';
-import { verifyBundleLink } from '../../bundles/link-token';
 import { bucketMemberSource, openFirstMember } from '../../bundles/member-source';
 import type { AppEnv } from '../../context';
 import { asAnonymous } from '../../db/client';
 import { openBundleDownload } from '../../db/bundles';
+import { log } from '../../log';
 import { ApiError } from '../../errors';
 import { decideResponse } from '../../http/conditional';
 import { clientOf } from '../client';
@@ -38,16 +38,11 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   const { token } = c.req.valid('query');
   const { config, requestId } = c.var;
   const refuse = (reason: string) => {
-    console.log(JSON.stringify({ level: 'warn', msg: 'bundle link refused', reason, requestId }));
+    log('warn', 'bundle link refused', { reason, requestId });
     // One message whatever failed, so a link's holder cannot tell a forgery from a revocation.
     return new ApiError('forbidden', 'this download link is invalid or has expired');
   };
-  const { signingSecret, previousSigningSecret } = config.bundles;
-  const verdict = await verifyBundleLink(
-    previousSigningSecret ? [signingSecret, previousSigningSecret] : [signingSecret],
-    id,
-    token,
-  );
+  const verdict = await c.var.isolate.bundleLinks.verify(id, token);
   if (verdict !== 'valid') throw refuse(verdict);
   // Re-authorised on every request: a link outlives neither its creator's grant nor their role.
   // A GET is logged before its first byte; HEAD transfers nothing and is not.
@@ -86,15 +81,11 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
   if (c.req.method === 'HEAD') return new Response(null, { status, headers });
 
   const onFailure = (error: unknown) =>
-    console.log(
-      JSON.stringify({
-        level: 'error',
-        msg: 'bundle stream aborted',
-        error: (error as Error)?.name ?? 'unknown',
-        detail: (error as Error)?.message ?? String(error),
-        requestId,
-      }),
-    );
+    log('error', 'bundle stream aborted', {
+      error: (error as Error)?.name ?? 'unknown',
+      detail: (error as Error)?.message ?? String(error),
+      requestId,
+    });
   const bucketSource = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
   if (plan.rangesSupported) {
     const segments = sliceArchive(plan, start, end);

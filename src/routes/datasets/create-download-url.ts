@@ -41,7 +41,7 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   // Only a ready dataset was logged (gateway.record_dataset_download); only it gets a URL.
   if (download.status !== 'ready' || download.bytes === null)
     throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
-  const signed = await presignDownload(config.s3, {
+  const signed = await presignDownload(c.var.objectStore, {
     bucket: config.buckets.processed,
     key: download.objectKey,
     expiresInSeconds: config.datasets.downloadUrlTtlSeconds,

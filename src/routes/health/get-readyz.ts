@@ -1,6 +1,7 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
-import { readConfig, type Config } from '../../env';
+import { type Isolate, isolateFor } from '../../isolate';
+import { log } from '../../log';
 import { ApiError, errorEnvelope } from '../../errors';
 import { checkNames, checkReadiness, checkTimeoutMs } from '../../health/readiness';
 import { errorEnvelopeSchema } from '../schemas';
@@ -42,17 +43,17 @@ export const getReadyz = createRoute({
  */
 export const getReadyzHandler: RouteHandler<typeof getReadyz, AppEnv> = async (c) => {
   const requestId = c.var.requestId;
-  let config: Config | Error;
+  let isolate: Isolate | Error;
   try {
-    config = readConfig(c.env);
+    isolate = isolateFor(c.env);
   } catch (error) {
-    config = error instanceof Error ? error : new Error(String(error));
+    isolate = error instanceof Error ? error : new Error(String(error));
   }
-  const readiness = await checkReadiness(config, (promise) => c.executionCtx.waitUntil(promise));
+  const readiness = await checkReadiness(isolate, (promise) => c.executionCtx.waitUntil(promise));
   if (readiness.ready) return c.json({ status: 'ready' as const, checks: readiness.checks }, 200);
 
   for (const failure of readiness.failures) {
-    console.log(JSON.stringify({ level: 'error', msg: 'readiness check failed', ...failure, requestId }));
+    log('error', 'readiness check failed', { ...failure, requestId });
   }
   const failing = readiness.failures.map((failure) => failure.check);
   const error = new ApiError('upstream_unavailable', `not ready: ${failing.join(', ')}`);

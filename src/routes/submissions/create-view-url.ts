@@ -49,7 +49,7 @@ export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = 
   // The link decides how the browser treats the bytes, not what is stored: only media that cannot
   // run script is shown inline; anything else downloads, so nothing renders on the bucket's origin.
   const shown = viewResponseHeaders(submission.contentType);
-  const signed = await presignDownload(config.s3, {
+  const signed = await presignDownload(c.var.objectStore, {
     bucket: config.buckets.raw,
     key: submission.objectKey,
     expiresInSeconds: config.viewUrlTtlSeconds,

@@ -4,7 +4,7 @@ import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { findSubmission, markAborted } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { abortMultipartUpload } from '../../sign/multipart';
+import { abortMultipartUpload } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 import { ownSubmission } from './own-upload';
 

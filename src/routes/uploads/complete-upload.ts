@@ -10,7 +10,7 @@ import {
   type Submission,
 } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { deleteObject } from '../../sign/objects';
+import { deleteObject } from '../../s3/objects';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 import { ownSubmission } from './own-upload';
 import { verifyUploadedObject } from './verify-object';

@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { attachMultipartUpload, insertPendingSubmission } from '../../db/submissions';
 import { findTaskForUpload } from '../../db/tasks';
 import { ApiError } from '../../errors';
-import { createMultipartUpload } from '../../sign/multipart';
+import { createMultipartUpload } from '../../s3/multipart';
 import { presignUpload } from '../../sign/presign';
 import { layOutParts, maximumMultipartObjectSize } from '../../uploads/part-layout';
 import { bearerSecurity, errorResponses, uuidSchema } from '../schemas';
@@ -119,7 +119,7 @@ export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = as
   }
   // The staging key, never the final one: `complete` copies what was verified out of reach of
   // this URL, which stays valid for its whole lifetime.
-  const signed = await presignUpload(config.s3, {
+  const signed = await presignUpload(c.var.objectStore, {
     bucket: config.buckets.raw,
     key: submission.stagingKey,
     contentType: submission.contentType,

@@ -3,7 +3,7 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { findSubmission } from '../../db/submissions';
-import { listParts as listUploadedParts } from '../../sign/multipart';
+import { listParts as listUploadedParts } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 import { ownOpenMultipart } from './own-upload';
 

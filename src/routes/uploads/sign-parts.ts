@@ -53,7 +53,7 @@ export const signPartsHandler: RouteHandler<typeof signParts, AppEnv> = async (c
   const parts = await Promise.all(
     [...new Set(partNumbers)].map(async (partNumber) => {
       const contentLength = partLength(upload.declaredSize, layout, partNumber);
-      const signed = await presignUploadPart(config.s3, {
+      const signed = await presignUploadPart(c.var.objectStore, {
         bucket: config.buckets.raw,
         key: upload.objectKey,
         uploadId: upload.multipart.uploadId,

@@ -1,9 +1,10 @@
 import type { AppContext } from '../../context';
 import type { Submission } from '../../db/submissions';
 import { ApiError } from '../../errors';
-import { checksumStream, type ObjectChecksums } from '../../sign/checksum';
-import { completeMultipartUpload } from '../../sign/multipart';
-import { copyObject, fetchObject, headObject, ObjectStoreError } from '../../sign/objects';
+import { checksumStream, type ObjectChecksums } from '../../streams/checksum';
+import { completeMultipartUpload } from '../../s3/multipart';
+import { copyObject, fetchObject, headObject } from '../../s3/objects';
+import { ObjectStoreError } from '../../s3/send';
 import { mediaTypeEssence } from './content-type';
 
 // S3's answers to a part list it cannot assemble (S3 API: CompleteMultipartUpload, errors).

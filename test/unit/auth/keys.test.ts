@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCompactJws, readClaims, TokenRejectedError } from '../../../src/auth/jws';
 import { importKeySet, importVerificationKey, verifyWithKey, verifyWithSecret } from '../../../src/auth/keys';
-import { decodeBase64url } from '../../../src/http/base64url';
+import { decodeBase64url } from '../../../src/encoding/base64url';
 
 // The examples of RFC 7515 Appendix A: the same claims, MACed (A.1) and signed (A.2 RS256, A.3
 // ES256) with the keys printed there.

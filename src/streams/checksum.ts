@@ -1,5 +1,5 @@
 import { crc32 } from 'node:zlib';
-import { forEachChunk } from '../streams/read-chunks';
+import { forEachChunk } from './read-chunks';
 
 export interface ObjectChecksums {
   size: number;

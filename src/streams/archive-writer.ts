@@ -1,8 +1,8 @@
-import { encodeCentralDirectory } from './central-directory';
-import { encodeDataDescriptor, encodeLocalHeader } from './headers';
-import { forEachChunk } from '../streams/read-chunks';
-import type { ArchiveSegment } from './slice';
-import type { ArchivePlan } from './types';
+import { encodeCentralDirectory } from '../zip/central-directory';
+import { encodeDataDescriptor, encodeLocalHeader } from '../zip/headers';
+import { forEachChunk } from './read-chunks';
+import type { ArchiveSegment } from '../zip/slice';
+import type { ArchivePlan } from '../zip/types';
 
 /**
  * Where member bodies come from. `open` resolves once the bytes [start, end] (inclusive,

@@ -1,5 +1,6 @@
-import { encodeKey, objectUrl, type ObjectStore } from './object-store';
-import { ObjectStoreError, send, throwErrorInBody } from './objects';
+import { encodeKey, objectUrl } from './addressing';
+import type { ObjectStore } from './store';
+import { ObjectStoreError, send, throwErrorInBody } from './send';
 
 // S3 answers these calls with small XML documents of known shape (S3 API Reference:
 // CreateMultipartUpload, ListParts, CompleteMultipartUpload); the few fields needed are read by
