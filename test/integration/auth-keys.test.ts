@@ -27,12 +27,25 @@ async function controlRequests(): Promise<string[]> {
   return (await fetch(`${env.TEST_CONTROL_SERVER}/__requests`)).json();
 }
 
+// A deployment hands its Worker one env object for good, and the Worker keeps what outlives a
+// request per env object (src/isolate.ts); the same bindings get the same object here too.
+const environments = new Map<string, typeof env>();
+function environmentWith(bindings: Record<string, string>): typeof env {
+  const key = JSON.stringify(bindings);
+  let environment = environments.get(key);
+  if (!environment) {
+    environment = { ...env, ...bindings };
+    environments.set(key, environment);
+  }
+  return environment;
+}
+
 /** GET /v1/tasks through the Worker with these bindings over the test environment's. */
 async function send(token: string, bindings: Record<string, string>) {
   const ctx = createExecutionContext();
   const response = await worker.fetch(
     new Request(`${gateway}/v1/tasks`, { headers: { authorization: `Bearer ${token}` } }),
-    { ...env, ...bindings },
+    environmentWith(bindings),
     ctx,
   );
   const text = await response.text();
@@ -136,7 +149,10 @@ describe('legacy HS256 secret (SUPABASE_JWT_SECRET)', () => {
     const es256 = await signJwt(key.privateJwk, project.claims());
     expectAccepted(await project.send(es256, withSecret));
     expectAccepted(await project.send(await signHs256(legacySecret, project.claims()), withSecret));
+    expect(await project.jwksFetches()).toBe(1);
+    // Other bindings are another deployment, with a key cache of its own (src/isolate.ts).
     expectAccepted(await project.send(es256));
+    expect(await project.jwksFetches()).toBe(2);
     // The ES256 signature under a header claiming HS256 is neither a MAC with the secret nor checked with the key.
     const [, payload, signature] = es256.split('.');
     expectRefused(
@@ -145,7 +161,7 @@ describe('legacy HS256 secret (SUPABASE_JWT_SECRET)', () => {
         withSecret,
       ),
     );
-    expect(await project.jwksFetches()).toBe(1);
+    expect(await project.jwksFetches()).toBe(2);
   });
 });
 
