@@ -17,7 +17,9 @@ import { readBundle } from '../src/db/bundles';
 import { isPostgresSocketLeftover } from '../src/db/socket-leftovers';
 import type { Bindings } from '../src/env';
 import { bindings } from '../src/middleware/config';
-import { streamSegments, type ArchiveSegment, type MemberSource, type PlannedEntry } from '../src/zip';
+import { type MemberSource, streamSegments } from '../src/streams/archive-writer';
+import { fixedLengthChannel } from '../src/streams/fixed-length';
+import type { ArchiveSegment, PlannedEntry } from '../src/zip';
 
 // Members opened ahead of the one streaming, as src/zip/write.ts does, so every variant waits on
 // S3 the same way and the comparison is about what happens to the bytes.
@@ -71,7 +73,7 @@ function passThrough(layout: BundleLayout, source: MemberSource): ReadableStream
     .filter((entry) => entry.body.kind === 'stored' && entry.dataLength > 0)
     .map((entry) => ({ kind: 'member', index: entry.index, start: 0, end: entry.dataLength - 1 }));
   const length = segments.reduce((sum, segment) => sum + (segment.kind === 'member' ? segment.end + 1 : 0), 0);
-  return streamSegments(segments, length, source);
+  return streamSegments(segments, length, source, { channel: fixedLengthChannel });
 }
 
 /**

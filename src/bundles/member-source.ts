@@ -1,7 +1,7 @@
 import type { ObjectStore } from '../s3/store';
 import { fetchObjectRange } from '../s3/objects';
 import { ObjectStoreError } from '../s3/send';
-import type { MemberSource } from '../zip';
+import type { MemberSource } from '../streams/archive-writer';
 
 const retries = 3;
 const firstBackoffMs = 100;

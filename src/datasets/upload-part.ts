@@ -9,7 +9,9 @@ import {
   uploadPartCopy,
 } from '../s3/multipart';
 import { deleteObject } from '../s3/objects';
-import { sliceArchive, streamSegments } from '../zip';
+import { streamSegments } from '../streams/archive-writer';
+import { fixedLengthChannel } from '../streams/fixed-length';
+import { sliceArchive } from '../zip';
 import type { PartPiece, PlannedPart } from './part-plan';
 
 /** Where one dataset's archive goes and where its members come from. */
@@ -51,8 +53,11 @@ async function sendStreamPiece(
     segments,
     piece.end - piece.start,
     bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys),
-    (error) => {
-      sourceFailure = error;
+    {
+      channel: fixedLengthChannel,
+      onFailure: (error) => {
+        sourceFailure = error;
+      },
     },
   );
   try {

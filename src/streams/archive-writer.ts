@@ -16,6 +16,19 @@ export interface MemberSource {
 /** Native CRC-32 update (node:zlib `crc32`), passed in so this module imports nothing platform-bound. */
 export type Crc32Update = (chunk: Uint8Array, previous: number) => number;
 
+/**
+ * Makes the pair an archive is written through, of exactly `length` bytes. In the Worker this is
+ * workerd's FixedLengthStream (src/streams/fixed-length.ts), which gives the response its
+ * Content-Length; anywhere else an identity TransformStream serves, so the writer runs in tests.
+ */
+export type LengthChannel = (length: number) => ReadableWritablePair<Uint8Array, Uint8Array>;
+
+export interface ArchiveOutput {
+  channel: LengthChannel;
+  /** Called once when the archive cannot be completed; the stream is aborted after it. */
+  onFailure?: (error: unknown) => void;
+}
+
 // Members opened ahead of the one streaming. With the current one that is 6, the number of
 // connections a Worker may have waiting for headers at once.
 const lookahead = 5;
@@ -31,17 +44,17 @@ async function writeBytes(writable: WritableStream<Uint8Array>, bytes: Uint8Arra
 }
 
 /**
- * Runs `produce` against the writable side of a FixedLengthStream of exactly `length` bytes and
+ * Runs `produce` against the writable side of the output's channel of exactly `length` bytes and
  * returns the readable side. Any failure aborts the stream, so the client sees a broken transfer
  * rather than a well-formed archive with wrong bytes; it then resumes with Range. A client that
  * goes away makes the next write fail, which lands here too and cancels every upstream fetch.
  */
-function fixedLengthArchive(
+function writeArchive(
   length: number,
   produce: (writable: WritableStream<Uint8Array>, signal: AbortSignal) => Promise<void>,
-  onFailure: (error: unknown) => void,
+  { channel, onFailure = () => {} }: ArchiveOutput,
 ): ReadableStream<Uint8Array> {
-  const { readable, writable } = new FixedLengthStream(length);
+  const { readable, writable } = channel(length);
   const upstream = new AbortController();
   produce(writable, upstream.signal)
     .then(() => writable.close())
@@ -62,9 +75,9 @@ export function streamSegments(
   segments: readonly ArchiveSegment[],
   length: number,
   source: MemberSource,
-  onFailure: (error: unknown) => void = () => {},
+  output: ArchiveOutput,
 ): ReadableStream<Uint8Array> {
-  return fixedLengthArchive(
+  return writeArchive(
     length,
     async (writable, signal) => {
       const memberSegments = segments.flatMap((segment, position) => (segment.kind === 'member' ? [position] : []));
@@ -96,7 +109,7 @@ export function streamSegments(
         for (const pending of opened.values()) pending.then((body) => body.cancel()).catch(() => {});
       }
     },
-    onFailure,
+    output,
   );
 }
 
@@ -109,9 +122,9 @@ export function streamWithComputedCrcs(
   plan: ArchivePlan,
   source: MemberSource,
   updateCrc32: Crc32Update,
-  onFailure: (error: unknown) => void = () => {},
+  output: ArchiveOutput,
 ): ReadableStream<Uint8Array> {
-  return fixedLengthArchive(
+  return writeArchive(
     plan.totalLength,
     async (writable, signal) => {
       const computed = new Map<number, number>();
@@ -136,7 +149,7 @@ export function streamWithComputedCrcs(
       await writeBytes(writable, encodeCentralDirectory(plan, computed));
       await writeBytes(writable, plan.endRecords);
     },
-    onFailure,
+    output,
   );
 }
 

@@ -1,5 +1,6 @@
 /**
  * The ZIP planner's public surface: plain TypeScript over Uint8Array, no HTTP, no platform APIs.
+ * The streaming writer that follows these steps is src/streams/archive-writer.ts.
  *
  * How a streaming writer uses it:
  * - `planArchive(members)` once per request; `plan.totalLength` is the Content-Length and
@@ -27,4 +28,3 @@ export { encodeMemberName } from './names';
 export { planArchive } from './plan';
 export { sliceArchive, type ArchiveSegment } from './slice';
 export type * from './types';
-export { streamSegments, streamWithComputedCrcs, type MemberSource, type Crc32Update } from '../streams/archive-writer';

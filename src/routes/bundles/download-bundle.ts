@@ -9,7 +9,9 @@ import { log } from '../../log';
 import { ApiError } from '../../errors';
 import { decideResponse } from '../../http/conditional';
 import { clientOf } from '../client';
-import { archiveEtag, sliceArchive, streamSegments, streamWithComputedCrcs } from '../../zip';
+import { streamSegments, streamWithComputedCrcs } from '../../streams/archive-writer';
+import { fixedLengthChannel } from '../../streams/fixed-length';
+import { archiveEtag, sliceArchive } from '../../zip';
 import { errorResponses, idParamsSchema } from '../schemas';
 
 export const downloadBundle = createRoute({
@@ -94,13 +96,19 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
       bucketSource,
       first && { index: first.index, start: first.start, end: first.end },
     );
-    return new Response(streamSegments(segments, length, source, onFailure), { status, headers });
+    return new Response(streamSegments(segments, length, source, { channel: fixedLengthChannel, onFailure }), {
+      status,
+      headers,
+    });
   }
   const first = plan.entries.find((entry) => entry.body.kind === 'stored' && entry.dataLength > 0);
   const source = await openFirstMember(
     bucketSource,
     first ? { index: first.index, start: 0, end: first.dataLength - 1 } : null,
   );
-  const body = streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), onFailure);
+  const body = streamWithComputedCrcs(plan, source, (chunk, previous) => crc32(chunk, previous), {
+    channel: fixedLengthChannel,
+    onFailure,
+  });
   return new Response(body, { status, headers });
 };
