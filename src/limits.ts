@@ -1,5 +1,5 @@
 import { memberFetchAttempts } from './bundles/member-source';
-import { maximumParts } from './datasets/part-plan';
+import { multipartLimits } from './s3/limits';
 import type { Config } from './env';
 
 // The most subrequests one invocation can make, per kind of invocation, for a configuration:
@@ -17,7 +17,7 @@ export function worstCaseSubrequests(config: Config): Record<'bundleDownload' | 
   // complete, HEAD, abort a vanished or failed upload, queue the next slice (7), and up to six
   // transactions (read the build, record the upload, forget it, mark it ready, count the failed
   // attempt, mark it failed).
-  const afterParts = maximumParts + 7 + 6 * transactionStatements;
+  const afterParts = multipartLimits.maximumParts + 7 + 6 * transactionStatements;
   return {
     // Every member read by ranged GET, each with its retries (src/bundles/member-source.ts).
     bundleDownload: config.bundles.memberLimit * memberFetchAttempts + transactionStatements,
@@ -25,7 +25,7 @@ export function worstCaseSubrequests(config: Config): Record<'bundleDownload' | 
     // Failures until the budget is spent, the last one (two transactions, an abort) possibly
     // deleting a full set of composed parts; then one transaction and one sendBatch for the
     // re-queues (src/datasets/sweep.ts).
-    sweep: config.datasets.subrequestBudget + maximumParts + 2 + 3 * transactionStatements,
+    sweep: config.datasets.subrequestBudget + multipartLimits.maximumParts + 2 + 3 * transactionStatements,
   };
 }
 

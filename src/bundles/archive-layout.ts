@@ -1,4 +1,5 @@
 import { planArchive, planManifestMember, type ArchiveMember, type ArchivePlan } from '../zip';
+import { mediaTypeEssence } from '../uploads/media-types';
 
 /** One approved submission as a bundle holds it (gateway.bundle_download). */
 export interface BundleMemberRecord {
@@ -45,8 +46,7 @@ const extensions: Record<string, string> = {
 };
 
 export function memberName(record: Pick<BundleMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
-  const essence = record.contentType.split(';', 1)[0]!.trim().toLowerCase();
-  return `${record.taskId}/${record.submissionId}.${extensions[essence] ?? 'bin'}`;
+  return `${record.taskId}/${record.submissionId}.${extensions[mediaTypeEssence(record.contentType)] ?? 'bin'}`;
 }
 
 // RFC 4180: quote every field, double any quote inside.

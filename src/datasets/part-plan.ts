@@ -1,12 +1,8 @@
+import { multipartLimits } from '../s3/limits';
 import type { ArchivePlan } from '../zip';
 
+const { minimumPartSize, maximumPartSize, maximumParts } = multipartLimits;
 const MiB = 1024 ** 2;
-
-// S3 API, "Amazon S3 multipart upload limits": every part but the last is 5 MiB to 5 GiB, and an
-// upload has at most 10,000 parts. UploadPartCopy ranges obey the same bounds.
-export const minimumPartSize = 5 * MiB;
-export const maximumPartSize = 5 * 1024 * MiB;
-export const maximumParts = 10_000;
 
 /**
  * Where a part's bytes come from. Offsets are half-open. `stream`: archive bytes [start, end)

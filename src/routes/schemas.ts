@@ -1,6 +1,8 @@
 import { z } from '@hono/zod-openapi';
 import { errorStatus, type ErrorCode } from '../errors';
 import type { Submission } from '../db/submissions';
+import { multipartLimits } from '../s3/limits';
+import { mediaTypePattern } from '../uploads/media-types';
 
 export const errorEnvelopeSchema = z
   .object({
@@ -44,9 +46,13 @@ export const timestampSchema = z.iso
 
 export const uuidSchema = z.uuid().openapi({ example: '00000000-0000-4000-8000-0000000a0001' });
 
-export const idParamsSchema = z.object({
-  id: uuidSchema.openapi({ param: { name: 'id', in: 'path' } }),
-});
+/** Path parameters that are all UUIDs, e.g. `/v1/tasks/{id}/assignments/{userId}`. */
+export function uuidPathParams<const Names extends readonly string[]>(...names: Names) {
+  const shape = Object.fromEntries(names.map((name) => [name, uuidSchema.openapi({ param: { name, in: 'path' } })]));
+  return z.object(shape as { [Name in Names[number]]: typeof uuidSchema });
+}
+
+export const idParamsSchema = uuidPathParams('id');
 
 export const submissionStatusSchema = z.enum(['pending', 'uploaded', 'approved', 'rejected', 'aborted']);
 
@@ -80,3 +86,12 @@ export const bearerSecurity = [{ bearerAuth: [] }];
 
 export type SubmissionResponse = z.infer<typeof submissionSchema>;
 export type ErrorEnvelopeResponse = z.infer<typeof errorEnvelopeSchema>;
+
+export const contentTypeSchema = z
+  .string()
+  .max(200)
+  .regex(mediaTypePattern, 'must be a media type such as audio/webm')
+  .openapi({ example: 'audio/webm' });
+
+/** A multipart upload's part number, 1 to 10,000 (S3 API: UploadPart). */
+export const partNumberSchema = z.number().int().min(1).max(multipartLimits.maximumParts);

@@ -1,4 +1,5 @@
 import { crc32 } from 'node:zlib';
+import { encodeHex } from '../encoding/hex';
 import { forEachChunk } from './read-chunks';
 
 export interface ObjectChecksums {
@@ -23,6 +24,6 @@ export async function checksumStream(stream: ReadableStream<Uint8Array>): Promis
     await writer.write(chunk);
   });
   await writer.close();
-  const sha256 = [...new Uint8Array(await digest.digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
+  const sha256 = encodeHex(await digest.digest);
   return { size, crc32: crc >>> 0, sha256 };
 }

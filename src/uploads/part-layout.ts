@@ -1,9 +1,10 @@
+import { multipartLimits } from '../s3/limits';
+
 const mebibyte = 1024 * 1024;
-// Parts of at least 8 MiB keep request overhead small on phones; S3 allows at most 10,000 parts
-// of at most 5 GiB each (S3 API: "Amazon S3 multipart upload limits").
+// Parts of at least 8 MiB keep request overhead small on phones, within S3's limits.
 const minimumPartSize = 8 * mebibyte;
-const maximumPartCount = 10_000;
-export const maximumMultipartObjectSize = 5 * 1024 ** 4;
+const maximumPartCount = multipartLimits.maximumParts;
+export const maximumMultipartObjectSize = multipartLimits.maximumObjectSize;
 
 export interface PartLayout {
   partSize: number;

@@ -1,3 +1,4 @@
+import { encodeHex } from '../encoding/hex';
 import type { ArchivePlan } from './types';
 
 /**
@@ -7,10 +8,6 @@ import type { ArchivePlan } from './types';
 const layoutVersion = 'storage-manager-zip/1';
 
 const utf8 = new TextEncoder();
-
-function hex(digest: ArrayBuffer): string {
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
-}
 
 async function sha256(bytes: Uint8Array): Promise<ArrayBuffer> {
   return crypto.subtle.digest('SHA-256', bytes);
@@ -29,7 +26,7 @@ async function sha256(bytes: Uint8Array): Promise<ArrayBuffer> {
 export async function archiveEtag(plan: ArchivePlan): Promise<string> {
   const lines = [layoutVersion];
   for (const entry of plan.entries) {
-    const inlineDigest = entry.body.kind === 'inline' ? hex(await sha256(entry.body.bytes)) : '-';
+    const inlineDigest = entry.body.kind === 'inline' ? encodeHex(await sha256(entry.body.bytes)) : '-';
     lines.push(
       [
         entry.compressionMethod,
@@ -44,6 +41,6 @@ export async function archiveEtag(plan: ArchivePlan): Promise<string> {
       ].join('\t'),
     );
   }
-  const digest = hex(await sha256(utf8.encode(lines.join('\n'))));
+  const digest = encodeHex(await sha256(utf8.encode(lines.join('\n'))));
   return plan.rangesSupported ? `"${digest}"` : `W/"${digest}"`;
 }

@@ -1,3 +1,4 @@
+import { idParamsSchema } from '../schemas';
 import { z } from '@hono/zod-openapi';
 
 export const datasetSchema = z
@@ -23,6 +24,4 @@ export const datasetSchema = z
   })
   .openapi('Dataset');
 
-export const datasetParamsSchema = z.object({
-  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
-});
+export const datasetParamsSchema = idParamsSchema;

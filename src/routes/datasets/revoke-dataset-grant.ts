@@ -1,10 +1,10 @@
-import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
+import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { revokeDatasetGrant as deleteGrant } from '../../db/datasets';
 import { ApiError } from '../../errors';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
 
 export const revokeDatasetGrant = createRoute({
   method: 'delete',
@@ -14,10 +14,7 @@ export const revokeDatasetGrant = createRoute({
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
-    params: z.object({
-      id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
-      companyId: z.uuid().openapi({ param: { name: 'companyId', in: 'path' } }),
-    }),
+    params: uuidPathParams('id', 'companyId'),
   },
   responses: {
     204: { description: 'Revoked' },

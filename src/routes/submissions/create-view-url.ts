@@ -7,7 +7,7 @@ import { findSubmission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
-import { viewResponseHeaders } from '../uploads/content-type';
+import { viewResponseHeaders } from '../../uploads/media-types';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 
 export const createViewUrl = createRoute({

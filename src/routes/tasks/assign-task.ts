@@ -5,12 +5,9 @@ import type { AppEnv } from '../../context';
 import { assignTask as recordAssignment, type AssignOutcome } from '../../db/administration';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
 
-export const assignmentParamsSchema = z.object({
-  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
-  userId: z.uuid().openapi({ param: { name: 'userId', in: 'path' } }),
-});
+export const assignmentParamsSchema = uuidPathParams('id', 'userId');
 
 const assignmentSchema = z.object({ taskId: z.uuid(), userId: z.uuid() }).openapi('TaskAssignment');
 

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { maximumMultipartObjectSize } from '../../uploads/part-layout';
-import { isActiveContentType } from '../uploads/content-type';
-import { freeTextSchema } from '../schemas';
+import { isActiveContentType } from '../../uploads/media-types';
+import { freeTextSchema, idParamsSchema } from '../schemas';
 
 export const taskSchema = z
   .object({
@@ -15,9 +15,7 @@ export const taskSchema = z
   })
   .openapi('Task');
 
-export const taskParamsSchema = z.object({
-  id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }),
-});
+export const taskParamsSchema = idParamsSchema;
 
 // RFC 9110 §8.3.1: type "/" subtype, each a token; here without parameters, and `*` as the whole
 // subtype for any subtype of the type (what gateway.content_type_allowed matches).

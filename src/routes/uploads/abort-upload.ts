@@ -6,7 +6,7 @@ import { findSubmission, markAborted } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { abortMultipartUpload } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
-import { ownSubmission } from './own-upload';
+import { ownSubmission } from '../../uploads/ownership';
 
 export const abortUpload = createRoute({
   method: 'delete',

@@ -11,16 +11,24 @@ import {
 } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { deleteObject } from '../../s3/objects';
-import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
-import { ownSubmission } from './own-upload';
-import { verifyUploadedObject } from './verify-object';
+import {
+  bearerSecurity,
+  errorResponses,
+  idParamsSchema,
+  partNumberSchema,
+  presentSubmission,
+  submissionSchema,
+} from '../schemas';
+import { multipartLimits } from '../../s3/limits';
+import { ownSubmission } from '../../uploads/ownership';
+import { verifyUploadedObject } from '../../uploads/verify-object';
 
 const completeUploadBody = z
   .strictObject({
     parts: z
-      .array(z.strictObject({ partNumber: z.number().int().min(1).max(10_000), etag: z.string().min(1).max(200) }))
+      .array(z.strictObject({ partNumber: partNumberSchema, etag: z.string().min(1).max(200) }))
       .min(1)
-      .max(10_000)
+      .max(multipartLimits.maximumParts)
       .openapi({ description: 'Multipart uploads only: every part with the ETag S3 answered its PUT with' }),
   })
   .openapi('CompleteUploadRequest');
@@ -112,7 +120,11 @@ export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> 
 
   let completed: Submission;
   try {
-    const checksums = await verifyUploadedObject(c, submission, body?.parts);
+    const checksums = await verifyUploadedObject(
+      { store: c.var.objectStore, bucket: c.var.config.buckets.raw },
+      submission,
+      body?.parts,
+    );
     completed = await asPrincipal(c, ['contributor'], async (tx, principal) => {
       const updated = await markUploaded(tx, id, lease, checksums);
       return updated ?? ownPendingOrDone(await findSubmission(tx, id), principal.userId);

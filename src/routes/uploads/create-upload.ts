@@ -8,8 +8,8 @@ import { ApiError } from '../../errors';
 import { createMultipartUpload } from '../../s3/multipart';
 import { presignUpload } from '../../sign/presign';
 import { layOutParts, maximumMultipartObjectSize } from '../../uploads/part-layout';
-import { bearerSecurity, errorResponses, uuidSchema } from '../schemas';
-import { contentTypeSchema, isActiveContentType, isContentTypeAllowed } from './content-type';
+import { bearerSecurity, errorResponses, uuidSchema, contentTypeSchema } from '../schemas';
+import { isActiveContentType, isContentTypeAllowed } from '../../uploads/media-types';
 
 const createUploadBody = z
   .strictObject({

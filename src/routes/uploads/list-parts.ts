@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { findSubmission } from '../../db/submissions';
 import { listParts as listUploadedParts } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
-import { ownOpenMultipart } from './own-upload';
+import { ownOpenMultipart } from '../../uploads/ownership';
 
 const uploadedPart = z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() });
 

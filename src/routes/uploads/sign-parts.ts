@@ -6,11 +6,11 @@ import { findSubmission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignUploadPart } from '../../sign/presign';
 import { layOutParts, partLength } from '../../uploads/part-layout';
-import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
-import { ownOpenMultipart } from './own-upload';
+import { bearerSecurity, errorResponses, idParamsSchema, partNumberSchema } from '../schemas';
+import { ownOpenMultipart } from '../../uploads/ownership';
 
 const signPartsBody = z
-  .strictObject({ partNumbers: z.array(z.number().int().min(1).max(10_000)).min(1).max(100) })
+  .strictObject({ partNumbers: z.array(partNumberSchema).min(1).max(100) })
   .openapi('SignPartsRequest');
 
 const signedPart = z.object({

@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { findUser, setUserRole as recordRole, type SetRoleOutcome } from '../../db/users';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, errorResponses, idParamsSchema, } from '../schemas';
 import { appRoleSchema, userSchema } from './user-schema';
 
 const roleBody = z
@@ -28,7 +28,7 @@ export const setUserRole = createRoute({
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
-    params: z.object({ id: z.uuid().openapi({ param: { name: 'id', in: 'path' } }) }),
+    params: idParamsSchema,
     body: { required: true, content: { 'application/json': { schema: roleBody } } },
   },
   responses: {

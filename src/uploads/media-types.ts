@@ -1,15 +1,7 @@
-import { z } from '@hono/zod-openapi';
-
 // RFC 9110 §8.3.1: type "/" subtype, each a token, then optional parameters. Quoted parameter
 // values are not accepted: the value is a signed header, and simple tokens keep it unambiguous.
 const token = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
-const mediaType = new RegExp(`^${token}/${token}(?:\\s*;\\s*${token}=${token})*$`);
-
-export const contentTypeSchema = z
-  .string()
-  .max(200)
-  .regex(mediaType, 'must be a media type such as audio/webm')
-  .openapi({ example: 'audio/webm' });
+export const mediaTypePattern = new RegExp(`^${token}/${token}(?:\\s*;\\s*${token}=${token})*$`);
 
 /** The lower-cased `type/subtype` without parameters. */
 export function mediaTypeEssence(contentType: string): string {

@@ -1,11 +1,17 @@
-import type { AppContext } from '../../context';
-import type { Submission } from '../../db/submissions';
-import { ApiError } from '../../errors';
-import { checksumStream, type ObjectChecksums } from '../../streams/checksum';
-import { completeMultipartUpload } from '../../s3/multipart';
-import { copyObject, fetchObject, headObject } from '../../s3/objects';
-import { ObjectStoreError } from '../../s3/send';
-import { mediaTypeEssence } from './content-type';
+import type { ObjectStore } from '../s3/store';
+import type { Submission } from '../db/submissions';
+import { ApiError } from '../errors';
+import { checksumStream, type ObjectChecksums } from '../streams/checksum';
+import { completeMultipartUpload } from '../s3/multipart';
+import { copyObject, fetchObject, headObject } from '../s3/objects';
+import { ObjectStoreError } from '../s3/send';
+import { mediaTypeEssence } from './media-types';
+
+/** Where uploads land: the raw-submissions bucket. */
+export interface UploadTarget {
+  store: ObjectStore;
+  bucket: string;
+}
 
 // S3's answers to a part list it cannot assemble (S3 API: CompleteMultipartUpload, errors).
 const refusedPartLists = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooSmall', 'MalformedXML']);
@@ -15,20 +21,14 @@ const refusedPartLists = new Set(['InvalidPart', 'InvalidPartOrder', 'EntityTooS
  * HEAD that follows decides.
  */
 async function assembleParts(
-  c: AppContext,
+  { store, bucket }: UploadTarget,
   submission: Submission,
   parts: { partNumber: number; etag: string }[] | undefined,
 ) {
   if (!submission.multipart) return;
   if (!parts) throw new ApiError('invalid_request', 'parts: required to complete a multipart upload');
   try {
-    await completeMultipartUpload(
-      c.var.objectStore,
-      c.var.config.buckets.raw,
-      submission.objectKey,
-      submission.multipart.uploadId,
-      parts,
-    );
+    await completeMultipartUpload(store, bucket, submission.objectKey, submission.multipart.uploadId, parts);
   } catch (error) {
     if (!(error instanceof ObjectStoreError)) throw error;
     if (error.code && refusedPartLists.has(error.code))
@@ -46,16 +46,15 @@ async function assembleParts(
  * recorded here are the bytes every later read gets.
  */
 export async function verifyUploadedObject(
-  c: AppContext,
+  target: UploadTarget,
   submission: Submission,
   parts: { partNumber: number; etag: string }[] | undefined,
 ): Promise<ObjectChecksums> {
-  const store = c.var.objectStore;
-  const bucket = c.var.config.buckets.raw;
+  const { store, bucket } = target;
   const mismatch = () => new ApiError('conflict', 'uploaded object does not match the declared size or type');
   let checksums: ObjectChecksums;
   try {
-    if (submission.multipart) await assembleParts(c, submission, parts);
+    if (submission.multipart) await assembleParts(target, submission, parts);
     else await copyObject(store, bucket, submission.stagingKey, submission.objectKey, submission.contentType);
     const head = await headObject(store, bucket, submission.objectKey);
     const sameType =

@@ -1,5 +1,5 @@
-import type { Submission } from '../../db/submissions';
-import { ApiError } from '../../errors';
+import type { Submission } from '../db/submissions';
+import { ApiError } from '../errors';
 
 /**
  * The caller's own submission, or 404: someone else's answers like a missing one, so ids cannot
