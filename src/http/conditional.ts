@@ -55,3 +55,24 @@ export function decideResponse(method: string, headers: Headers, representation:
   if (parsed === 'unsatisfiable') return { kind: 'unsatisfiable' };
   return { kind: 'partial', start: parsed.start, end: parsed.end };
 }
+
+/**
+ * Sets the length headers of a 200 or 206 answer and says which bytes to send: Content-Length
+ * always, and for a 206 the Content-Range `bytes first-last/size` (RFC 9110 §14.4, §15.3.7).
+ */
+export function bodyRange(
+  headers: Headers,
+  decision: Extract<ResponseDecision, { kind: 'full' | 'partial' }>,
+  size: number,
+): { status: 200 | 206; start: number; end: number } {
+  const [start, end] = decision.kind === 'partial' ? [decision.start, decision.end] : [0, size - 1];
+  headers.set('Content-Length', String(end - start + 1));
+  if (decision.kind === 'full') return { status: 200, start, end };
+  headers.set('Content-Range', `bytes ${start}-${end}/${size}`);
+  return { status: 206, start, end };
+}
+
+/** A 416 names the representation's length, so the client can ask again (RFC 9110 §15.5.17). */
+export function unsatisfiedRange(size: number): string {
+  return `bytes */${size}`;
+}

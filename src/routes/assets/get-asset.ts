@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { AppContext } from '../../context';
 import { ApiError } from '../../errors';
-import { decideResponse } from '../../http/conditional';
+import { bodyRange, decideResponse, unsatisfiedRange } from '../../http/conditional';
 import { sliceStream } from '../../streams/slice-stream';
 import { encodeKey } from '../../s3/addressing';
 import { fetchObject } from '../../s3/objects';
@@ -104,18 +104,15 @@ function answer(c: AppContext, stored: Response, cacheStatus: 'HIT' | 'MISS'): R
       headers.delete('content-type');
       return new Response(null, { status: 304, headers });
     case 'unsatisfiable':
-      c.header('Content-Range', `bytes */${size}`);
+      c.header('Content-Range', unsatisfiedRange(size));
       c.header('X-Cache', cacheStatus);
       throw new ApiError('range_not_satisfiable', 'the requested range is outside the asset');
     case 'partial':
-      headers.set('Content-Range', `bytes ${decision.start}-${decision.end}/${size}`);
-      headers.set('Content-Length', String(decision.end - decision.start + 1));
-      return new Response(keepBody && stored.body ? sliceStream(stored.body, decision.start, decision.end) : null, {
-        status: 206,
-        headers,
-      });
-    case 'full':
-      return new Response(keepBody ? stored.body : null, { status: 200, headers });
+    case 'full': {
+      const { status, start, end } = bodyRange(headers, decision, size);
+      const body = keepBody && stored.body && status === 206 ? sliceStream(stored.body, start, end) : stored.body;
+      return new Response(keepBody ? body : null, { status, headers });
+    }
   }
 }
 

@@ -7,7 +7,7 @@ import { asAnonymous } from '../../db/client';
 import { openBundleDownload } from '../../db/bundles';
 import { log } from '../../log';
 import { ApiError } from '../../errors';
-import { decideResponse } from '../../http/conditional';
+import { bodyRange, decideResponse, unsatisfiedRange } from '../../http/conditional';
 import { clientOf } from '../client';
 import { streamSegments, streamWithComputedCrcs } from '../../streams/archive-writer';
 import { fixedLengthChannel } from '../../streams/fixed-length';
@@ -72,14 +72,11 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> 
 
   if (decision.kind === 'not_modified') return new Response(null, { status: 304, headers });
   if (decision.kind === 'unsatisfiable') {
-    c.header('Content-Range', `bytes */${plan.totalLength}`);
+    c.header('Content-Range', unsatisfiedRange(plan.totalLength));
     throw new ApiError('range_not_satisfiable', 'the requested range is outside the bundle');
   }
-  const [start, end] = decision.kind === 'partial' ? [decision.start, decision.end] : [0, plan.totalLength - 1];
+  const { status, start, end } = bodyRange(headers, decision, plan.totalLength);
   const length = end - start + 1;
-  headers.set('Content-Length', String(length));
-  if (decision.kind === 'partial') headers.set('Content-Range', `bytes ${start}-${end}/${plan.totalLength}`);
-  const status = decision.kind === 'partial' ? 206 : 200;
   if (c.req.method === 'HEAD') return new Response(null, { status, headers });
 
   const onFailure = (error: unknown) =>

@@ -5,7 +5,7 @@ import type { AppEnv } from '../../context';
 import { findUser, setUserRole as recordRole, type SetRoleOutcome } from '../../db/users';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
-import { bearerSecurity, errorResponses, idParamsSchema, } from '../schemas';
+import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 import { appRoleSchema, userSchema } from './user-schema';
 
 const roleBody = z
