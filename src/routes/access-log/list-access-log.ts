@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listAccessLog as readAccessLog } from '../../db/access-log-entries';
+import { listAccessLog } from '../../db/access-log-entries';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
@@ -55,7 +55,7 @@ const accessLogQuery = z.strictObject({
   cursor: z.coerce.number().int().min(1).optional().openapi({ description: 'nextCursor from the previous page' }),
 });
 
-export const listAccessLog = createRoute({
+export const listAccessLogRoute = createRoute({
   method: 'get',
   path: '/v1/access-log',
   summary: 'Who accessed what, newest first (admins)',
@@ -77,10 +77,10 @@ export const listAccessLog = createRoute({
   },
 });
 
-export const listAccessLogHandler: RouteHandler<typeof listAccessLog, AppEnv> = async (c) => {
+export const listAccessLogHandler: RouteHandler<typeof listAccessLogRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const rows = await asPrincipal(c, ['admin'], (tx) =>
-    readAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }),
+    listAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }),
   );
   const { items, nextCursor } = keysetPage(rows, query.limit, (last) => last.id);
   return c.json({ entries: items as z.infer<typeof entrySchema>[], nextCursor }, 200);

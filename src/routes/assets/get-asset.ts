@@ -14,7 +14,7 @@ import { log } from '../../log';
  * The OpenAPI entry. Keys contain slashes, which a `{key}` path parameter cannot match in Hono,
  * so the handler is mounted on `/assets/*` and this document describes it.
  */
-export const getAsset = createRoute({
+export const getAssetRoute = createRoute({
   method: 'get',
   path: '/assets/{key}',
   summary: 'A public asset, from the Cloudflare cache when it holds it',

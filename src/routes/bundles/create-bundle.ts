@@ -24,7 +24,7 @@ const createBundleResponse = z
   })
   .openapi('Bundle');
 
-export const createBundle = createRoute({
+export const createBundleRoute = createRoute({
   method: 'post',
   path: '/v1/bundles',
   summary: 'Record a bundle of approved submissions and get its download link',
@@ -39,7 +39,7 @@ export const createBundle = createRoute({
   },
 });
 
-export const createBundleHandler: RouteHandler<typeof createBundle, AppEnv> = async (c) => {
+export const createBundleHandler: RouteHandler<typeof createBundleRoute, AppEnv> = async (c) => {
   const { submissionIds } = c.req.valid('json');
   const { bundles } = c.var.config;
   if (submissionIds.length > bundles.memberLimit)

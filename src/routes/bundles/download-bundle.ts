@@ -14,7 +14,7 @@ import { fixedLengthChannel } from '../../streams/fixed-length';
 import { archiveEtag, sliceArchive } from '../../zip';
 import { errorResponses, idParamsSchema } from '../schemas';
 
-export const downloadBundle = createRoute({
+export const downloadBundleRoute = createRoute({
   method: 'get',
   path: '/v1/bundles/{id}/download',
   summary: 'The bundle as one ZIP, streamed from object storage',
@@ -35,7 +35,7 @@ export const downloadBundle = createRoute({
   },
 });
 
-export const downloadBundleHandler: RouteHandler<typeof downloadBundle, AppEnv> = async (c) => {
+export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { token } = c.req.valid('query');
   const { config, requestId } = c.var;

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createCompany as recordCompany } from '../../db/administration';
+import { createCompany } from '../../db/administration';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
@@ -12,7 +12,7 @@ const createBody = z
   .strictObject({ name: freeTextSchema(200).refine((value) => value.trim().length > 0, 'must not be blank') })
   .openapi('CreateCompanyRequest');
 
-export const createCompany = createRoute({
+export const createCompanyRoute = createRoute({
   method: 'post',
   path: '/v1/companies',
   summary: 'Create a company (admins)',
@@ -27,9 +27,9 @@ export const createCompany = createRoute({
   },
 });
 
-export const createCompanyHandler: RouteHandler<typeof createCompany, AppEnv> = async (c) => {
+export const createCompanyHandler: RouteHandler<typeof createCompanyRoute, AppEnv> = async (c) => {
   const { name } = c.req.valid('json');
-  const id = await asPrincipal(c, ['admin'], (tx) => recordCompany(tx, name, clientOf(c)));
+  const id = await asPrincipal(c, ['admin'], (tx) => createCompany(tx, name, clientOf(c)));
   if (!id) throw new ApiError('conflict', 'a company with this name exists');
   return c.json({ company: { id, name } }, 201);
 };

@@ -2,12 +2,12 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listCompanies as readCompanies } from '../../db/companies';
+import { listCompanies } from '../../db/companies';
 import { bearerSecurity, errorResponses } from '../schemas';
 
 export const companySchema = z.object({ id: z.uuid(), name: z.string() }).openapi('Company');
 
-export const listCompanies = createRoute({
+export const listCompaniesRoute = createRoute({
   method: 'get',
   path: '/v1/companies',
   summary: 'Every company (admins)',
@@ -22,7 +22,7 @@ export const listCompanies = createRoute({
   },
 });
 
-export const listCompaniesHandler: RouteHandler<typeof listCompanies, AppEnv> = async (c) => {
-  const companies = await asPrincipal(c, ['admin'], (tx) => readCompanies(tx));
+export const listCompaniesHandler: RouteHandler<typeof listCompaniesRoute, AppEnv> = async (c) => {
+  const companies = await asPrincipal(c, ['admin'], (tx) => listCompanies(tx));
   return c.json({ companies }, 200);
 };

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createDataset as recordDataset } from '../../db/datasets';
+import { createDataset } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
 
@@ -32,7 +32,7 @@ const createDatasetBody = z
   })
   .openapi('CreateDatasetRequest');
 
-export const createDataset = createRoute({
+export const createDatasetRoute = createRoute({
   method: 'post',
   path: '/v1/datasets',
   summary: 'Freeze approved submissions into a dataset and package it in the background (admins)',
@@ -54,13 +54,13 @@ export const createDataset = createRoute({
   },
 });
 
-export const createDatasetHandler: RouteHandler<typeof createDataset, AppEnv> = async (c) => {
+export const createDatasetHandler: RouteHandler<typeof createDatasetRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
   if (body.submissionIds && new Set(body.submissionIds).size !== body.submissionIds.length) {
     throw new ApiError('invalid_request', 'submissionIds contains duplicates');
   }
   const id = await asPrincipal(c, ['admin'], async (tx) => {
-    const created = await recordDataset(tx, {
+    const created = await createDataset(tx, {
       name: body.name,
       description: body.description ?? '',
       submissionIds: body.submissionIds,

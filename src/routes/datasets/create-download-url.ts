@@ -17,7 +17,7 @@ const downloadUrlSchema = z
   })
   .openapi('DatasetDownloadUrl');
 
-export const createDatasetDownloadUrl = createRoute({
+export const createDatasetDownloadUrlRoute = createRoute({
   method: 'post',
   path: '/v1/datasets/{id}/download-url',
   summary: "A short-lived URL to download a dataset's archive straight from object storage",
@@ -32,7 +32,9 @@ export const createDatasetDownloadUrl = createRoute({
   },
 });
 
-export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetDownloadUrl, AppEnv> = async (c) => {
+export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetDownloadUrlRoute, AppEnv> = async (
+  c,
+) => {
   const { id } = c.req.valid('param');
   const { config } = c.var;
   // The row commits with this transaction, before anything is signed; a failure is a 503 and no URL.

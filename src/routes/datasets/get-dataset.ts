@@ -7,7 +7,7 @@ import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema, datasetSchema } from './dataset-schema';
 
-export const getDataset = createRoute({
+export const getDatasetRoute = createRoute({
   method: 'get',
   path: '/v1/datasets/{id}',
   summary: 'One dataset',
@@ -22,7 +22,7 @@ export const getDataset = createRoute({
   },
 });
 
-export const getDatasetHandler: RouteHandler<typeof getDataset, AppEnv> = async (c) => {
+export const getDatasetHandler: RouteHandler<typeof getDatasetRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const dataset = await asPrincipal(c, ['admin', 'company'], (tx) => readDataset(tx, id));
   if (!dataset) throw new ApiError('not_found', 'dataset not found');

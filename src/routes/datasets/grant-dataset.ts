@@ -3,14 +3,14 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { companyExists } from '../../db/companies';
-import { grantDataset as recordGrant, readDataset } from '../../db/datasets';
+import { grantDataset, readDataset } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema } from './dataset-schema';
 
 const grantSchema = z.object({ datasetId: z.uuid(), companyId: z.uuid() }).openapi('DatasetGrant');
 
-export const grantDataset = createRoute({
+export const grantDatasetRoute = createRoute({
   method: 'post',
   path: '/v1/datasets/{id}/grants',
   summary: 'Grant a dataset to a company (admins)',
@@ -33,13 +33,13 @@ export const grantDataset = createRoute({
   },
 });
 
-export const grantDatasetHandler: RouteHandler<typeof grantDataset, AppEnv> = async (c) => {
+export const grantDatasetHandler: RouteHandler<typeof grantDatasetRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { companyId } = c.req.valid('json');
   const created = await asPrincipal(c, ['admin'], async (tx) => {
     if (!(await readDataset(tx, id))) throw new ApiError('not_found', 'dataset not found');
     if (!(await companyExists(tx, companyId))) throw new ApiError('not_found', 'company not found');
-    return recordGrant(tx, id, companyId);
+    return grantDataset(tx, id, companyId);
   });
   return c.json({ datasetId: id, companyId }, created ? 201 : 200);
 };

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listDatasets as readDatasets } from '../../db/datasets';
+import { listDatasets } from '../../db/datasets';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetSchema } from './dataset-schema';
@@ -12,7 +12,7 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor from the previous page' }),
 });
 
-export const listDatasets = createRoute({
+export const listDatasetsRoute = createRoute({
   method: 'get',
   path: '/v1/datasets',
   summary: 'Datasets, newest first',
@@ -33,11 +33,11 @@ export const listDatasets = createRoute({
   },
 });
 
-export const listDatasetsHandler: RouteHandler<typeof listDatasets, AppEnv> = async (c) => {
+export const listDatasetsHandler: RouteHandler<typeof listDatasetsRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // RLS (datasets: admins, or companies granted) decides which rows come back.
-  const rows = await asPrincipal(c, ['admin', 'company'], (tx) => readDatasets(tx, { limit: query.limit + 1, before }));
+  const rows = await asPrincipal(c, ['admin', 'company'], (tx) => listDatasets(tx, { limit: query.limit + 1, before }));
   const { items, nextCursor } = keysetPage(rows, query.limit, (last) =>
     encodeCursor({ createdAt: last.createdAt, id: last.id }),
   );

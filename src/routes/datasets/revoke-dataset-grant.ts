@@ -2,11 +2,11 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { revokeDatasetGrant as deleteGrant } from '../../db/datasets';
+import { revokeDatasetGrant } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
 
-export const revokeDatasetGrant = createRoute({
+export const revokeDatasetGrantRoute = createRoute({
   method: 'delete',
   path: '/v1/datasets/{id}/grants/{companyId}',
   summary: "Revoke a company's grant (admins)",
@@ -22,9 +22,9 @@ export const revokeDatasetGrant = createRoute({
   },
 });
 
-export const revokeDatasetGrantHandler: RouteHandler<typeof revokeDatasetGrant, AppEnv> = async (c) => {
+export const revokeDatasetGrantHandler: RouteHandler<typeof revokeDatasetGrantRoute, AppEnv> = async (c) => {
   const { id, companyId } = c.req.valid('param');
-  const revoked = await asPrincipal(c, ['admin'], (tx) => deleteGrant(tx, id, companyId));
+  const revoked = await asPrincipal(c, ['admin'], (tx) => revokeDatasetGrant(tx, id, companyId));
   if (!revoked) throw new ApiError('not_found', 'no such grant');
   return c.body(null, 204);
 };

@@ -1,7 +1,7 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import type { AppEnv } from '../../context';
 
-export const getHealthz = createRoute({
+export const getHealthzRoute = createRoute({
   method: 'get',
   path: '/healthz',
   summary: 'Liveness of the Worker',
@@ -15,4 +15,5 @@ export const getHealthz = createRoute({
 
 // Liveness only: it reads no configuration and touches neither Postgres nor S3, so a probe costs
 // nothing and a misconfigured Worker still answers (GET /readyz says what is wrong).
-export const getHealthzHandler: RouteHandler<typeof getHealthz, AppEnv> = (c) => c.json({ ok: true as const }, 200);
+export const getHealthzHandler: RouteHandler<typeof getHealthzRoute, AppEnv> = (c) =>
+  c.json({ ok: true as const }, 200);

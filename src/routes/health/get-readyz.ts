@@ -23,7 +23,7 @@ const notReadySchema = errorEnvelopeSchema.extend({ checks: checksSchema }).open
   description: 'The one error envelope (upstream_unavailable, naming the failing checks), with every check beside it',
 });
 
-export const getReadyz = createRoute({
+export const getReadyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: configuration, Postgres and the three buckets',
@@ -41,7 +41,7 @@ export const getReadyz = createRoute({
  * Mounted before the bindings middleware: a configuration that does not parse is a failed check
  * here, not a 500. Details go to the log with the request id; the response carries only outcomes.
  */
-export const getReadyzHandler: RouteHandler<typeof getReadyz, AppEnv> = async (c) => {
+export const getReadyzHandler: RouteHandler<typeof getReadyzRoute, AppEnv> = async (c) => {
   const requestId = c.var.requestId;
   let isolate: Isolate | Error;
   try {

@@ -10,7 +10,7 @@ import { clientOf } from '../client';
 import { viewResponseHeaders } from '../../uploads/media-types';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 
-export const createViewUrl = createRoute({
+export const createViewUrlRoute = createRoute({
   method: 'post',
   path: '/v1/submissions/{id}/view-url',
   summary: 'A short-lived presigned GET to view or listen to a submission',
@@ -27,7 +27,7 @@ export const createViewUrl = createRoute({
   },
 });
 
-export const createViewUrlHandler: RouteHandler<typeof createViewUrl, AppEnv> = async (c) => {
+export const createViewUrlHandler: RouteHandler<typeof createViewUrlRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { config } = c.var;
   // RLS already limits contributors to their own submissions and lets staff see all, which is

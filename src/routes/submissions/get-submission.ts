@@ -6,7 +6,7 @@ import { findSubmission } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 
-export const getSubmission = createRoute({
+export const getSubmissionRoute = createRoute({
   method: 'get',
   path: '/v1/submissions/{id}',
   summary: 'One submission, if the caller may see it',
@@ -22,7 +22,7 @@ export const getSubmission = createRoute({
   },
 });
 
-export const getSubmissionHandler: RouteHandler<typeof getSubmission, AppEnv> = async (c) => {
+export const getSubmissionHandler: RouteHandler<typeof getSubmissionRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const submission = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) => findSubmission(tx, id));
   if (!submission) throw new ApiError('not_found', 'submission not found');

@@ -20,7 +20,7 @@ const reviewBody = z
   })
   .openapi('ReviewRequest');
 
-export const reviewSubmission = createRoute({
+export const reviewSubmissionRoute = createRoute({
   method: 'post',
   path: '/v1/submissions/{id}/review',
   summary: 'Approve or reject an uploaded submission',
@@ -39,7 +39,7 @@ export const reviewSubmission = createRoute({
   },
 });
 
-export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmission, AppEnv> = async (c) => {
+export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmissionRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const review = c.req.valid('json');
   const reviewed = await asPrincipal(c, ['validator', 'admin'], async (tx, principal) => {

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { assignTask as recordAssignment, type AssignOutcome } from '../../db/administration';
+import { assignTask, type AssignOutcome } from '../../db/administration';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
@@ -11,7 +11,7 @@ export const assignmentParamsSchema = uuidPathParams('id', 'userId');
 
 const assignmentSchema = z.object({ taskId: z.uuid(), userId: z.uuid() }).openapi('TaskAssignment');
 
-export const assignTask = createRoute({
+export const assignTaskRoute = createRoute({
   method: 'put',
   path: '/v1/tasks/{id}/assignments/{userId}',
   summary: 'Assign a task to a contributor (admins)',
@@ -34,9 +34,9 @@ const refusals: Partial<Record<AssignOutcome, [ErrorCode, string]>> = {
   not_contributor: ['conflict', 'only contributors are assigned tasks'],
 };
 
-export const assignTaskHandler: RouteHandler<typeof assignTask, AppEnv> = async (c) => {
+export const assignTaskHandler: RouteHandler<typeof assignTaskRoute, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid('param');
-  const outcome = await asPrincipal(c, ['admin'], (tx) => recordAssignment(tx, id, userId, clientOf(c)));
+  const outcome = await asPrincipal(c, ['admin'], (tx) => assignTask(tx, id, userId, clientOf(c)));
   const refusal = refusals[outcome];
   if (refusal) throw new ApiError(...refusal);
   return c.json({ taskId: id, userId }, outcome === 'created' ? 201 : 200);

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createTask as recordTask } from '../../db/administration';
+import { createTask } from '../../db/administration';
 import { findTask } from '../../db/tasks';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
@@ -23,7 +23,7 @@ const createBody = z
   })
   .openapi('CreateTaskRequest');
 
-export const createTask = createRoute({
+export const createTaskRoute = createRoute({
   method: 'post',
   path: '/v1/tasks',
   summary: 'Create an open task (admins)',
@@ -38,10 +38,10 @@ export const createTask = createRoute({
   },
 });
 
-export const createTaskHandler: RouteHandler<typeof createTask, AppEnv> = async (c) => {
+export const createTaskHandler: RouteHandler<typeof createTaskRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
   const task = await asPrincipal(c, ['admin'], async (tx) => {
-    const id = await recordTask(tx, { ...body, description: body.description ?? null }, clientOf(c));
+    const id = await createTask(tx, { ...body, description: body.description ?? null }, clientOf(c));
     return (await findTask(tx, id))!;
   });
   return c.json({ task }, 201);

@@ -13,7 +13,7 @@ const listQuery = z.strictObject({
   }),
 });
 
-export const listTasks = createRoute({
+export const listTasksRoute = createRoute({
   method: 'get',
   path: '/v1/tasks',
   summary: 'Open tasks the caller may submit to, or every task (admins)',
@@ -29,7 +29,7 @@ export const listTasks = createRoute({
   },
 });
 
-export const listTasksHandler: RouteHandler<typeof listTasks, AppEnv> = async (c) => {
+export const listTasksHandler: RouteHandler<typeof listTasksRoute, AppEnv> = async (c) => {
   const { scope } = c.req.valid('query');
   const tasks = await asPrincipal(c, everyRole, (tx, principal) => {
     if (scope === 'assigned') return listSubmittableTasks(tx);

@@ -7,7 +7,7 @@ import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { taskParamsSchema } from './task-schema';
 
-export const listTaskAssignments = createRoute({
+export const listTaskAssignmentsRoute = createRoute({
   method: 'get',
   path: '/v1/tasks/{id}/assignments',
   summary: 'Users assigned to a task (admins)',
@@ -23,7 +23,7 @@ export const listTaskAssignments = createRoute({
   },
 });
 
-export const listTaskAssignmentsHandler: RouteHandler<typeof listTaskAssignments, AppEnv> = async (c) => {
+export const listTaskAssignmentsHandler: RouteHandler<typeof listTaskAssignmentsRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const userIds = await asPrincipal(c, ['admin'], async (tx) => {
     if (!(await findTask(tx, id))) throw new ApiError('not_found', 'task not found');

@@ -2,13 +2,13 @@ import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { unassignTask as removeAssignment } from '../../db/administration';
+import { unassignTask } from '../../db/administration';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { assignmentParamsSchema } from './assign-task';
 
-export const unassignTask = createRoute({
+export const unassignTaskRoute = createRoute({
   method: 'delete',
   path: '/v1/tasks/{id}/assignments/{userId}',
   summary: 'Take a task away from a contributor (admins)',
@@ -23,9 +23,9 @@ export const unassignTask = createRoute({
   },
 });
 
-export const unassignTaskHandler: RouteHandler<typeof unassignTask, AppEnv> = async (c) => {
+export const unassignTaskHandler: RouteHandler<typeof unassignTaskRoute, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid('param');
-  const outcome = await asPrincipal(c, ['admin'], (tx) => removeAssignment(tx, id, userId, clientOf(c)));
+  const outcome = await asPrincipal(c, ['admin'], (tx) => unassignTask(tx, id, userId, clientOf(c)));
   if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
   if (outcome === 'none') throw new ApiError('not_found', 'no such assignment');
   return c.body(null, 204);

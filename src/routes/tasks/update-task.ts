@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { updateTask as recordChange } from '../../db/administration';
+import { updateTask } from '../../db/administration';
 import { findTask } from '../../db/tasks';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
@@ -30,7 +30,7 @@ const changeBody = z
   .refine((change) => Object.keys(change).length > 0, 'name at least one field to change')
   .openapi('UpdateTaskRequest');
 
-export const updateTask = createRoute({
+export const updateTaskRoute = createRoute({
   method: 'patch',
   path: '/v1/tasks/{id}',
   summary: "Change a task's title, description, allowed types, maximum size or status (admins)",
@@ -51,11 +51,11 @@ export const updateTask = createRoute({
   },
 });
 
-export const updateTaskHandler: RouteHandler<typeof updateTask, AppEnv> = async (c) => {
+export const updateTaskHandler: RouteHandler<typeof updateTaskRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const change = c.req.valid('json');
   const task = await asPrincipal(c, ['admin'], async (tx) => {
-    const outcome = await recordChange(tx, id, change, clientOf(c));
+    const outcome = await updateTask(tx, id, change, clientOf(c));
     if (outcome === 'not_found') throw new ApiError('not_found', 'task not found');
     if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
     return (await findTask(tx, id))!;

@@ -8,7 +8,7 @@ import { abortMultipartUpload } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 import { ownSubmission } from '../../uploads/ownership';
 
-export const abortUpload = createRoute({
+export const abortUploadRoute = createRoute({
   method: 'delete',
   path: '/v1/uploads/{id}',
   summary: 'Abort a pending upload (AbortMultipartUpload for multipart ones)',
@@ -24,7 +24,7 @@ export const abortUpload = createRoute({
   },
 });
 
-export const abortUploadHandler: RouteHandler<typeof abortUpload, AppEnv> = async (c) => {
+export const abortUploadHandler: RouteHandler<typeof abortUploadRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const aborted = await asPrincipal(c, ['contributor'], async (tx, principal) => {
     const own = ownSubmission(await findSubmission(tx, id), principal.userId);

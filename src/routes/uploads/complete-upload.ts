@@ -33,7 +33,7 @@ const completeUploadBody = z
   })
   .openapi('CompleteUploadRequest');
 
-export const completeUpload = createRoute({
+export const completeUploadRoute = createRoute({
   method: 'post',
   path: '/v1/uploads/{id}/complete',
   summary: 'Verify the uploaded object and mark the submission uploaded',
@@ -110,7 +110,7 @@ async function waitForHolder(c: AppContext, id: string): Promise<Exclude<Complet
  * 5 GiB takes a while, and a transaction held that long would pin a pooled connection), and
  * records the checksums in a second one that requires the lease still to be ours.
  */
-export const completeUploadHandler: RouteHandler<typeof completeUpload, AppEnv> = async (c) => {
+export const completeUploadHandler: RouteHandler<typeof completeUploadRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const body = c.req.valid('json') as z.infer<typeof completeUploadBody> | undefined;
   let state = await claim(c, id);

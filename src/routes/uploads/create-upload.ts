@@ -57,7 +57,7 @@ const multipartUploadResponse = z
 
 const createUploadResponse = z.union([singleUploadResponse, multipartUploadResponse]).openapi('CreateUploadResponse');
 
-export const createUpload = createRoute({
+export const createUploadRoute = createRoute({
   method: 'post',
   path: '/v1/uploads',
   summary: 'Open a submission and get a presigned PUT, or a multipart upload above the threshold',
@@ -70,7 +70,7 @@ export const createUpload = createRoute({
   },
 });
 
-export const createUploadHandler: RouteHandler<typeof createUpload, AppEnv> = async (c) => {
+export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv> = async (c) => {
   const input = c.req.valid('json');
   const { config, objectStore } = c.var;
   const multipart = input.size > config.multipartThresholdBytes;

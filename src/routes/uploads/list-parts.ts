@@ -3,13 +3,13 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { findSubmission } from '../../db/submissions';
-import { listParts as listUploadedParts } from '../../s3/multipart';
+import { listParts } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 import { ownOpenMultipart } from '../../uploads/ownership';
 
 const uploadedPart = z.object({ partNumber: z.number().int(), etag: z.string(), size: z.number().int() });
 
-export const listParts = createRoute({
+export const listPartsRoute = createRoute({
   method: 'get',
   path: '/v1/uploads/{id}/parts',
   summary: 'The parts S3 already holds, so an interrupted upload can resume',
@@ -25,12 +25,12 @@ export const listParts = createRoute({
   },
 });
 
-export const listPartsHandler: RouteHandler<typeof listParts, AppEnv> = async (c) => {
+export const listPartsHandler: RouteHandler<typeof listPartsRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const upload = await asPrincipal(c, ['contributor'], async (tx, principal) =>
     ownOpenMultipart(await findSubmission(tx, id), principal.userId),
   );
-  const parts = await listUploadedParts(
+  const parts = await listParts(
     c.var.objectStore,
     c.var.config.buckets.raw,
     upload.objectKey,

@@ -20,7 +20,7 @@ const signedPart = z.object({
   expiresAt: z.string(),
 });
 
-export const signParts = createRoute({
+export const signPartsRoute = createRoute({
   method: 'post',
   path: '/v1/uploads/{id}/parts',
   summary: 'Presigned UploadPart URLs for parts of a multipart upload',
@@ -40,7 +40,7 @@ export const signParts = createRoute({
   },
 });
 
-export const signPartsHandler: RouteHandler<typeof signParts, AppEnv> = async (c) => {
+export const signPartsHandler: RouteHandler<typeof signPartsRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { partNumbers } = c.req.valid('json');
   const { config } = c.var;

@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listUsers as readUsers } from '../../db/users';
+import { listUsers } from '../../db/users';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { appRoleSchema, userSchema } from './user-schema';
@@ -14,7 +14,7 @@ const listQuery = z.strictObject({
   cursor: z.string().max(200).optional().openapi({ description: 'nextCursor from the previous page' }),
 });
 
-export const listUsers = createRoute({
+export const listUsersRoute = createRoute({
   method: 'get',
   path: '/v1/users',
   summary: 'Users with their role and company, newest first (admins)',
@@ -33,11 +33,11 @@ export const listUsers = createRoute({
   },
 });
 
-export const listUsersHandler: RouteHandler<typeof listUsers, AppEnv> = async (c) => {
+export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   const rows = await asPrincipal(c, ['admin'], (tx) =>
-    readUsers(tx, { email: query.email, role: query.role, limit: query.limit + 1, after }),
+    listUsers(tx, { email: query.email, role: query.role, limit: query.limit + 1, after }),
   );
   const { items: users, nextCursor } = keysetPage(rows, query.limit, (last) =>
     encodeCursor({ createdAt: last.createdAt, id: last.id }),

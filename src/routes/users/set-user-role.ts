@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findUser, setUserRole as recordRole, type SetRoleOutcome } from '../../db/users';
+import { findUser, setUserRole, type SetRoleOutcome } from '../../db/users';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
@@ -19,7 +19,7 @@ const roleBody = z
   })
   .openapi('SetUserRoleRequest');
 
-export const setUserRole = createRoute({
+export const setUserRoleRoute = createRoute({
   method: 'put',
   path: '/v1/users/{id}/role',
   summary: "Set a user's role, and a company user's company (admins)",
@@ -52,11 +52,11 @@ const refusals: Partial<Record<SetRoleOutcome, [ErrorCode, string]>> = {
   last_admin: ['conflict', 'the last admin cannot be demoted; make another user an admin first'],
 };
 
-export const setUserRoleHandler: RouteHandler<typeof setUserRole, AppEnv> = async (c) => {
+export const setUserRoleHandler: RouteHandler<typeof setUserRoleRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { role, companyId } = c.req.valid('json');
   const user = await asPrincipal(c, ['admin'], async (tx) => {
-    const refusal = refusals[await recordRole(tx, id, { role, companyId: companyId ?? null }, clientOf(c))];
+    const refusal = refusals[await setUserRole(tx, id, { role, companyId: companyId ?? null }, clientOf(c))];
     if (refusal) throw new ApiError(...refusal);
     return (await findUser(tx, id))!;
   });
