@@ -1,18 +1,6 @@
+import type { ArchiveMemberRecord } from '../db/archive-members';
 import { planArchive, planManifestMember, type ArchiveMember, type ArchivePlan } from '../zip';
 import { mediaTypeEssence } from '../uploads/media-types';
-
-/** One approved submission as a bundle holds it (gateway.bundle_download). */
-export interface BundleMemberRecord {
-  submissionId: string;
-  taskId: string;
-  contributorPseudonym: string;
-  contentType: string;
-  size: number;
-  crc32: number | null;
-  sha256: string | null;
-  uploadedAt: Date;
-  objectKey: string;
-}
 
 export interface BundleLayout {
   plan: ArchivePlan;
@@ -45,7 +33,7 @@ const extensions: Record<string, string> = {
   'application/octet-stream': 'bin',
 };
 
-export function memberName(record: Pick<BundleMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
+export function memberName(record: Pick<ArchiveMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
   return `${record.taskId}/${record.submissionId}.${extensions[mediaTypeEssence(record.contentType)] ?? 'bin'}`;
 }
 
@@ -54,7 +42,7 @@ function csvRow(fields: (string | number)[]): string {
   return `${fields.map((field) => `"${String(field).replace(/"/g, '""')}"`).join(',')}\r\n`;
 }
 
-function manifestCsv(records: readonly BundleMemberRecord[]): string {
+function manifestCsv(records: readonly ArchiveMemberRecord[]): string {
   let text = csvRow(['id', 'task', 'contributor', 'content_type', 'size', 'sha256', 'member']);
   for (const record of records) {
     text += csvRow([
@@ -76,7 +64,7 @@ function manifestCsv(records: readonly BundleMemberRecord[]): string {
  * newest member), so every request for a bundle produces the same bytes and ETag, and a dataset
  * packaged in the processed bucket is byte for byte the bundle of the same members.
  */
-export function layOutBundle(records: readonly BundleMemberRecord[]): BundleLayout {
+export function layOutBundle(records: readonly ArchiveMemberRecord[]): BundleLayout {
   const newest = records.reduce((latest, record) => Math.max(latest, record.uploadedAt.getTime()), 0);
   const members: ArchiveMember[] = [planManifestMember(manifestCsv(records), new Date(newest))];
   for (const record of records) {

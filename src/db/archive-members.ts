@@ -1,4 +1,15 @@
-import type { BundleMemberRecord } from '../bundles/archive-layout';
+/** One approved submission as an archive (bundle or dataset) holds it (gateway.bundle_download). */
+export interface ArchiveMemberRecord {
+  submissionId: string;
+  taskId: string;
+  contributorPseudonym: string;
+  contentType: string;
+  size: number;
+  crc32: number | null;
+  sha256: string | null;
+  uploadedAt: Date;
+  objectKey: string;
+}
 
 /** A member as the archive queries return it (bundles and datasets alike). */
 export interface ArchiveMemberRow {
@@ -13,7 +24,7 @@ export interface ArchiveMemberRow {
   object_key: string;
 }
 
-export function toMemberRecord(row: ArchiveMemberRow): BundleMemberRecord {
+export function toMemberRecord(row: ArchiveMemberRow): ArchiveMemberRecord {
   return {
     submissionId: row.submission_id,
     taskId: row.task_id,

@@ -1,4 +1,4 @@
-import type { BundleMemberRecord } from '../bundles/archive-layout';
+import type { ArchiveMemberRecord } from './archive-members';
 import { toMemberRecord, type ArchiveMemberRow } from './archive-members';
 import type { Transaction } from './client';
 
@@ -8,7 +8,7 @@ interface BundleRow extends ArchiveMemberRow {
 
 export interface BundleContents {
   createdAt: Date;
-  members: BundleMemberRecord[];
+  members: ArchiveMemberRecord[];
 }
 
 /**

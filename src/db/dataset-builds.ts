@@ -1,4 +1,4 @@
-import type { BundleMemberRecord } from '../bundles/archive-layout';
+import type { ArchiveMemberRecord } from './archive-members';
 import { toMemberRecord, type ArchiveMemberRow } from './archive-members';
 import type { Transaction } from './client';
 import type { DatasetStatus } from './datasets';
@@ -13,7 +13,7 @@ export interface DatasetBuild {
   status: DatasetStatus;
   objectKey: string;
   uploadId: string | null;
-  members: BundleMemberRecord[];
+  members: ArchiveMemberRecord[];
   /** Parts S3 has accepted in earlier attempts, by part number. */
   finishedParts: Map<number, { etag: string; size: number }>;
 }

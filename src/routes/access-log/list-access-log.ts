@@ -2,7 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listAccessLog } from '../../db/access-log-entries';
+import { listAccessLog } from '../../db/access-log';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
