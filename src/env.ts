@@ -148,7 +148,7 @@ const configSchema = z.object({
       // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before
       // and continues in a fresh invocation from what it recorded.
       sliceSeconds: z.coerce.number().int().min(0).max(840).default(600),
-      // Presigned dataset downloads live at most 15 minutes (issue 6).
+      // Presigned dataset downloads live at most 15 minutes, like every presigned URL (DESIGN.md, Authorisation).
       downloadUrlTtlSeconds: z.coerce.number().int().min(10).max(900).default(900),
       // Subrequests the parts of one build invocation may use (src/datasets/part-cost.ts), and the
       // sweep's cleanups per run; wrangler.toml [limits] subrequests is derived from it.

@@ -12,7 +12,7 @@ import {
   tokenFor,
 } from './helpers';
 
-// Attack 2 of issue 10 against Ceph RGW, which (unlike s3rver) enforces ACLs on anonymous reads,
+// The unsigned-header attack of attacks.test.ts against Ceph RGW, which (unlike s3rver) enforces ACLs on anonymous reads,
 // and which production (Hetzner) runs: a contributor adds headers the gateway did not sign to the
 // presigned PUT, to make the upload public or change how it is served later.
 

@@ -17,8 +17,8 @@ import {
   uploadSubmission,
 } from './helpers';
 
-// The attacks issue 10 lists, each tried the way a contributor or a company user would. Every one
-// of them worked before the gateway was hardened; each test fails if its attack works again.
+// Attacks on stored bytes, headers and links, each tried the way a contributor or a company user
+// would; each test fails if its attack works.
 // The ACL attack needs an S3 that enforces ACLs on anonymous reads: attacks.rgw.test.ts.
 
 const sql = serviceDatabase();

@@ -4,7 +4,7 @@ import { describePostgresFaults } from './faults-postgres';
 import { describeS3Faults, faultBindings } from './faults-s3';
 import { startHarness, type Harness } from './harness';
 
-// Faults (issue 10, "How it is proven" 3) against the running stack over real HTTP: Postgres cut
+// Faults against the running stack over real HTTP: Postgres cut
 // mid-request or refusing connections (test/pg-proxy.ts in front of the Worker's database), S3
 // answering 500, hanging past S3_TIMEOUT_MS or cutting the connection on every route that touches
 // it (test/s3-proxy.ts), and a dataset build cut mid-part. The multipart calls s3rver lacks

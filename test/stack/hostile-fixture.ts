@@ -38,11 +38,11 @@ export interface Fixture {
     /** An admin's bundle, downloadable. */
     admin: { id: string; token: string; bytes: number; etag: string; lastModified: string };
     other: { id: string; token: string };
-    /** Made by the company user while its dataset was granted; the grant is revoked since (spec E). */
+    /** Made by the company user while its dataset was granted; the grant is revoked since. */
     revoked: { id: string; token: string };
-    /** An admin's bundle of a submission since rejected (spec E). */
+    /** An admin's bundle of a submission since rejected. */
     unapproved: { id: string; token: string };
-    /** Made by an admin who has since been made a validator (spec E). */
+    /** Made by an admin who has since been made a validator. */
     demoted: { id: string; token: string };
   };
   /** Links only the secret can make: one expired a minute ago, one for a bundle that does not exist. */

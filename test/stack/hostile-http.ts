@@ -16,9 +16,6 @@ export type Category =
   | 'range'
   | 'methods';
 
-/** Behaviour the lead implements for issue 10 (see /work/spec-issue10.md); such a case fails until it lands. */
-export type SpecItem = 'C' | 'E' | 'F' | 'J';
-
 export interface RawRequest {
   method: string;
   /** Sent byte for byte as the request target: no URL parser normalises `..`, `%2e` or `\`. */
@@ -49,7 +46,6 @@ export interface HostileCase<F> {
   category: Category;
   name: string;
   as?: Caller;
-  spec?: SpecItem;
   /** Needs what only a strict S3 (Ceph RGW) does; such cases run in hostile.rgw.test.ts. */
   needs?: 'rgw';
   request: (fixture: F) => RawRequest;

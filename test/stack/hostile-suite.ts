@@ -11,11 +11,11 @@ import { createFixture, type Fixture } from './hostile-fixture';
 import { send, type Expected, type HostileCase, type RawResponse } from './hostile-http';
 import { diffSnapshots, takeSnapshot, type Snapshot } from './snapshot';
 
-// The hostile-input suite (issue 10, "How it is proven" 2): every case is one request over HTTP
+// The hostile-input suite: every case is one request over HTTP
 // against the running stack, and must get exactly its expected answer — status, the error
 // envelope, no detail an attacker could use — while nothing at all changes: every row of every
 // table in `public` and auth.users, and every object in the three buckets, compared before and
-// after. Cases marked `spec` need behaviour from /work/spec-issue10.md (items C, E, F, J).
+// after.
 
 const staticCases: HostileCase<Fixture>[] = [
   ...authCases,
@@ -33,7 +33,7 @@ const staticCases: HostileCase<Fixture>[] = [
 
 const codeFor = (status: number) =>
   (Object.entries(errorStatus) as [ErrorCode, number][]).find(([, value]) => value === status)?.[0];
-const label = (hostile: HostileCase<Fixture>) => `${hostile.name}${hostile.spec ? ` [spec ${hostile.spec}]` : ''}`;
+const label = (hostile: HostileCase<Fixture>) => hostile.name;
 
 export function describeHostileSuite(s3: 's3rver' | 'rgw') {
   let harness: Harness;
@@ -43,7 +43,6 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
   const results: {
     category: string;
     name: string;
-    spec?: string;
     status: number;
     expected: number;
     passed: boolean;
@@ -89,10 +88,7 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
           byCategory,
           failed: results
             .filter((result) => !result.passed)
-            .map(
-              (result) =>
-                `${result.category}: ${result.name}${result.spec ? ` [spec ${result.spec}]` : ''} → ${result.status}`,
-            ),
+            .map((result) => `${result.category}: ${result.name} → ${result.status}`),
         },
       })}\n`,
     );
@@ -147,7 +143,6 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     const result = {
       category: hostile.category,
       name: hostile.name,
-      spec: hostile.spec,
       status: response.status,
       expected: expected.status,
       passed: false,

@@ -25,7 +25,7 @@ function archiveOf(sizes: number[]): { plan: ArchivePlan; bodies: Uint8Array[] }
   return { plan: planArchive(members), bodies };
 }
 
-/** The archive rebuilt the way the object store will hold it: each part from its pieces alone. */
+/** The archive rebuilt as the object store assembles it: each part from its pieces alone. */
 function rebuild(plan: ArchivePlan, partPlan: PartPlan, bodies: Uint8Array[]): Uint8Array {
   const source = bodiesFromArrays(bodies);
   const chunks: Uint8Array[] = [];

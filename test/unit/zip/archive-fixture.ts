@@ -9,7 +9,7 @@ import type { ArchivePlan } from '../../../src/zip/types';
 import type { Crc32Overrides } from '../../../src/zip/central-directory';
 
 /**
- * Test-only assembly of archives from a plan, the way the streaming writer will: walk
+ * Test-only assembly of archives from a plan, as the streaming writer (src/streams/archive-writer.ts) does: walk
  * sliceArchive's segments, write 'bytes' as they are and fill 'member' ranges from a body
  * source. Plus the outside readers the archives are checked with.
  */
