@@ -133,6 +133,9 @@ export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindi
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
+  // wrangler's own logger, at the Worker's level: at info it prints, on stdout, a line for the
+  // static assets' _headers file, and `npm start` prints nothing there but its ready line.
+  process.env.WRANGLER_LOG ??= process.env.STACK_LOG_LEVEL ?? 'warn';
   const { unstable_startWorker } = await import('wrangler');
   const text = (value) => ({ type: 'plain_text', value: String(value) });
   const worker = await unstable_startWorker({

@@ -1,18 +1,18 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt.mjs';
 import { freePort } from '../../scripts/lib/ports.mjs';
+import { launchChromium } from '../support/chromium';
 import { run, startHarness, type Harness } from './harness';
 
-// The SDK in a real browser: Debian's Chromium, driven by playwright-core (no browser download),
+// The SDK in a real browser: the Chromium @sparticuz/chromium ships, driven by playwright-core,
 // loads a page from http://localhost:<port> and uploads 40 MiB with multipart straight to the
 // local S3. The page's origin differs from the gateway's and the bucket's, so every call is a real
 // cross-origin request that the browser preflights and checks against CORS.
 
 const MiB = 1024 * 1024;
-const chromiumPath = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((path) => existsSync(path));
 let harness: Harness;
 let browser: Browser;
 let pageServer: Server;
@@ -36,19 +36,7 @@ beforeAll(async () => {
   const port = await freePort();
   await new Promise<void>((resolve) => pageServer.listen(port, '127.0.0.1', resolve));
   pageOrigin = `http://localhost:${port}`;
-  if (!chromiumPath) throw new Error('Chromium is not installed (Debian package chromium; .ci/run installs it)');
-  browser = await chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -23,12 +23,11 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The repository's wrangler.toml with `edit` applied, written beside an absolute `main`. */
+/** The repository's wrangler.toml with `edit` applied, written beside an absolute `main` and assets directory. */
 function configWith(name: string, edit: (text: string) => string): string {
-  const text = readFileSync(join(root, 'wrangler.toml'), 'utf8').replace(
-    'main = "src/worker.ts"',
-    `main = "${join(root, 'src/worker.ts')}"`,
-  );
+  const text = readFileSync(join(root, 'wrangler.toml'), 'utf8')
+    .replace('main = "src/worker.ts"', `main = "${join(root, 'src/worker.ts')}"`)
+    .replace('directory = "./dist/static"', `directory = "${join(root, 'dist/static')}"`);
   const edited = edit(text);
   expect(edited).not.toBe(text);
   const path = join(dir, `${name}.toml`);
