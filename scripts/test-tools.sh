@@ -75,9 +75,12 @@ fi
 echo "installing from Debian for the tests: ${missing[*]}" >&2
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
+# A fresh machine may be running its first unattended upgrade: wait for dpkg's lock, not fail.
+wait_for_lock=(-o DPkg::Lock::Timeout=300)
 if ! {
-  "${as_root[@]}" apt-get update -q &&
-    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  "${as_root[@]}" apt-get "${wait_for_lock[@]}" update -q &&
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive \
+      apt-get "${wait_for_lock[@]}" install -y -q --no-install-recommends "${missing[@]}"
 } >"$log" 2>&1; then
   cat "$log" >&2
   echo "Installing ${missing[*]} failed (output above). The command was: $command_line" >&2
