@@ -69,10 +69,8 @@ function expectReadable(path: string, members: Seeded[]) {
     if (members[index]!.sha256 && entry.sha256 !== null) expect(entry.sha256).toBe(members[index]!.sha256);
   });
   const bsdtar = listWithBsdtar(path);
-  if (bsdtar) {
-    expect(bsdtar.status, bsdtar.output).toBe(0);
-    expect(bsdtar.output.trim().split('\n')).toHaveLength(members.length + 1);
-  }
+  expect(bsdtar.status, bsdtar.output).toBe(0);
+  expect(bsdtar.output.trim().split('\n')).toHaveLength(members.length + 1);
 }
 
 describe('bundles downloaded over HTTP', () => {

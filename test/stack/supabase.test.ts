@@ -1,4 +1,6 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { connect, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,13 +20,52 @@ const migrationFiles = readdirSync(migrationsDirectory)
 
 let database: LocalPostgres;
 let sql: postgres.Sql;
+let socketDirectory: string;
+let socketForwarder: Server | undefined;
+
+/**
+ * A directory holding the database's Unix socket, `.s.PGSQL.<port>` as libpq names it: the system
+ * PostgreSQL's own, or for embedded PGlite (TCP only, in this process) a socket whose connections
+ * are piped to its loopback port by this process, which keeps the network.
+ */
+async function unixSocket(): Promise<string> {
+  if (database.socketDirectory !== undefined) return database.socketDirectory;
+  const { port } = new URL(database.url);
+  const directory = mkdtempSync(join(tmpdir(), 'storage-manager-pglite-socket-'));
+  socketForwarder = createServer((client) => {
+    const server = connect(Number(port), '127.0.0.1');
+    client.on('error', () => server.destroy());
+    server.on('error', () => client.destroy());
+    client.pipe(server).pipe(client);
+  });
+  const forwarder = socketForwarder;
+  await new Promise<void>((resolve, reject) => {
+    forwarder.once('error', reject);
+    forwarder.listen(join(directory, `.s.PGSQL.${port}`), resolve);
+  });
+  return directory;
+}
+
+/**
+ * A network namespace of the CLI's own, where not even loopback is up: as root `unshare --net`;
+ * otherwise inside a new user namespace where it is root (unprivileged user namespaces, on by
+ * default in Debian since 11; user_namespaces(7)).
+ */
+const withoutNetwork =
+  process.getuid?.() === 0 ? ['unshare', '--net', '--'] : ['unshare', '--user', '--map-root-user', '--net', '--'];
 
 beforeAll(async () => {
   database = await startPostgres();
   sql = postgres(database.url, { max: 2, onnotice: () => {} });
+  socketDirectory = await unixSocket();
 });
 
 afterAll(async () => {
+  if (socketForwarder !== undefined) {
+    const forwarder = socketForwarder;
+    await new Promise((resolve) => forwarder.close(resolve));
+    rmSync(socketDirectory, { recursive: true, force: true });
+  }
   await sql?.end({ timeout: 5 });
   await database?.stop();
 });
@@ -119,14 +160,10 @@ describe('the local baseline', () => {
 
 describe('migrations through the Supabase CLI', () => {
   it('`supabase db push --db-url` applies supabase/migrations/, with no network at all, and records each in supabase_migrations.schema_migrations', async () => {
-    expect(database.socketDirectory, 'a system PostgreSQL, which also listens on a Unix socket').toBeDefined();
-    expect(process.getuid?.(), 'root (as CI runs), to give the CLI a network namespace of its own').toBe(0);
     // In a new network namespace nothing but the Unix socket is reachable: not even loopback.
     const url = new URL(database.url);
-    const socketUrl = `postgresql://postgres:postgres@localhost:${url.port}/postgres?host=${encodeURIComponent(database.socketDirectory!)}&sslmode=disable`;
-    const pushed = await runSupabaseCli(['db', 'push', '--db-url', socketUrl, '--yes'], {
-      prefix: ['unshare', '--net', '--'],
-    });
+    const socketUrl = `postgresql://postgres:postgres@localhost:${url.port}/postgres?host=${encodeURIComponent(socketDirectory)}&sslmode=disable`;
+    const pushed = await runSupabaseCli(['db', 'push', '--db-url', socketUrl, '--yes'], { prefix: withoutNetwork });
     const output = pushed.stdout + pushed.stderr;
     for (const file of migrationFiles) expect(output).toContain(`Applying migration ${file}...`);
     expect(output).toContain('Finished supabase db push.');

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { crc32 as zlibCrc32 } from 'node:zlib';
@@ -115,28 +115,34 @@ export interface PythonReport {
   testzip: string | null;
 }
 
+/**
+ * Runs an outside reader found on PATH. `npm test` installs every one first
+ * (scripts/test-tools.sh), so a missing reader is an error, never a check skipped.
+ */
+function runReader(command: string, args: string[]) {
+  const result = spawnSync(command, args, { encoding: 'utf8', maxBuffer: 256 << 20 });
+  if (result.error !== undefined)
+    throw new Error(`cannot run ${command} (${result.error.message}); scripts/test-tools.sh installs it`);
+  return result;
+}
+
 const inspectScript = fileURLToPath(new URL('./zipfile_inspect.py', import.meta.url));
 
 export function readWithPython(path: string, hashLimit = Number.MAX_SAFE_INTEGER): PythonReport {
-  const result = spawnSync('python3', [inspectScript, path, String(hashLimit)], {
-    encoding: 'utf8',
-    maxBuffer: 256 << 20,
-  });
+  const result = runReader('python3', [inspectScript, path, String(hashLimit)]);
   if (result.status !== 0) throw new Error(`python zipfile failed: ${result.stderr}`);
   return JSON.parse(result.stdout) as PythonReport;
 }
 
 /** Info-ZIP `unzip -t`: reads every member, checks every CRC; exit status 0 means no errors. */
 export function testWithUnzip(path: string, quiet = false): { status: number | null; output: string } {
-  const result = spawnSync('/usr/bin/unzip', [quiet ? '-tq' : '-t', path], { encoding: 'utf8', maxBuffer: 256 << 20 });
+  const result = runReader('unzip', [quiet ? '-tq' : '-t', path]);
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-/** libarchive's bsdtar, when installed; null when it is not (only that assertion is skipped). */
-export function listWithBsdtar(path: string): { status: number | null; output: string } | null {
-  const binary = ['/usr/bin/bsdtar', '/usr/local/bin/bsdtar'].find((candidate) => existsSync(candidate));
-  if (binary === undefined) return null;
-  const result = spawnSync(binary, ['-tvf', path], { encoding: 'utf8', maxBuffer: 256 << 20 });
+/** libarchive's bsdtar: lists every entry (`-tv`). */
+export function listWithBsdtar(path: string): { status: number | null; output: string } {
+  const result = runReader('bsdtar', ['-tvf', path]);
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
@@ -158,16 +164,14 @@ const javaChecker = fileURLToPath(new URL('./ZipCheck.java', import.meta.url));
 
 /**
  * The JDK's ZipFile ('file': central directory) or ZipInputStream ('stream': local headers
- * only), when java is installed; null when it is not. ZipInputStream refuses STORED entries with
- * a data descriptor by design, so 'stream' suits only archives whose CRCs were all known.
+ * only), run by the single-file source launcher. ZipInputStream refuses STORED entries with a
+ * data descriptor by design, so 'stream' suits only archives whose CRCs were all known.
  */
 export function readWithJava(
   mode: 'file' | 'stream',
   path: string,
-): { status: number | null; entries: JavaEntry[]; errors: string } | null {
-  const binary = ['/usr/bin/java', '/usr/local/bin/java'].find((candidate) => existsSync(candidate));
-  if (binary === undefined) return null;
-  const result = spawnSync(binary, [javaChecker, mode, path], { encoding: 'utf8', maxBuffer: 256 << 20 });
+): { status: number | null; entries: JavaEntry[]; errors: string } {
+  const result = runReader('java', [javaChecker, mode, path]);
   const entries = result.stdout
     .split('\n')
     .filter((line) => line.length > 0)
