@@ -1,4 +1,5 @@
 import { createWriteStream, existsSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ResumableDownload {
   out: string;
@@ -6,7 +7,11 @@ export interface ResumableDownload {
   /** The URL to fetch from, asked for before every attempt, so an expiring link can be renewed. */
   url: () => Promise<string>;
   onProgress?: (progress: { uploadedBytes: number; totalBytes: number }) => void;
+  /** Told why a transfer was cut before it is resumed; by default a line on stderr. */
+  onInterrupted?: (message: string) => void;
   attempts?: number;
+  /** Stops the download (no further attempt); the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -15,15 +20,18 @@ export interface ResumableDownload {
  * matches, or the whole object again when it does not. Throws when the file cannot be completed.
  */
 export async function downloadResumable(download: ResumableDownload): Promise<void> {
-  const { out, bytes } = download;
+  const { out, bytes, signal } = download;
+  const interrupted = download.onInterrupted ?? ((message) => process.stderr.write(`${message}\n`));
   let etag: string | null = null;
   let started = false;
+  download.onProgress?.({ uploadedBytes: existsSync(out) ? statSync(out).size : 0, totalBytes: bytes });
   for (let attempt = 0; attempt < (download.attempts ?? 10); attempt++) {
+    signal?.throwIfAborted();
     const have = existsSync(out) ? statSync(out).size : 0;
     if (started && have === bytes) return;
     const headers: Record<string, string> = have > 0 && etag ? { range: `bytes=${have}-`, 'if-range': etag } : {};
     try {
-      const response = await fetch(await download.url(), { headers });
+      const response = await fetch(await download.url(), { headers, signal });
       if (!response.ok || !response.body) throw new Error(`download answered ${response.status}`);
       etag = response.headers.get('etag');
       started = true;
@@ -39,8 +47,9 @@ export async function downloadResumable(download: ResumableDownload): Promise<vo
         file.end((error?: Error | null) => (error ? reject(error) : resolve())),
       );
     } catch (error) {
-      process.stderr.write(`download interrupted (${(error as Error).message}); resuming\n`);
-      await new Promise((resolve) => setTimeout(resolve, 500 * (attempt + 1)));
+      signal?.throwIfAborted();
+      interrupted(`download interrupted (${(error as Error).message}); resuming`);
+      await sleep(500 * (attempt + 1), undefined, { signal });
     }
   }
   if (!existsSync(out) || statSync(out).size !== bytes) throw new Error(`could not download ${bytes} bytes to ${out}`);

@@ -13,7 +13,7 @@ export interface UploadOptions extends GatewayOptions {
   /** Defaults to the source's own type, then application/octet-stream. */
   contentType?: string;
   filename?: string;
-  /** Parts in flight at once (multipart uploads). */
+  /** Parts in flight at once (multipart uploads); `defaultConcurrency` when not given. */
   concurrency?: number;
   onProgress?: (progress: UploadProgress) => void;
   /** Aborts the upload, in S3 too (AbortMultipartUpload through the gateway). */
@@ -27,6 +27,7 @@ export interface UploadOptions extends GatewayOptions {
 }
 
 const defaultRetries = 5;
+export const defaultConcurrency = 4;
 // A part URL this close to expiry is signed again before use rather than risk a 403 mid-PUT.
 const resignMarginMs = 60_000;
 
@@ -88,6 +89,7 @@ async function uploadSingle(
   // Browsers set Content-Length themselves and refuse to be told; it is signed, and the body's
   // length is exactly it.
   const { 'Content-Length': _length, ...headers } = created.headers;
+  options.onProgress?.({ uploadedBytes: 0, totalBytes: source.size });
   await putWithRetries(
     async () => created.url,
     () => source.slice(0, source.size),
@@ -183,7 +185,10 @@ async function uploadParts(
     }
   };
   await Promise.all(
-    Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, pending.length || 1)) }, worker),
+    Array.from(
+      { length: Math.max(1, Math.min(options.concurrency ?? defaultConcurrency, pending.length || 1)) },
+      worker,
+    ),
   );
 
   const parts = [...done.entries()].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));

@@ -5,8 +5,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt.mjs';
 import { fromBytes, upload } from '../../sdk';
+import { formatBytes } from '../../sdk/cli/progress-format';
 import { fromFile } from '../../sdk/node-file';
 import { testWithUnzip } from '../unit/zip/archive-fixture';
+import { cliEnv, describeCliCommandLine, finishedProgress } from './cli-suite';
 import { run, startHarness, type Harness } from './harness';
 
 // The client SDK and the CLI against the local stack over real HTTP, with S3 behind a proxy that
@@ -139,18 +141,12 @@ describe('storage-manager CLI', () => {
   it('upload prints the completed submission', async () => {
     const path = join(workDir, 'clip.bin');
     const sha256 = await writeFile(path, 3 * MiB + 5);
-    const result = await run(process.execPath, [
-      cli,
-      'upload',
-      '--api',
-      harness.api,
-      '--token',
-      contributor,
-      '--task',
-      demoTaskId,
-      path,
-    ]);
+    // The token and the gateway from the environment, as the README tells: argv is public.
+    const result = await run(process.execPath, [cli, 'upload', '--task', demoTaskId, path], {
+      env: cliEnv({ STORAGE_MANAGER_API: harness.api, STORAGE_MANAGER_TOKEN: contributor }),
+    });
     expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toBe('');
     expect(JSON.parse(result.stdout)).toMatchObject({ status: 'uploaded', size: 3 * MiB + 5, sha256 });
     expect(() => statSync(`${path}.storage-manager.json`)).toThrow();
   });
@@ -172,11 +168,13 @@ describe('storage-manager CLI', () => {
       admin,
       '--out',
       out,
+      '--progress',
       ...members.map((member) => member.id),
     ]);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('resuming');
     const summary = JSON.parse(result.stdout);
+    expect(result.stderr).toMatch(finishedProgress(formatBytes(summary.bytes)));
     expect(statSync(out).size).toBe(summary.bytes);
     expect(testWithUnzip(out, true).status).toBe(0);
     const ranged = harness.proxy.seen.filter((request) => request.path.endsWith(members[1]!.objectKey));
@@ -190,3 +188,5 @@ describe('storage-manager CLI', () => {
     expect(result.stderr).toContain('usage');
   });
 });
+
+describeCliCommandLine(() => ({ harness, workDir }));
