@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCompanyId } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId } from '../../scripts/lib/jwt';
 import {
   call,
   createContributor,

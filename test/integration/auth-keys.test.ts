@@ -10,7 +10,7 @@ import {
   supabaseClaims,
   type DemoRole,
   type Jwk,
-} from '../../scripts/lib/jwt.mjs';
+} from '../../scripts/lib/jwt';
 import { gateway, tokenFor } from './helpers';
 import { generateRsaKey, publicPem, signHs256, signRs256 } from './signing';
 

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:test';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt.mjs';
+import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt';
 import { call, createContributor, demoUsers, errorOf, gateway, serviceDatabase, signingKey, tokenFor } from './helpers';
 
 const sql = serviceDatabase();

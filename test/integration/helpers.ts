@@ -1,6 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import postgres from 'postgres';
-import { demoTaskId, demoUsers, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt.mjs';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt';
 
 export { demoTaskId, demoUsers };
 export const signingKey = JSON.parse(env.TEST_SIGNING_KEY) as Jwk;

@@ -1,6 +1,6 @@
-import { encodeSegment, type Jwk } from '../../scripts/lib/jwt.mjs';
+import { encodeSegment, type Jwk } from '../../scripts/lib/jwt';
 
-// Token forging for the auth tests, beyond the ES256 of scripts/lib/jwt.mjs: RS256 keys, HS256
+// Token forging for the auth tests, beyond the ES256 of scripts/lib/jwt.ts: RS256 keys, HS256
 // MACs with any secret, and the public key as PEM. WebCrypto only, as the Worker itself.
 
 const encoder = new TextEncoder();

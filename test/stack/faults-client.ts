@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
 import { presignRawObject, putObject } from '../../bench/lib/seed.mjs';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt';
 import type { Harness } from './harness';
 
 // What the fault tests do over HTTP, and what they check afterwards: the error envelope, the rows

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt';
 import { datasetClient } from './dataset-client';
 import { call, expectError, MiB, rowCounts, sha256, submissionRow, uploadPending, type Answer } from './faults-client';
 import type { Harness } from './harness';

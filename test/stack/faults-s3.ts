@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt';
 import type { Fault, SeenRequest } from '../s3-proxy';
 import {
   call,

@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process';
 import postgres from 'postgres';
 import { seedApproved, type SeedBody, type Seeded } from '../../bench/lib/seed.mjs';
-import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts/lib/jwt.mjs';
-import { freePort } from '../../scripts/lib/ports.mjs';
-import { startPostgres } from '../../scripts/lib/postgres.mjs';
-import { startRgw } from '../../scripts/lib/rgw.mjs';
-import { startS3rver } from '../../scripts/lib/s3.mjs';
-import { createStack } from '../../scripts/lib/stack.mjs';
+import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts/lib/jwt';
+import { freePort } from '../../scripts/lib/ports';
+import { startPostgres } from '../../scripts/lib/postgres';
+import { startRgw } from '../../scripts/lib/rgw';
+import { startS3rver } from '../../scripts/lib/s3rver';
+import { createStack } from '../../scripts/lib/stack';
 import { startPgProxy } from '../pg-proxy';
 import { startS3Proxy } from '../s3-proxy';
 

@@ -19,7 +19,7 @@ export const migrationsDirectory = join(root, 'supabase/migrations');
  * usage events (SUPABASE_TELEMETRY_DISABLED, DO_NOT_TRACK); its own state goes to .dev/, not
  * the user's home (SUPABASE_HOME).
  */
-export function supabaseCliEnvironment(env = process.env) {
+export function supabaseCliEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   const home = join(root, '.dev/supabase-home');
   mkdirSync(home, { recursive: true });
   return {
@@ -35,12 +35,19 @@ export function supabaseCliEnvironment(env = process.env) {
  * Runs the pinned Supabase CLI (npm package `supabase`) with `args`; rejects with its output.
  * `prefix` runs it under another command (a test runs it in a namespace without network).
  */
-export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000, prefix = [] } = {}) {
+export function runSupabaseCli(
+  args: string[],
+  {
+    env = process.env,
+    timeoutMs = 120_000,
+    prefix = [],
+  }: { env?: NodeJS.ProcessEnv; timeoutMs?: number; prefix?: string[] } = {},
+): Promise<{ stdout: string; stderr: string }> {
   const cli = createRequire(import.meta.url).resolve('supabase/dist/supabase.js');
-  const [command, ...leading] = [...prefix, process.execPath, cli];
+  const [command, ...leading]: string[] = [...prefix, process.execPath, cli];
   return new Promise((resolve, reject) => {
     execFile(
-      command,
+      command!,
       [...leading, ...args],
       { cwd: root, env: supabaseCliEnvironment(env), timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => {
@@ -60,7 +67,7 @@ export function runSupabaseCli(args, { env = process.env, timeoutMs = 120_000, p
  * The CLI speaks TLS unless told otherwise; a loopback server has no certificate. Any other
  * host keeps what its URL says.
  */
-export function cliDatabaseUrl(url) {
+export function cliDatabaseUrl(url: string): string {
   const parsed = new URL(url);
   const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname);
   if (loopback && !parsed.searchParams.has('sslmode')) parsed.searchParams.set('sslmode', 'disable');
@@ -68,20 +75,27 @@ export function cliDatabaseUrl(url) {
 }
 
 /** `supabase db push --db-url URL`: applies every migration not yet recorded, each in one transaction. */
-export function pushMigrations(url, options) {
+export function pushMigrations(
+  url: string,
+  options?: { env?: NodeJS.ProcessEnv; timeoutMs?: number },
+): Promise<{ stdout: string; stderr: string }> {
   return runSupabaseCli(['db', 'push', '--db-url', cliDatabaseUrl(url), '--workdir', root, '--yes'], options);
 }
 
-async function pendingMigrations(sql) {
-  const [{ recorded }] = await sql`select to_regclass('supabase_migrations.schema_migrations') is not null as recorded`;
+async function pendingMigrations(sql: postgres.Sql): Promise<boolean> {
+  const [{ recorded }] = await sql<
+    [{ recorded: boolean }]
+  >`select to_regclass('supabase_migrations.schema_migrations') is not null as recorded`;
   if (!recorded) return true;
   const applied = new Set(
-    (await sql`select version from supabase_migrations.schema_migrations`).map((row) => row.version),
+    (await sql<{ version: string }[]>`select version from supabase_migrations.schema_migrations`).map(
+      (row) => row.version,
+    ),
   );
-  return readdirSync(migrationsDirectory).some((file) => file.endsWith('.sql') && !applied.has(file.split('_', 1)[0]));
+  return readdirSync(migrationsDirectory).some((file) => file.endsWith('.sql') && !applied.has(file.split('_', 1)[0]!));
 }
 
-export async function migrate(url, { seed = true } = {}) {
+export async function migrate(url: string, { seed = true }: { seed?: boolean } = {}): Promise<void> {
   // Migrations moved to the Supabase CLI's layout; one left in the old folder would be skipped
   // without a word, so it stops everything instead.
   if (existsSync(join(root, 'migrations'))) {

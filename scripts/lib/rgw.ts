@@ -4,23 +4,24 @@
 // (objects live in the OSD's RAM) and radosgw with its beast frontend. No manager daemon is
 // needed for S3. Every daemon runs in the foreground as our child, so stop() ends each by its PID.
 // Reference: https://docs.ceph.com/en/pacific/install/manual-deployment/
-import { execFile, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { AwsClient } from 'aws4fetch';
-import { freePort, waitUntil } from './ports.mjs';
-import { localBuckets, rawBucketCors } from './s3.mjs';
+import { rawBucketCors } from './bucket-config';
+import { type LocalS3, localBuckets } from './local-s3';
+import { freePort, waitUntil } from './ports';
 
 const binaries = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'monmaptool'];
 
-function onPath(name) {
+function onPath(name: string): boolean {
   return (process.env.PATH ?? '').split(delimiter).some((dir) => dir && existsSync(join(dir, name)));
 }
 
 /** True when the Ceph binaries this module runs are installed. */
-export function rgwAvailable() {
+export function rgwAvailable(): boolean {
   return binaries.every(onPath);
 }
 
@@ -28,7 +29,7 @@ export function rgwAvailable() {
  * A cephx secret as Ceph stores it (CryptoKey::encode): type 1 (AES), creation time, length 16,
  * then 16 random bytes, base64. Written straight into keyrings, so no ceph-authtool run is needed.
  */
-function cephxKey() {
+function cephxKey(): string {
   const header = Buffer.alloc(12);
   header.writeUInt16LE(1, 0);
   header.writeUInt32LE(Math.floor(Date.now() / 1000), 2);
@@ -37,7 +38,13 @@ function cephxKey() {
   return Buffer.concat([header, randomBytes(16)]).toString('base64');
 }
 
-function keyring(entries) {
+interface KeyringEntry {
+  name: string;
+  key: string;
+  caps: Record<string, string>;
+}
+
+function keyring(entries: KeyringEntry[]): string {
   return `${entries
     .map(({ name, key, caps }) =>
       [
@@ -54,7 +61,17 @@ function keyring(entries) {
 // The monitor and radosgw listen on ports chosen here; the OSD needs four and binds them itself on
 // 127.0.0.1 within ms_bind_port_min..max (6800-7300), moving on when one is taken, so two clusters
 // side by side do not collide. Only msgr2 is bound: nothing here speaks the legacy protocol.
-function cephConf({ fsid, dir, monPort, rgwPort }) {
+function cephConf({
+  fsid,
+  dir,
+  monPort,
+  rgwPort,
+}: {
+  fsid: string;
+  dir: string;
+  monPort: number;
+  rgwPort: number;
+}): string {
   return `[global]
 fsid = ${fsid}
 mon host = [v2:127.0.0.1:${monPort}]
@@ -103,22 +120,29 @@ rgw enable lc threads = false
 }
 
 /** One daemon in the foreground (`-f`), our child: its PID is the daemon's. */
-function startDaemon(command, args, { dir }) {
+interface Daemon {
+  name: string;
+  child: ChildProcess;
+  exited: Promise<void>;
+  stderr(): string;
+}
+
+function startDaemon(command: string, args: string[], { dir }: { dir: string }): Daemon {
   const child = spawn(command, ['-f', '-c', join(dir, 'ceph.conf'), ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd: dir,
   });
   let stderr = '';
-  child.stderr.on('data', (chunk) => {
+  child.stderr!.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return { name: command, child, exited, stderr: () => stderr };
 }
 
-const alive = (daemon) => daemon.child.exitCode === null && daemon.child.signalCode === null;
+const alive = (daemon: Daemon) => daemon.child.exitCode === null && daemon.child.signalCode === null;
 
-async function stopDaemon(daemon) {
+async function stopDaemon(daemon: Daemon): Promise<void> {
   if (!alive(daemon)) return;
   // SIGTERM is a clean shutdown for every Ceph daemon; memstore has nothing to flush that we keep.
   daemon.child.kill('SIGTERM');
@@ -129,9 +153,21 @@ async function stopDaemon(daemon) {
   }
 }
 
-async function createBuckets({ endpoint, accessKeyId, secretAccessKey, region, origins }) {
+async function createBuckets({
+  endpoint,
+  accessKeyId,
+  secretAccessKey,
+  region,
+  origins,
+}: {
+  endpoint: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+  region: string;
+  origins: string[];
+}): Promise<void> {
   const s3 = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region });
-  const expectOk = async (response, what) => {
+  const expectOk = async (response: Response, what: string) => {
     const text = await response.text();
     if (!response.ok) throw new Error(`${what}: ${response.status} ${text}`);
   };
@@ -152,7 +188,11 @@ async function createBuckets({ endpoint, accessKeyId, secretAccessKey, region, o
 }
 
 /** Starts a private Ceph cluster with radosgw on loopback; `stop()` ends every daemon and removes its data. */
-export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://localhost:*'] } = {}) {
+export async function startRgw({
+  origins = ['https://*.xum-ai.app', 'http://localhost:*'],
+}: {
+  origins?: string[];
+} = {}): Promise<LocalS3 & { kind: 'rgw'; pids: number[] }> {
   if (!rgwAvailable())
     throw new Error(`Ceph RGW needs ${binaries.join(', ')} (apt-get install radosgw ceph-mon ceph-osd ceph-common)`);
   const dir = mkdtempSync(join(tmpdir(), 'storage-manager-rgw-'));
@@ -164,7 +204,7 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
 
   // All keys up front: the monitor imports its keyring at mkfs, so the OSD and radosgw are known
   // to it from the start and no `ceph auth` round trip is needed.
-  const clients = [
+  const clients: KeyringEntry[] = [
     { name: 'client.admin', key: cephxKey(), caps: { mon: 'allow *', osd: 'allow *', mgr: 'allow *' } },
     { name: 'osd.0', key: cephxKey(), caps: { mon: 'allow profile osd', mgr: 'allow profile osd', osd: 'allow *' } },
     { name: 'client.rgw.gw', key: cephxKey(), caps: { mon: 'allow rw', osd: 'allow rwx' } },
@@ -176,8 +216,8 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
     { mode: 0o600 },
   );
 
-  const daemons = [];
-  const tools = new Set();
+  const daemons: Daemon[] = [];
+  const tools = new Set<ChildProcess>();
   const killOnExit = () => {
     for (const child of tools) child.kill('SIGKILL');
     for (const daemon of daemons) if (alive(daemon)) daemon.child.kill('SIGKILL');
@@ -192,8 +232,8 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
   };
   // A command that runs to completion (mkfs, `ceph osd new`, radosgw-admin); kept in `tools`
   // while it runs so that it, too, is killed if this process exits mid-start.
-  const tool = (command, args) =>
-    new Promise((resolve, reject) => {
+  const tool = (command: string, args: string[]) =>
+    new Promise<string>((resolve, reject) => {
       const child = execFile(command, args, { cwd: dir, timeout: 60_000 }, (error, stdout, stderr) => {
         tools.delete(child);
         if (error) reject(new Error(`${command} ${args.join(' ')}: ${error.message} ${stderr}`));
@@ -201,8 +241,8 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
       });
       tools.add(child);
     });
-  const cephTool = (command, args) => tool(command, ['-c', conf, ...args]);
-  const whileRunning = async (step) => {
+  const cephTool = (command: string, args: string[]) => tool(command, ['-c', conf, ...args]);
+  const whileRunning = async <T>(step: Promise<T>): Promise<T> => {
     const died = daemons.map((daemon) =>
       daemon.exited.then(() => {
         throw new Error(`${daemon.name} exited during start-up: ${daemon.stderr()}`);
@@ -279,7 +319,7 @@ export async function startRgw({ origins = ['https://*.xum-ai.app', 'http://loca
     secretAccessKey,
     forcePathStyle: true,
     buckets: localBuckets,
-    pids: daemons.map((daemon) => daemon.child.pid),
+    pids: daemons.map((daemon) => daemon.child.pid as number),
     stop: stopAll,
   };
 }

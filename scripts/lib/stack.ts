@@ -3,26 +3,45 @@
 // Everything started here is stopped by `stop()`, by handle or PID, never by name.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { generateSigningKey } from './jwt.mjs';
-import { applyBucketSettings, desiredBucketSettings } from './bucket-config.mjs';
-import { demoAsset, seedDemoAsset } from './demo-asset.mjs';
-import { migrate } from './database.mjs';
-import { startPostgres } from './postgres.mjs';
-import { rgwAvailable, startRgw } from './rgw.mjs';
-import { startS3rver, localBuckets } from './s3.mjs';
+import { applyBucketSettings, desiredBucketSettings } from './bucket-config';
+import { migrate } from './database';
+import { demoAsset, seedDemoAsset } from './demo-asset';
+import { generateSigningKey, type Jwk, type Jwks } from './jwt';
+import { type LocalS3, localBuckets } from './local-s3';
+import { startPostgres } from './postgres';
+import { rgwAvailable, startRgw } from './rgw';
+import { startS3rver } from './s3rver';
+
+type WorkerLogLevel = NonNullable<
+  NonNullable<Parameters<typeof import('wrangler').unstable_startWorker>[0]['dev']>['logLevel']
+>;
 
 export const projectRoot = new URL('../../', import.meta.url).pathname;
 export const localSupabaseUrl = 'http://127.0.0.1:54321';
 const localAuthFile = join(projectRoot, '.dev/local-auth.json');
 
+export interface LocalAuth {
+  supabaseUrl: string;
+  privateJwk: Jwk;
+  jwks: Jwks;
+  bundleSigningSecret: string;
+}
+
+export interface RunningStack {
+  url: string;
+  databaseUrl: string;
+  auth: LocalAuth;
+  s3: LocalS3;
+}
+
 /** The local ES256 signing key and bundle-link secret, created once and kept in .dev/ (ignored by git). */
-export async function loadLocalAuth() {
+export async function loadLocalAuth(): Promise<LocalAuth> {
   if (existsSync(localAuthFile)) {
-    const saved = JSON.parse(readFileSync(localAuthFile, 'utf8'));
-    if (saved.bundleSigningSecret) return saved;
+    const saved = JSON.parse(readFileSync(localAuthFile, 'utf8')) as Partial<LocalAuth>;
+    if (saved.bundleSigningSecret) return saved as LocalAuth;
   }
   const { privateJwk, jwks } = await generateSigningKey();
-  const auth = {
+  const auth: LocalAuth = {
     supabaseUrl: localSupabaseUrl,
     privateJwk,
     jwks,
@@ -33,7 +52,7 @@ export async function loadLocalAuth() {
   return auth;
 }
 
-function s3FromEnvironment(env) {
+function s3FromEnvironment(env: NodeJS.ProcessEnv): LocalS3 | undefined {
   if (!env.S3_ENDPOINT) return undefined;
   return {
     kind: 'external',
@@ -51,7 +70,7 @@ function s3FromEnvironment(env) {
  * Like PostgreSQL: Ceph RGW (what production runs on) when its binaries are installed, the
  * embedded s3rver otherwise. STORAGE_MANAGER_S3=s3rver or =rgw forces one.
  */
-function startLocalS3(prefer) {
+function startLocalS3(prefer: string | undefined): Promise<LocalS3> {
   if (prefer === 's3rver') return startS3rver();
   if (prefer === 'rgw') return startRgw();
   if (prefer) throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${prefer}`);
@@ -68,10 +87,16 @@ export function createStack({
   log = () => {},
   workerBindings = {},
   entrypoint,
-} = {}) {
-  const stops = [];
+}: {
+  port?: number;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+  workerBindings?: Record<string, string>;
+  entrypoint?: string;
+} = {}): { start(): Promise<RunningStack>; stop(): Promise<void> } {
+  const stops: (() => Promise<unknown>)[] = [];
   let stopping = false;
-  const started = (stopOne) => {
+  const started = (stopOne: () => Promise<unknown>) => {
     stops.push(stopOne);
     if (stopping) throw new Error('stack stopped during start-up');
   };
@@ -79,13 +104,13 @@ export function createStack({
     stopping = true;
     while (stops.length > 0) {
       try {
-        await stops.pop()();
+        await stops.pop()!();
       } catch (error) {
-        log(`stop failed: ${error.message}`);
+        log(`stop failed: ${(error as Error).message}`);
       }
     }
   }
-  async function start() {
+  async function start(): Promise<RunningStack> {
     try {
       const external = s3FromEnvironment(env);
       const s3 = external ?? (await startLocalS3(env.STORAGE_MANAGER_S3));
@@ -128,13 +153,27 @@ export function createStack({
 }
 
 /** `entrypoint` (relative to the project) replaces wrangler.toml's `main`, e.g. for a bench-only Worker. */
-export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindings = {}, entrypoint }) {
+export async function startLocalWorker({
+  port,
+  databaseUrl,
+  s3,
+  auth,
+  extraBindings = {},
+  entrypoint,
+}: {
+  port: number;
+  databaseUrl: string;
+  s3: LocalS3;
+  auth: LocalAuth;
+  extraBindings?: Record<string, string>;
+  entrypoint?: string;
+}) {
   // wrangler reads the Hyperdrive stand-in and its telemetry switches from the environment.
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   process.env.WRANGLER_SEND_METRICS = 'false';
   process.env.CLOUDFLARE_CF_FETCH_ENABLED = 'false';
   const { unstable_startWorker } = await import('wrangler');
-  const text = (value) => ({ type: 'plain_text', value: String(value) });
+  const text = (value: string | boolean) => ({ type: 'plain_text' as const, value: String(value) });
   const worker = await unstable_startWorker({
     config: join(projectRoot, 'wrangler.toml'),
     ...(entrypoint ? { entrypoint: join(projectRoot, entrypoint) } : {}),
@@ -159,7 +198,7 @@ export async function startLocalWorker({ port, databaseUrl, s3, auth, extraBindi
       inspector: false,
       watch: false,
       persist: false,
-      logLevel: process.env.STACK_LOG_LEVEL ?? 'warn',
+      logLevel: (process.env.STACK_LOG_LEVEL ?? 'warn') as WorkerLogLevel,
     },
   });
   await worker.ready;

@@ -4,26 +4,39 @@
 
 const encoder = new TextEncoder();
 
-function base64url(bytes) {
+export type Jwk = JsonWebKey & { kid: string; alg?: string; use?: string };
+export interface Jwks {
+  keys: Jwk[];
+}
+export type DemoRole = 'contributor' | 'validator' | 'admin' | 'company';
+
+function base64url(bytes: Uint8Array): string {
   let binary = '';
   for (const byte of bytes) binary += String.fromCharCode(byte);
   return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 }
 
-export function encodeSegment(value) {
+export function encodeSegment(value: unknown): string {
   return base64url(encoder.encode(JSON.stringify(value)));
 }
 
 /** A new P-256 key pair as JWKs; the public one carries the kid that tokens name. */
-export async function generateSigningKey() {
-  const pair = await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, ['sign', 'verify']);
-  const { kty, crv, x, y, d } = await crypto.subtle.exportKey('jwk', pair.privateKey);
-  const publicJwk = { kty, crv, x, y, kid: crypto.randomUUID(), alg: 'ES256', use: 'sig' };
+export async function generateSigningKey(): Promise<{ privateJwk: Jwk; jwks: Jwks }> {
+  const pair = (await crypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, true, [
+    'sign',
+    'verify',
+  ])) as CryptoKeyPair;
+  const { kty, crv, x, y, d } = (await crypto.subtle.exportKey('jwk', pair.privateKey)) as JsonWebKey;
+  const publicJwk: Jwk = { kty, crv, x, y, kid: crypto.randomUUID(), alg: 'ES256', use: 'sig' };
   return { privateJwk: { ...publicJwk, d }, jwks: { keys: [publicJwk] } };
 }
 
 /** Signs `payload` as a compact JWS with ES256 (RFC 7518 §3.4: raw r||s, which WebCrypto emits). */
-export async function signJwt(privateJwk, payload, header = {}) {
+export async function signJwt(
+  privateJwk: Jwk,
+  payload: Record<string, unknown>,
+  header: Record<string, unknown> = {},
+): Promise<string> {
   const key = await crypto.subtle.importKey(
     'jwk',
     { ...privateJwk, key_ops: ['sign'] },
@@ -43,7 +56,13 @@ export function supabaseClaims({
   email,
   lifetimeSeconds = 3600,
   now = Math.floor(Date.now() / 1000),
-}) {
+}: {
+  supabaseUrl: string;
+  userId: string;
+  email: string;
+  lifetimeSeconds?: number;
+  now?: number;
+}): Record<string, unknown> {
   return {
     iss: `${supabaseUrl}/auth/v1`,
     sub: userId,
@@ -63,7 +82,7 @@ export function supabaseClaims({
 }
 
 /** The seeded demo users (scripts/sql/seed.sql), by application role. */
-export const demoUsers = {
+export const demoUsers: Record<DemoRole, { userId: string; email: string }> = {
   contributor: { userId: '00000000-0000-4000-8000-00000000c001', email: 'contributor@demo.xum-ai.app' },
   validator: { userId: '00000000-0000-4000-8000-00000000c002', email: 'validator@demo.xum-ai.app' },
   admin: { userId: '00000000-0000-4000-8000-00000000c003', email: 'admin@demo.xum-ai.app' },

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run deploy:check`: what can be known about a deploy without a network or a Cloudflare
 // login, for each environment in wrangler.toml (staging, production):
 //   - wrangler's own bundle, by `wrangler deploy --dry-run --outdir <tmp> --env NAME`, its gzip
@@ -19,9 +18,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { importTypeScript } from '../bench/lib/load-typescript.mjs';
-import { bindingsOf, checkEnvironment, sharedResources } from './lib/deploy-checks.mjs';
-import { defaultConfigPath, deployEnvironments, projectRoot, readEnvironment } from './lib/wrangler-environments.mjs';
+import type { Unstable_Config } from 'wrangler';
+import { type Config, readConfig, secretBindings } from '../src/env';
+import { platformLimits, worstCaseSubrequests } from '../src/limits';
+import { bindingsOf, checkEnvironment, sharedResources } from './lib/deploy-checks';
+import { defaultConfigPath, deployEnvironments, projectRoot, readEnvironment } from './lib/wrangler-environments';
 
 // gzip KiB of everything wrangler uploads. 229 KiB when this was set (hono, zod and postgres.js
 // are most of it; supabase-js left with the Worker's own token verification): ~30% headroom for
@@ -46,7 +47,7 @@ const allowPlaceholders = options['allow-placeholders'];
 const bundleBudgetKib = Number(options['bundle-budget-kib']);
 const out = (line = '') => process.stdout.write(`${line}\n`);
 
-function runWrangler(args) {
+function runWrangler(args: string[]): Promise<{ status: number | null; output: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(projectRoot, 'node_modules/wrangler/bin/wrangler.js'), ...args], {
       cwd: projectRoot,
@@ -61,7 +62,7 @@ function runWrangler(args) {
 }
 
 /** wrangler's dry-run bundle of one environment: its size, raw and gzipped as wrangler reports it. */
-async function dryRun(name) {
+async function dryRun(name: string): Promise<{ error: string } | { kib: number; gzipKib: number }> {
   const outdir = mkdtempSync(join(tmpdir(), `deploy-check-${name}-`));
   try {
     const { status, output } = await runWrangler([
@@ -87,31 +88,29 @@ async function dryRun(name) {
 }
 
 const started = Date.now();
-const { readConfig, secretBindings } = await importTypeScript(join(projectRoot, 'src/env.ts'));
-const { worstCaseSubrequests, platformLimits } = await importTypeScript(join(projectRoot, 'src/limits.ts'));
 
 let failures = 0;
-const checked = [];
+const checked: { name: string; config: Unstable_Config }[] = [];
 for (const name of environments) {
   out(`${name}`);
-  let config;
+  let config: Unstable_Config;
   try {
     config = readEnvironment(name, options.config);
   } catch (error) {
-    out(`  FAIL         ${error.message}`);
+    out(`  FAIL         ${(error as Error).message}`);
     failures++;
     continue;
   }
   checked.push({ name, config });
-  let parsed;
+  let parsed: { config?: Config; error?: string };
   try {
     parsed = { config: readConfig(bindingsOf(config, secretBindings)) };
   } catch (error) {
-    parsed = { error: error.message };
+    parsed = { error: (error as Error).message };
   }
   const results = checkEnvironment({ name, config, parsed, secretBindings, worstCaseSubrequests, platformLimits });
   const bundle = await dryRun(name);
-  if (bundle.error) results.push({ level: 'error', text: bundle.error });
+  if ('error' in bundle) results.push({ level: 'error', text: bundle.error });
   else {
     const line = `bundle ${bundle.kib.toFixed(1)} KiB, gzip ${bundle.gzipKib.toFixed(1)} KiB (budget ${bundleBudgetKib} KiB)`;
     results.push({ level: bundle.gzipKib <= bundleBudgetKib ? 'ok' : 'error', text: line });

@@ -3,6 +3,17 @@
 // Each check yields { level, text }: 'ok', 'error', or 'placeholder' (an error unless the run
 // is a dry run with --allow-placeholders).
 
+import type { Unstable_Config as WranglerConfig } from 'wrangler';
+import type { Bindings, Config, secretBindings as workerSecretBindings } from '../../src/env';
+import type { platformLimits as workerPlatformLimits, worstCaseSubrequests as workerWorstCase } from '../../src/limits';
+
+export interface CheckResult {
+  level: 'ok' | 'error' | 'placeholder';
+  text: string;
+}
+
+type SecretBindings = typeof workerSecretBindings;
+
 // Values that stand for something the operator has yet to create or choose: RFC 2606 / RFC 6761
 // example and reserved names, and the spellings wrangler.toml uses for them. Hetzner's real
 // endpoint (`*.your-objectstorage.com`) does not match.
@@ -14,7 +25,7 @@ const placeholderPatterns = [
   /\b(?:REPLACE|CHANGEME|TODO)\b/,
 ];
 
-export function looksLikePlaceholder(text) {
+export function looksLikePlaceholder(text: string): boolean {
   return placeholderPatterns.some((pattern) => pattern.test(text));
 }
 
@@ -22,7 +33,7 @@ export function looksLikePlaceholder(text) {
 const localOrigin = /^http:|localhost|127\.0\.0\.1|\[::1\]/i;
 
 /** Bindings as wrangler would hand them over, with stand-ins for the secrets and Hyperdrive. */
-export function bindingsOf(config, secretBindings) {
+export function bindingsOf(config: WranglerConfig, secretBindings: SecretBindings): Bindings {
   const secrets = Object.fromEntries(
     secretBindings.required.map((name) => [name, `deploy-check-placeholder-for-${name}`.padEnd(40, '-')]),
   );
@@ -31,23 +42,34 @@ export function bindingsOf(config, secretBindings) {
     ...secrets,
     HYPERDRIVE: { connectionString: 'postgres://deploy-check@hyperdrive.invalid:5432/postgres' },
     DATASET_BUILDS: {},
-  };
+  } as unknown as Bindings;
 }
 
 /**
- * @param {object} input
- * @param {string} input.name environment name
- * @param {object} input.config wrangler's resolved configuration of that environment
- * @param {{ config?: object, error?: string }} input.parsed src/env.ts readConfig's result or error
- * @param {{ required: readonly string[], optional: readonly string[] }} input.secretBindings
- * @param {(config: object) => Record<string, number>} input.worstCaseSubrequests src/limits.ts
- * @param {{ cpuMs: number, subrequests: number }} input.platformLimits
+ * The checks of one environment. `config` is wrangler's resolved configuration of it; `parsed`
+ * is src/env.ts readConfig's result or its error; `secretBindings` (src/env.ts),
+ * `worstCaseSubrequests` and `platformLimits` (src/limits.ts) are passed in from the Worker's
+ * own modules.
  */
-export function checkEnvironment({ name, config, parsed, secretBindings, worstCaseSubrequests, platformLimits }) {
-  const results = [];
-  const ok = (text) => results.push({ level: 'ok', text });
-  const error = (text) => results.push({ level: 'error', text });
-  const placeholder = (text) => results.push({ level: 'placeholder', text });
+export function checkEnvironment({
+  name,
+  config,
+  parsed,
+  secretBindings,
+  worstCaseSubrequests,
+  platformLimits,
+}: {
+  name: string;
+  config: WranglerConfig;
+  parsed: { config?: Config; error?: string };
+  secretBindings: SecretBindings;
+  worstCaseSubrequests: typeof workerWorstCase;
+  platformLimits: typeof workerPlatformLimits;
+}): CheckResult[] {
+  const results: CheckResult[] = [];
+  const ok = (text: string) => results.push({ level: 'ok', text });
+  const error = (text: string) => results.push({ level: 'error', text });
+  const placeholder = (text: string) => results.push({ level: 'placeholder', text });
 
   // Vars, read by the same schema the Worker reads them with.
   if (parsed.error) error(`vars: ${parsed.error} (src/env.ts readConfig)`);
@@ -72,7 +94,7 @@ export function checkEnvironment({ name, config, parsed, secretBindings, worstCa
   // Where it answers: a custom domain, since the Cache API behind /assets does nothing on
   // *.workers.dev (developers.cloudflare.com/workers/runtime-apis/cache/).
   const domains = (config.routes ?? [])
-    .filter((route) => typeof route === 'object' && route.custom_domain)
+    .flatMap((route) => (typeof route === 'object' && 'custom_domain' in route && route.custom_domain ? [route] : []))
     .map((route) => route.pattern);
   if (domains.length === 0) error('no custom domain in routes (routes = [{ pattern = "host", custom_domain = true }])');
   else ok(`custom domain ${domains.join(', ')}`);
@@ -109,7 +131,7 @@ export function checkEnvironment({ name, config, parsed, secretBindings, worstCa
   const limits = config.limits ?? {};
   if (parsed.config) {
     const worst = worstCaseSubrequests(parsed.config);
-    const [largestKind, largest] = Object.entries(worst).sort((a, b) => b[1] - a[1])[0];
+    const [largestKind, largest] = Object.entries(worst).sort((a, b) => b[1] - a[1])[0]!;
     if (typeof limits.subrequests !== 'number')
       error(`[limits] subrequests unset (the default 10,000 is below ${largest}, the ${largestKind} worst case)`);
     else if (limits.subrequests < largest)
@@ -129,16 +151,17 @@ export function checkEnvironment({ name, config, parsed, secretBindings, worstCa
   else ok(`[limits] cpu_ms ${limits.cpu_ms}`);
 
   // The sweep of stalled dataset builds runs only on a Cron Trigger.
-  if ((config.triggers?.crons ?? []).length === 0)
-    error('no Cron Trigger: stalled dataset builds would never be swept');
-  else ok(`cron ${config.triggers.crons.join(', ')}`);
+  const crons = config.triggers?.crons ?? [];
+  if (crons.length === 0) error('no Cron Trigger: stalled dataset builds would never be swept');
+  else ok(`cron ${crons.join(', ')}`);
   return results;
 }
 
 /** Resources two environments must not share: one's traffic or data would land in the other's. */
-export function sharedResources(environments) {
-  const owners = new Map();
-  const claim = (resource, environment) => owners.set(resource, [...(owners.get(resource) ?? []), environment]);
+export function sharedResources(environments: { name: string; config: WranglerConfig }[]): string[] {
+  const owners = new Map<string, string[]>();
+  const claim = (resource: string, environment: string) =>
+    owners.set(resource, [...(owners.get(resource) ?? []), environment]);
   for (const { name, config } of environments) {
     claim(`Worker ${config.name}`, name);
     for (const route of config.routes ?? []) claim(`route ${typeof route === 'string' ? route : route.pattern}`, name);

@@ -1,13 +1,12 @@
-#!/usr/bin/env node
 // `npm start`: the whole stack on loopback. Prints one `ready <url>` line when everything answers;
 // SIGINT or SIGTERM stops every process it started, at any point, start-up included.
-import { createStack } from './lib/stack.mjs';
+import { createStack } from './lib/stack';
 
-const log = (line) => process.stderr.write(`[stack] ${line}\n`);
+const log = (line: string) => process.stderr.write(`[stack] ${line}\n`);
 const stack = createStack({ log });
 
 let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM']) {
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
@@ -24,7 +23,7 @@ try {
   process.stdout.write(`ready ${url}\n`);
 } catch (error) {
   if (!stopping) {
-    log(`start failed: ${error.message}`);
+    log(`start failed: ${(error as Error).message}`);
     await stack.stop();
     process.exit(1);
   }

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run buckets:apply`: applies the bucket configuration (raw bucket CORS, a lifecycle rule
 // aborting incomplete multipart uploads after 7 days, public read on the assets bucket) to an S3
 // endpoint. Idempotent: prints what changed.
@@ -12,23 +11,27 @@
 // The S3 credentials always come from the environment (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY),
 // never from a file.
 import { parseArgs } from 'node:util';
-import { applyBucketSettings, desiredBucketSettings } from './lib/bucket-config.mjs';
-import { readEnvironment, splitOrigins } from './lib/wrangler-environments.mjs';
+import { applyBucketSettings, desiredBucketSettings } from './lib/bucket-config';
+import { readEnvironment, splitOrigins } from './lib/wrangler-environments';
 
 const settingNames = ['S3_ENDPOINT', 'S3_REGION', 'BUCKET_RAW', 'BUCKET_PROCESSED', 'BUCKET_ASSETS', 'CORS_ORIGINS'];
 
-function fail(message) {
+function fail(message: string): never {
   process.stderr.write(`${message}\n`);
   process.exit(2);
 }
 
 /** With --env: wrangler.toml's vars for that environment; a different value in the environment is refused. */
-function settingsOf(environment, configPath, env) {
-  let vars;
+function settingsOf(
+  environment: string,
+  configPath: string | undefined,
+  env: NodeJS.ProcessEnv,
+): Record<string, string | undefined> {
+  let vars: Record<string, unknown>;
   try {
     vars = readEnvironment(environment, configPath).vars;
   } catch (error) {
-    fail(error.message);
+    fail((error as Error).message);
   }
   const missing = settingNames.filter((name) => typeof vars[name] !== 'string' || vars[name] === '');
   if (missing.length > 0) fail(`wrangler.toml [env.${environment}.vars] lacks ${missing.join(', ')}`);
@@ -38,7 +41,7 @@ function settingsOf(environment, configPath, env) {
       `${conflicting.join(', ')} set in the environment differ from wrangler.toml [env.${environment}.vars]; unset them`,
     );
   }
-  return Object.fromEntries(settingNames.map((name) => [name, vars[name]]));
+  return Object.fromEntries(settingNames.map((name) => [name, vars[name] as string]));
 }
 
 const { values: options } = parseArgs({ options: { env: { type: 'string' }, config: { type: 'string' } } });
@@ -66,8 +69,8 @@ const results = await applyBucketSettings(
   {
     endpoint: settings.S3_ENDPOINT,
     region: settings.S3_REGION ?? 'us-east-1',
-    accessKeyId: env.S3_ACCESS_KEY_ID,
-    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    accessKeyId: env.S3_ACCESS_KEY_ID!,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY!,
   },
   desiredBucketSettings({ buckets, corsOrigins }),
 );

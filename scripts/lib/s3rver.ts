@@ -1,37 +1,19 @@
 // Embedded S3 for the local stack and the tests: @20minutes/s3rver on loopback, which checks
-// SigV4 signatures (header and presigned query), with the three buckets the gateway uses.
+// SigV4 signatures (header and presigned query), with the three buckets the gateway uses. A
+// development dependency: nothing a production command runs may import this module.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import S3rver from '@20minutes/s3rver';
-import { freePort } from './ports.mjs';
+import { rawBucketCors } from './bucket-config';
+import { type LocalS3, localBuckets } from './local-s3';
+import { freePort } from './ports';
 
-export const localBuckets = {
-  raw: 'xum-raw-submissions',
-  processed: 'xum-processed-datasets',
-  assets: 'xum-public-assets',
-};
-
-/** S3 CORS for the raw bucket, as production has it: browsers PUT and GET straight to S3. */
-export function rawBucketCors(origins) {
-  const rules = origins
-    .map(
-      (origin) => `
-  <CORSRule>
-    <AllowedOrigin>${origin}</AllowedOrigin>
-    <AllowedMethod>PUT</AllowedMethod>
-    <AllowedMethod>GET</AllowedMethod>
-    <AllowedMethod>HEAD</AllowedMethod>
-    <AllowedHeader>*</AllowedHeader>
-    <ExposeHeader>ETag</ExposeHeader>
-    <MaxAgeSeconds>3000</MaxAgeSeconds>
-  </CORSRule>`,
-    )
-    .join('');
-  return `<CORSConfiguration>${rules}\n</CORSConfiguration>`;
-}
-
-export async function startS3rver({ origins = ['https://*.xum-ai.app', 'http://localhost:*'] } = {}) {
+export async function startS3rver({
+  origins = ['https://*.xum-ai.app', 'http://localhost:*'],
+}: {
+  origins?: string[];
+} = {}): Promise<LocalS3 & { kind: 's3rver' }> {
   const directory = mkdtempSync(join(tmpdir(), 'storage-manager-s3-'));
   const port = await freePort();
   const server = new S3rver({

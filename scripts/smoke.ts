@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run smoke -- --api URL`: checks a running gateway (a deployment, or `npm start`) end to end
 // as its users meet it, prints one row per check and exits 1 if any failed (2 on bad usage).
 //
@@ -22,20 +21,20 @@ const hitAttempts = 10;
 const hitRetryMs = 300;
 const contentType = 'application/octet-stream';
 
-function fail(message) {
+function fail(message: string): never {
   process.stderr.write(`${message}\n${usage}\n`);
   process.exit(2);
 }
 
-let options;
+let options: { api?: string };
 try {
   ({ values: options } = parseArgs({ options: { api: { type: 'string' } }, strict: true, allowPositionals: false }));
 } catch (error) {
   if (process.argv.some((argument) => /token/i.test(argument)))
     fail('tokens are read from SMOKE_TOKEN and SMOKE_REVIEWER_TOKEN, never from the command line');
-  fail(error.message);
+  fail((error as Error).message);
 }
-let api;
+let api: URL;
 try {
   api = new URL(options.api ?? '');
   if (api.protocol !== 'https:' && api.protocol !== 'http:') throw new Error('not http(s)');
@@ -58,8 +57,20 @@ const missing = Object.entries({
   .map(([name]) => name);
 if (missing.length > 0) fail(`missing ${missing.join(', ')}`);
 
+/** A gateway answer: status, headers, the body's bytes, and the body parsed when it is JSON. */
+interface Answer {
+  status: number;
+  headers: Headers;
+  bytes: Uint8Array;
+  // biome-ignore lint/suspicious/noExplicitAny: each check reads the fields it expects and fails on any other shape
+  body: any;
+}
+
 /** One HTTP exchange with the gateway; JSON bodies parsed, nothing else kept but the bytes. */
-async function request(path, { method = 'GET', token, json } = {}) {
+async function request(
+  path: string,
+  { method = 'GET', token, json }: { method?: string; token?: string; json?: unknown } = {},
+): Promise<Answer> {
   const headers = new Headers();
   if (token) headers.set('authorization', `Bearer ${token}`);
   if (json !== undefined) headers.set('content-type', 'application/json');
@@ -71,7 +82,7 @@ async function request(path, { method = 'GET', token, json } = {}) {
     signal: AbortSignal.timeout(requestTimeoutMs),
   });
   const bytes = new Uint8Array(await response.arrayBuffer());
-  let body;
+  let body: Answer['body'];
   try {
     body = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
@@ -81,21 +92,22 @@ async function request(path, { method = 'GET', token, json } = {}) {
 }
 
 /** Throws unless the answer has this status; the message is the gateway's own envelope, which names no secret. */
-function expectStatus(result, status) {
+function expectStatus(result: Answer, status: number): void {
   if (result.status === status) return;
   const error = result.body?.error;
   throw new Error(`${result.status}${error ? ` ${error.code}: ${error.message}` : ''}`);
 }
 
-function describeError(error) {
+function describeError(thrown: unknown): string {
+  const error = thrown as { name?: string; message?: string; cause?: { code?: string; message?: string } } | undefined;
   if (error?.name === 'TimeoutError') return `no answer within ${requestTimeoutMs / 1000} s`;
   const cause = error?.cause;
-  return cause?.code ?? cause?.message ?? error?.message ?? String(error);
+  return cause?.code ?? cause?.message ?? error?.message ?? String(thrown);
 }
 
-const results = [];
+const results: { name: string; status: 'ok' | 'FAILED' | 'skipped'; ms: number; detail: string }[] = [];
 /** Runs one check; `work` returns the detail to print, or throws why it failed. */
-async function check(name, work) {
+async function check(name: string, work: () => Promise<string | undefined>): Promise<boolean> {
   const started = performance.now();
   try {
     const detail = await work();
@@ -106,18 +118,18 @@ async function check(name, work) {
     return false;
   }
 }
-const skip = (name, reason) => results.push({ name, status: 'skipped', ms: 0, detail: reason });
+const skip = (name: string, reason: string) => results.push({ name, status: 'skipped', ms: 0, detail: reason });
 
 // The same canonical encoding as the gateway's cache key (src/sign/object-store.ts, encodeKey):
 // each segment percent-encoded per RFC 3986, so the smoke test reads the entry apps read.
-const encodeKey = (key) =>
+const encodeKey = (key: string) =>
   key
     .split('/')
     .map((segment) =>
       encodeURIComponent(segment).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`),
     )
     .join('/');
-const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 await check('healthz', async () => {
   const result = await request('/healthz');
@@ -136,14 +148,14 @@ await check('readyz', async () => {
 await check('tasks', async () => {
   const result = await request('/v1/tasks', { token: env.token });
   expectStatus(result, 200);
-  if (!result.body?.tasks?.some((task) => task.id === env.taskId))
+  if (!result.body?.tasks?.some((task: { id: string }) => task.id === env.taskId))
     throw new Error(`200, but SMOKE_TASK_ID is not among the caller's ${result.body?.tasks?.length ?? 0} open tasks`);
   return `200, ${result.body.tasks.length} open`;
 });
 
 // A small upload of known bytes: presign, PUT straight to S3, complete (the gateway checksums it).
 const payload = new TextEncoder().encode(`storage-manager smoke test ${new Date().toISOString()} ${randomUUID()}\n`);
-let upload;
+let upload: { submissionId: string; url: string; headers: Record<string, string> } | undefined;
 let completed = false;
 const presigned = await check('upload: presign', async () => {
   const result = await request('/v1/uploads', {
@@ -153,15 +165,16 @@ const presigned = await check('upload: presign', async () => {
   });
   expectStatus(result, 201);
   if (result.body.method !== 'PUT') throw new Error(`201 with method ${result.body.method}, expected PUT`);
-  upload = result.body;
-  return `201 ${upload.submissionId}`;
+  const created: NonNullable<typeof upload> = result.body;
+  upload = created;
+  return `201 ${created.submissionId}`;
 });
 const put =
   presigned &&
   (await check('upload: PUT to S3', async () => {
     // fetch sets Content-Length from the body; the signed value is the same.
-    const { 'Content-Length': _length, ...headers } = upload.headers;
-    const response = await fetch(upload.url, {
+    const { 'Content-Length': _length, ...headers } = upload!.headers;
+    const response = await fetch(upload!.url, {
       method: 'PUT',
       headers,
       body: payload,
@@ -175,7 +188,7 @@ const put =
 if (!presigned) skip('upload: PUT to S3', 'no upload URL');
 if (put) {
   await check('upload: complete', async () => {
-    const result = await request(`/v1/uploads/${upload.submissionId}/complete`, { method: 'POST', token: env.token });
+    const result = await request(`/v1/uploads/${upload!.submissionId}/complete`, { method: 'POST', token: env.token });
     expectStatus(result, 200);
     const submission = result.body.submission;
     if (submission?.status !== 'uploaded') throw new Error(`200 with status ${submission?.status}`);
@@ -190,14 +203,15 @@ if (put) {
 
 // Cleanup: a completed submission is rejected by the reviewer; one never completed is aborted.
 if (upload) {
+  const created = upload;
   await check('upload: cleanup', async () => {
     if (!completed) {
-      const aborted = await request(`/v1/uploads/${upload.submissionId}`, { method: 'DELETE', token: env.token });
+      const aborted = await request(`/v1/uploads/${created.submissionId}`, { method: 'DELETE', token: env.token });
       if (aborted.status === 200) return 'aborted';
       // 409: it was completed after all (the answer to complete was lost); reject it instead.
       if (aborted.status !== 409) expectStatus(aborted, 200);
     }
-    const reviewed = await request(`/v1/submissions/${upload.submissionId}/review`, {
+    const reviewed = await request(`/v1/submissions/${created.submissionId}/review`, {
       method: 'POST',
       token: env.reviewerToken,
       json: { decision: 'reject', note: 'smoke test (npm run smoke): not a real submission' },
@@ -211,8 +225,8 @@ if (upload) {
 
 // The asset twice: the first answer is a MISS, or a HIT when someone read it recently (query
 // strings are not part of the cache key, so the cache cannot be bypassed); the second must be a HIT.
-const assetPath = `/assets/${encodeKey(env.assetKey)}`;
-let first;
+const assetPath = `/assets/${encodeKey(env.assetKey!)}`;
+let first: { cache: string; etag: string | null; digest: string } | undefined;
 const assetOk = await check('asset', async () => {
   const result = await request(assetPath);
   expectStatus(result, 200);
@@ -221,15 +235,16 @@ const assetOk = await check('asset', async () => {
   first = { cache, etag: result.headers.get('etag'), digest: sha256(result.bytes) };
   return `200 ${cache}, ${result.bytes.byteLength} bytes`;
 });
-if (assetOk) {
+if (assetOk && first) {
+  const earlier = first;
   await check('asset again', async () => {
     for (let attempt = 1; ; attempt++) {
       const result = await request(assetPath);
       expectStatus(result, 200);
-      if (result.headers.get('etag') !== first.etag || sha256(result.bytes) !== first.digest)
+      if (result.headers.get('etag') !== earlier.etag || sha256(result.bytes) !== earlier.digest)
         throw new Error('200, but other bytes than the first answer');
       const cache = result.headers.get('x-cache');
-      if (cache === 'HIT') return `200 ${first.cache}→HIT${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
+      if (cache === 'HIT') return `200 ${earlier.cache}→HIT${attempt > 1 ? ` (attempt ${attempt})` : ''}`;
       if (attempt === hitAttempts)
         throw new Error(`still X-Cache ${cache} after ${hitAttempts} requests: the cache stores nothing`);
       await new Promise((resolve) => setTimeout(resolve, hitRetryMs));
@@ -241,10 +256,10 @@ if (assetOk) {
 
 const columns = ['check', 'status', 'ms', 'detail'];
 const rows = results.map((result) => [result.name, result.status, String(result.ms), result.detail]);
-const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index].length)));
-const line = (cells) =>
+const widths = columns.map((column, index) => Math.max(column.length, ...rows.map((row) => row[index]!.length)));
+const line = (cells: string[]) =>
   cells
-    .map((cell, index) => (index === 2 ? cell.padStart(widths[index]) : cell.padEnd(widths[index])))
+    .map((cell, index) => (index === 2 ? cell.padStart(widths[index]!) : cell.padEnd(widths[index]!)))
     .join('  ')
     .trimEnd();
 process.stdout.write(`smoke test of ${api.origin}\n${line(columns)}\n${rows.map(line).join('\n')}\n`);

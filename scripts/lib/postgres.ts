@@ -5,10 +5,19 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { freePort, waitUntil } from './ports.mjs';
+import { freePort, waitUntil } from './ports';
 
-function findPostgresBinaries() {
-  const candidates = [];
+export interface LocalPostgres {
+  kind: 'postgresql' | 'pglite';
+  url: string;
+  pid: number;
+  /** System PostgreSQL only: the directory of its Unix socket. */
+  socketDirectory?: string;
+  stop(): Promise<void>;
+}
+
+function findPostgresBinaries(): string | undefined {
+  const candidates: string[] = [];
   try {
     candidates.push(
       execFileSync('pg_config', ['--bindir'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim(),
@@ -25,7 +34,7 @@ function findPostgresBinaries() {
 
 // PostgreSQL refuses to run as root. As root (containers, CI), run it as the `postgres` system
 // account, or `nobody` where there is none; spawn's uid/gid keep the server's own PID ours.
-function unprivilegedAccount() {
+function unprivilegedAccount(): { uid?: number; gid?: number } {
   if (typeof process.getuid !== 'function' || process.getuid() !== 0) return {};
   const accounts = readFileSync('/etc/passwd', 'utf8')
     .split('\n')
@@ -35,7 +44,7 @@ function unprivilegedAccount() {
   return { uid: Number(account[2]), gid: Number(account[3]) };
 }
 
-async function waitForConnection(url) {
+async function waitForConnection(url: string): Promise<void> {
   await waitUntil(
     async () => {
       const sql = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => {} });
@@ -49,10 +58,10 @@ async function waitForConnection(url) {
   );
 }
 
-async function startSystemPostgres(bindir) {
+async function startSystemPostgres(bindir: string): Promise<LocalPostgres> {
   const account = unprivilegedAccount();
   const dataDir = mkdtempSync(join(tmpdir(), 'storage-manager-pg-'));
-  if (account.uid !== undefined) chownSync(dataDir, account.uid, account.gid);
+  if (account.uid !== undefined && account.gid !== undefined) chownSync(dataDir, account.uid, account.gid);
   execFileSync(join(bindir, 'initdb'), ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync'], {
     stdio: ['ignore', 'ignore', 'pipe'],
     cwd: dataDir,
@@ -89,7 +98,7 @@ async function startSystemPostgres(bindir) {
   server.stderr.on('data', (chunk) => {
     stderr = (stderr + chunk).slice(-4000);
   });
-  const exited = new Promise((resolve) => server.once('exit', resolve));
+  const exited = new Promise<void>((resolve) => server.once('exit', () => resolve()));
   // Trust authentication ignores the password, but Miniflare's Hyperdrive wants one in the URL.
   const url = `postgres://postgres:postgres@127.0.0.1:${port}/postgres`;
   // If this process exits without stop() (a signal handler elsewhere calling process.exit), the
@@ -114,7 +123,7 @@ async function startSystemPostgres(bindir) {
   return {
     kind: 'postgresql',
     url,
-    pid: server.pid,
+    pid: server.pid as number,
     // The server also listens on a Unix socket here, which a process without any network
     // (a new network namespace) can still reach.
     socketDirectory: dataDir,
@@ -129,7 +138,7 @@ async function startSystemPostgres(bindir) {
   };
 }
 
-async function startPglite() {
+async function startPglite(): Promise<LocalPostgres> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
   const db = await PGlite.create();
@@ -151,7 +160,11 @@ async function startPglite() {
 }
 
 /** Starts a private PostgreSQL on loopback; `stop()` ends it and removes its data. */
-export async function startPostgres({ prefer = process.env.STORAGE_MANAGER_POSTGRES } = {}) {
+export async function startPostgres({
+  prefer = process.env.STORAGE_MANAGER_POSTGRES,
+}: {
+  prefer?: string;
+} = {}): Promise<LocalPostgres> {
   const bindir = prefer === 'pglite' ? undefined : findPostgresBinaries();
   return bindir ? startSystemPostgres(bindir) : startPglite();
 }

@@ -3,7 +3,6 @@
 // changes nothing and says so.
 import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
-import { rawBucketCors } from './s3.mjs';
 
 const abortIncompleteUploadsAfterDays = 7;
 
@@ -15,10 +14,51 @@ const expireStagedUploadsAfterDays = 1;
 
 const abortIncompleteUploadsRule = `<Rule><ID>abort-incomplete-multipart-uploads</ID><Filter><Prefix></Prefix></Filter><Status>Enabled</Status><AbortIncompleteMultipartUpload><DaysAfterInitiation>${abortIncompleteUploadsAfterDays}</DaysAfterInitiation></AbortIncompleteMultipartUpload></Rule>`;
 const expireStagedUploadsRule = `<Rule><ID>expire-staged-uploads</ID><Filter><Prefix>${stagingPrefix}</Prefix></Filter><Status>Enabled</Status><Expiration><Days>${expireStagedUploadsAfterDays}</Days></Expiration></Rule>`;
-const lifecycle = (...rules) => `<LifecycleConfiguration>${rules.join('')}</LifecycleConfiguration>`;
+const lifecycle = (...rules: string[]) => `<LifecycleConfiguration>${rules.join('')}</LifecycleConfiguration>`;
+
+/** Where an S3 endpoint is and the credentials to sign for it. */
+export interface S3Connection {
+  endpoint: string;
+  region: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
+
+export interface BucketSetting {
+  bucket: string;
+  kind: 'cors' | 'lifecycle' | 'policy';
+  body: string;
+}
+
+export type AppliedBucketSetting = BucketSetting & { outcome: 'changed' | 'unchanged' | 'unsupported' };
+
+/** S3 CORS for the raw bucket, as production has it: browsers PUT and GET straight to S3. */
+export function rawBucketCors(origins: string[]): string {
+  const rules = origins
+    .map(
+      (origin) => `
+  <CORSRule>
+    <AllowedOrigin>${origin}</AllowedOrigin>
+    <AllowedMethod>PUT</AllowedMethod>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>*</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>`,
+    )
+    .join('');
+  return `<CORSConfiguration>${rules}\n</CORSConfiguration>`;
+}
 
 /** The desired settings, from the same configuration the Worker uses. */
-export function desiredBucketSettings({ buckets, corsOrigins }) {
+export function desiredBucketSettings({
+  buckets,
+  corsOrigins,
+}: {
+  buckets: { raw: string; processed: string; assets: string };
+  corsOrigins: string[];
+}): BucketSetting[] {
   return [
     { bucket: buckets.raw, kind: 'cors', body: rawBucketCors(corsOrigins) },
     {
@@ -54,21 +94,29 @@ export function desiredBucketSettings({ buckets, corsOrigins }) {
   ];
 }
 
-const elements = (xml, name) =>
-  [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((match) => match[1].trim());
+const elements = (xml: string, name: string) =>
+  [...xml.matchAll(new RegExp(`<${name}>([^<]*)</${name}>`, 'g'))].map((match) => match[1]!.trim());
+
+/** A statement of an S3 bucket policy as servers return it: one value or a list (IAM JSON policy reference). */
+interface PolicyStatement {
+  Effect: string;
+  Principal: '*' | { AWS?: string | string[] };
+  Action: string | string[];
+  Resource: string | string[];
+}
 
 /** A comparable form of each setting, so formatting, namespaces and order do not count as change. */
-function canonical(kind, text) {
+function canonical(kind: BucketSetting['kind'], text: string): string {
   if (kind === 'policy') {
     const policy = JSON.parse(text);
-    const statements = [].concat(policy.Statement ?? []).map((statement) => ({
+    const statements = ([] as PolicyStatement[]).concat(policy.Statement ?? []).map((statement) => ({
       Effect: statement.Effect,
       Principal:
         statement.Principal === '*' || statement.Principal?.AWS === '*' || statement.Principal?.AWS?.[0] === '*'
           ? '*'
           : statement.Principal,
-      Action: [].concat(statement.Action).sort(),
-      Resource: [].concat(statement.Resource).sort(),
+      Action: ([] as string[]).concat(statement.Action).sort(),
+      Resource: ([] as string[]).concat(statement.Resource).sort(),
     }));
     return JSON.stringify(statements);
   }
@@ -76,14 +124,14 @@ function canonical(kind, text) {
     const rules = [...text.matchAll(/<CORSRule>([\s\S]*?)<\/CORSRule>/g)].map(([, rule]) =>
       JSON.stringify(
         ['AllowedOrigin', 'AllowedMethod', 'AllowedHeader', 'ExposeHeader', 'MaxAgeSeconds'].map((name) =>
-          elements(rule, name).sort(),
+          elements(rule!, name).sort(),
         ),
       ),
     );
     return JSON.stringify(rules.sort());
   }
   const rules = [...text.matchAll(/<Rule>([\s\S]*?)<\/Rule>/g)].map(([, rule]) =>
-    JSON.stringify(['ID', 'Prefix', 'Status', 'DaysAfterInitiation', 'Days'].map((name) => elements(rule, name))),
+    JSON.stringify(['ID', 'Prefix', 'Status', 'DaysAfterInitiation', 'Days'].map((name) => elements(rule!, name))),
   );
   return JSON.stringify(rules.sort());
 }
@@ -92,9 +140,12 @@ function canonical(kind, text) {
  * Applies every setting; returns one line per setting: `changed`, `unchanged`, or `unsupported`
  * when the server does not implement it (the embedded s3rver has no policies or lifecycle rules).
  */
-export async function applyBucketSettings({ endpoint, region, accessKeyId, secretAccessKey }, settings) {
+export async function applyBucketSettings(
+  { endpoint, region, accessKeyId, secretAccessKey }: S3Connection,
+  settings: BucketSetting[],
+): Promise<AppliedBucketSetting[]> {
   const client = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region, retries: 0 });
-  const results = [];
+  const results: AppliedBucketSetting[] = [];
   for (const setting of settings) {
     const url = `${endpoint.replace(/\/+$/, '')}/${setting.bucket}?${setting.kind}`;
     const current = await client.fetch(url, { method: 'GET' });
