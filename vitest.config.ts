@@ -7,7 +7,7 @@ export default defineConfig({
     projects: [
       {
         // The Worker inside workerd; Postgres, S3 (s3rver, or Ceph RGW with STORAGE_MANAGER_S3=rgw)
-        // and the JWKS endpoint are real servers on loopback, started by test/global-setup.ts and
+        // and the JWKS endpoint are real servers on loopback, started by test/support/global-setup.ts and
         // handed over through provide/inject.
         plugins: [
           cloudflareTest(({ inject }) => ({
@@ -37,7 +37,7 @@ export default defineConfig({
           // *.rgw.test.ts need a complete S3 (ListParts, AbortMultipartUpload; s3rver lacks them):
           // they run when the suite runs against Ceph RGW (npm run test:rgw).
           exclude: process.env.STORAGE_MANAGER_S3 === 'rgw' ? [] : ['test/integration/**/*.rgw.test.ts'],
-          globalSetup: ['./test/global-setup.ts'],
+          globalSetup: ['./test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Test files share one database; one after another keeps counts exact.

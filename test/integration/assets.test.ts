@@ -2,7 +2,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { AwsClient } from 'aws4fetch';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { gateway, randomBytes } from './helpers';
+import { gateway, randomBytes } from '../support/integration-helpers';
 
 const s3 = new AwsClient({
   accessKeyId: env.S3_ACCESS_KEY_ID,

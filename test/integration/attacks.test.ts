@@ -15,7 +15,7 @@ import {
   serviceDatabase,
   tokenFor,
   uploadSubmission,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // The attacks issue 10 lists, each tried the way a contributor or a company user would. Every one
 // of them worked before the gateway was hardened; each test fails if its attack works again.

@@ -11,8 +11,8 @@ import {
   type DemoRole,
   type Jwk,
 } from '../../scripts/lib/jwt';
-import { gateway, tokenFor } from './helpers';
-import { generateRsaKey, publicPem, signHs256, signRs256 } from './signing';
+import { gateway, tokenFor } from '../support/integration-helpers';
+import { generateRsaKey, publicPem, signHs256, signRs256 } from '../support/jwt-signing';
 
 // Each test has a Supabase project of its own on the control server (test/global-setup.ts), so
 // the Worker's JWKS cache, which is per isolate and per JWKS URL, starts empty for it and the

@@ -3,7 +3,16 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
 import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt';
-import { call, createContributor, demoUsers, errorOf, gateway, serviceDatabase, signingKey, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  demoUsers,
+  errorOf,
+  gateway,
+  serviceDatabase,
+  signingKey,
+  tokenFor,
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 afterAll(() => sql.end());

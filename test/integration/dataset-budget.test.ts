@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDataset, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
 import { createObjectStore, objectUrl } from '../../src/sign/object-store';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
 
 // The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which
 // wrangler.toml [limits] subrequests is derived from: one invocation after another, called as

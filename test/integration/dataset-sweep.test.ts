@@ -5,7 +5,7 @@ import worker from '../../src/worker';
 import { createObjectStore, objectUrl } from '../../src/sign/object-store';
 import { createMultipartUpload, listParts } from '../../src/sign/multipart';
 import { ObjectStoreError } from '../../src/sign/objects';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
 
 // The Cron Trigger's sweep of dataset builds nobody works on, through the Worker's exported
 // `scheduled` handler, against PostgreSQL and S3. Fixtures are written straight to the database,

@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { gateway } from './helpers';
+import { gateway } from '../support/integration-helpers';
 
 /**
  * The Worker with some bindings replaced. A fresh env object is a fresh configuration, so every

@@ -12,7 +12,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // What needs a complete S3 (Ceph RGW here; s3rver lacks ListParts and AbortMultipartUpload and
 // crashes on a part list it cannot assemble): resuming, aborting and refused completions, through

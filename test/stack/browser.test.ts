@@ -4,7 +4,7 @@ import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt';
 import { freePort } from '../../scripts/lib/ports';
-import { run, startHarness, type Harness } from './harness';
+import { run, startHarness, type Harness } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 // The SDK in a real browser: Debian's Chromium, driven by playwright-core (no browser download),

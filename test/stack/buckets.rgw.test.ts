@@ -1,7 +1,7 @@
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRgw } from '../../scripts/lib/rgw';
-import { run } from './harness';
+import { run } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 // buckets:apply against Ceph RGW, which implements what s3rver lacks: bucket policies and

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { desiredBucketSettings } from '../../scripts/lib/bucket-config';
 import { startS3rver } from '../../scripts/lib/s3rver';
-import { run } from './harness';
+import { run } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 let s3: Awaited<ReturnType<typeof startS3rver>>;

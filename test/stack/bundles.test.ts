@@ -12,7 +12,7 @@ import {
   syntheticCrc32,
   testWithUnzip,
 } from '../unit/zip/archive-fixture';
-import { run, startHarness, type Harness, type Seeded } from './harness';
+import { run, startHarness, type Harness, type Seeded } from '../support/harness';
 
 // The bundle path end to end, as a company's tooling meets it: the local stack over real HTTP,
 // archives checked by unzip, Python's zipfile and bsdtar, downloads made and resumed by curl, and

@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presignRawObject } from '../../bench/lib/seed.mjs';
+import { presignRawObject } from '../support/seed';
 import { demoTaskId, demoUsers } from '../../scripts/lib/jwt';
-import type { SeenRequest } from '../s3-proxy';
+import type { SeenRequest } from '../support/s3-proxy';
 import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
 import { datasetClient, sameSize } from './dataset-client';
-import { run, startHarness, type Harness, type Seeded } from './harness';
+import { run, startHarness, type Harness, type Seeded } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 const MiB = 1024 * 1024;

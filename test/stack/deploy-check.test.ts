@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from './harness';
+import { run } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 // `npm run deploy:check` as CI and an operator run it: offline (no Cloudflare login; wrangler

@@ -7,7 +7,7 @@ import { demoTaskId } from '../../scripts/lib/jwt';
 import { fromBytes, upload } from '../../sdk';
 import { fromFile } from '../../sdk/node-file';
 import { testWithUnzip } from '../unit/zip/archive-fixture';
-import { run, startHarness, type Harness } from './harness';
+import { run, startHarness, type Harness } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 // The client SDK and the CLI against the local stack over real HTTP, with S3 behind a proxy that

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoAsset, seedDemoAsset } from '../../scripts/lib/demo-asset';
 import { demoTaskId, demoUsers } from '../../scripts/lib/jwt';
-import { run, startHarness, type Harness } from './harness';
+import { run, startHarness, type Harness } from '../support/harness';
 import { tsx } from '../support/tsx';
 
 // `npm run smoke` against the running stack, as CI runs it against `npm start` and an operator

@@ -1,14 +1,14 @@
 import { spawn } from 'node:child_process';
 import postgres from 'postgres';
-import { seedApproved, type SeedBody, type Seeded } from '../../bench/lib/seed.mjs';
+import { seedApproved, type SeedBody, type Seeded } from './seed';
 import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts/lib/jwt';
 import { freePort } from '../../scripts/lib/ports';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { startRgw } from '../../scripts/lib/rgw';
 import { startS3rver } from '../../scripts/lib/s3rver';
 import { createStack } from '../../scripts/lib/stack';
-import { startPgProxy } from '../pg-proxy';
-import { startS3Proxy } from '../s3-proxy';
+import { startPgProxy } from './pg-proxy';
+import { startS3Proxy } from './s3-proxy';
 
 export type { Seeded };
 
@@ -16,7 +16,7 @@ export type { Seeded };
  * The local stack as apps meet it, for tests in Node: S3 behind a fault-injecting proxy, PostgreSQL,
  * and the Worker under wrangler over real HTTP. Everything started here is stopped by stop().
  *
- * `postgresProxy: true` puts the Worker's database connection (Hyperdrive) behind test/pg-proxy.ts,
+ * `postgresProxy: true` puts the Worker's database connection (Hyperdrive) behind test/support/pg-proxy.ts,
  * exposed as `pg`, so a test can cut or refuse it; `sql` still goes to PostgreSQL directly.
  */
 export async function startHarness(

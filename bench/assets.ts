@@ -1,18 +1,18 @@
-#!/usr/bin/env node
 // `npm run bench:assets`: in one run against the local stack, GET /assets/{key} under autocannon
 // for cache hits (one key, already cached) and cache misses (a fresh key per request, each read
 // from the bucket once), and their ratio.
 import { AwsClient } from 'aws4fetch';
-import { freePort } from '../scripts/lib/ports.mjs';
-import { createStack } from '../scripts/lib/stack.mjs';
-import { formatLoad, loadHeader, runLoad } from './lib/load.mjs';
+import { freePort } from '../scripts/lib/ports';
+import type { LocalS3 } from '../scripts/lib/local-s3';
+import { createStack } from '../scripts/lib/stack';
+import { formatLoad, loadHeader, runLoad } from './lib/load';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const missCount = Number(process.env.BENCH_MISSES ?? 3000);
 const assetBytes = 16 * 1024;
 const connections = 32;
 
-async function uploadAssets(s3, keys) {
+async function uploadAssets(s3: LocalS3, keys: string[]): Promise<void> {
   const client = new AwsClient({
     accessKeyId: s3.accessKeyId,
     secretAccessKey: s3.secretAccessKey,

@@ -3,7 +3,10 @@
 import { Agent, get } from 'node:http';
 
 /** GETs `url` and resolves with the status and the number of body bytes received. */
-export function download(url, agent) {
+export function download(
+  url: string,
+  agent?: Agent,
+): Promise<{ status: number | undefined; bytes: number; complete: boolean }> {
   return new Promise((resolve, reject) => {
     const request = get(url, agent ? { agent } : {}, (response) => {
       let bytes = 0;

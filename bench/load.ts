@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:load`: the load half of issue 10's proof, against the local stack (the production
 // Worker under wrangler without its inspector, PostgreSQL, s3rver unless STORAGE_MANAGER_S3=rgw):
 //  1. BENCH_ROUNDS bursts of BENCH_PRESIGNS (200) simultaneous POST /v1/uploads, each request on a
@@ -11,13 +10,14 @@
 import { statfsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import postgres from 'postgres';
-import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
-import { freePort } from '../scripts/lib/ports.mjs';
-import { createStack } from '../scripts/lib/stack.mjs';
-import { createBundle, seedInParallel, syntheticObjects } from './lib/bundles.mjs';
-import { burst, percentile } from './lib/burst.mjs';
-import { downloadMany } from './lib/download-many.mjs';
-import { findWorkerdPids, residentBytes, sampleResident, workerdRole } from './lib/workerd.mjs';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt';
+import { freePort } from '../scripts/lib/ports';
+import type { LocalS3 } from '../scripts/lib/local-s3';
+import { createStack } from '../scripts/lib/stack';
+import { type CreatedBundle, createBundle, seedInParallel, syntheticObjects } from './lib/bundles';
+import { type BurstResult, burst, percentile } from './lib/burst';
+import { type Download, downloadMany } from './lib/download-many';
+import { findWorkerdPids, residentBytes, sampleResident, workerdRole } from './lib/workerd';
 
 const MiB = 1024 * 1024;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -37,21 +37,23 @@ const members = {
 const targets = { memoryGrowthBytes: 64 * MiB, laterRoundSlackBytes: 16 * MiB };
 const uploadBody = JSON.stringify({ taskId: demoTaskId, contentType: 'audio/webm', size: 48213 });
 
-const log = (line) => process.stderr.write(`${line}\n`);
-const mib = (bytes) => `${(bytes / MiB).toFixed(1)} MiB`;
-const sizeLabel = (bytes) => (bytes >= MiB ? mib(bytes) : `${(bytes / 1024).toFixed(0)} KiB`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const verdict = (met) => (met ? 'met' : 'MISSED');
-const pad = (cells, widths) =>
-  cells.map((cell, i) => String(cell)[i === 0 ? 'padEnd' : 'padStart'](widths[i])).join(' ');
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const mib = (bytes: number) => `${(bytes / MiB).toFixed(1)} MiB`;
+const sizeLabel = (bytes: number) => (bytes >= MiB ? mib(bytes) : `${(bytes / 1024).toFixed(0)} KiB`);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const verdict = (met: boolean) => (met ? 'met' : 'MISSED');
+const pad = (cells: (string | number)[], widths: number[]) =>
+  cells.map((cell, i) => String(cell)[i === 0 ? 'padEnd' : 'padStart'](widths[i]!)).join(' ');
 
 /** Peak count of client connections to PostgreSQL (this bench's included) until stopped. */
-function sampleConnections(sql, intervalMs = 25) {
+function sampleConnections(sql: postgres.Sql, intervalMs = 25) {
   let peak = 0;
   let stopped = false;
   const loop = (async () => {
     while (!stopped) {
-      const [{ n }] = await sql`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`;
+      const [{ n }] = await sql<
+        [{ n: number }]
+      >`select count(*)::int as n from pg_stat_activity where backend_type = 'client backend'`;
       peak = Math.max(peak, n);
       await sleep(intervalMs);
     }
@@ -66,9 +68,10 @@ function sampleConnections(sql, intervalMs = 25) {
 }
 
 /** What one POST /v1/uploads answer was: 'ok' (201 with a presigned URL), or why not. */
-function classify(result, s3) {
-  if (result.error) return `error ${result.error}`;
-  let body;
+function classify(result: BurstResult, s3: LocalS3): string {
+  if ('error' in result) return `error ${result.error}`;
+  // biome-ignore lint/suspicious/noExplicitAny: the answer's shape is what this function checks
+  let body: any;
   try {
     body = JSON.parse(result.body);
   } catch {
@@ -80,7 +83,7 @@ function classify(result, s3) {
   return presigned && typeof body.submissionId === 'string' ? 'ok' : '201 without a presigned URL';
 }
 
-async function presignBursts(api, s3, sql, token) {
+async function presignBursts(api: string, s3: LocalS3, sql: postgres.Sql, token: string): Promise<boolean> {
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const widths = [7, 8, 9, 8, 7, 6, 7, 7, 7, 8, 6];
   console.log(
@@ -104,7 +107,7 @@ async function presignBursts(api, s3, sql, token) {
       widths,
     ),
   );
-  const failures = new Map();
+  const failures = new Map<string, number>();
   let totalBad = 0;
   for (let round = 1; round <= rounds; round++) {
     const connections = sampleConnections(sql);
@@ -118,8 +121,10 @@ async function presignBursts(api, s3, sql, token) {
     const outcomes = results.map((result) => classify(result, s3));
     for (const outcome of outcomes) if (outcome !== 'ok') failures.set(outcome, (failures.get(outcome) ?? 0) + 1);
     const ok = outcomes.filter((outcome) => outcome === 'ok').length;
-    const errors = results.filter((result) => result.error).length;
-    const non2xx = results.filter((result) => !result.error && (result.status < 200 || result.status > 299)).length;
+    const errors = results.filter((result) => 'error' in result).length;
+    const non2xx = results.filter(
+      (result) => !('error' in result) && (result.status! < 200 || result.status! > 299),
+    ).length;
     totalBad += presigns - ok;
     const ms = results.map((result) => result.ms).sort((a, b) => a - b);
     console.log(
@@ -133,7 +138,7 @@ async function presignBursts(api, s3, sql, token) {
           errors,
           percentile(ms, 0.5).toFixed(0),
           percentile(ms, 0.99).toFixed(0),
-          ms.at(-1).toFixed(0),
+          ms.at(-1)!.toFixed(0),
           peakConnections,
           seconds.toFixed(2),
         ],
@@ -153,16 +158,16 @@ async function presignBursts(api, s3, sql, token) {
 }
 
 /** Growth over the baseline at the end of each tenth of the transfer: a plateau, or a climb. */
-function timeline(series, baseline) {
-  const end = series.at(-1).ms;
+function timeline(series: { ms: number; sum: number }[], baseline: number): number[] {
+  const end = series.at(-1)!.ms;
   return Array.from(
     { length: 10 },
-    (_, tenth) => series.findLast((s) => s.ms <= ((tenth + 1) * end) / 10).sum - baseline,
+    (_, tenth) => series.findLast((s) => s.ms <= ((tenth + 1) * end) / 10)!.sum - baseline,
   );
 }
 
 /** Downloads the bundle `count` times at once while sampling workerd's RSS; checks every body. */
-async function measuredDownloads(pids, bundle, count, reference) {
+async function measuredDownloads(pids: number[], bundle: CreatedBundle, count: number, reference: Download) {
   // A settle so the previous transfer's buffers are not counted in this one's baseline.
   await sleep(1000);
   const sampler = sampleResident(pids, 50);
@@ -171,7 +176,7 @@ async function measuredDownloads(pids, bundle, count, reference) {
   await sleep(1000);
   const after = pids.reduce((sum, pid) => sum + residentBytes(pid), 0);
   const problems = results.flatMap((r, i) => {
-    const found = [];
+    const found: string[] = [];
     if (r.status !== 200 || !r.complete || r.error)
       found.push(`status ${r.status}, complete ${r.complete}${r.error ? `, ${r.error}` : ''}`);
     if (r.contentLength !== bundle.bytes || r.bytes !== bundle.bytes)
@@ -198,16 +203,20 @@ async function measuredDownloads(pids, bundle, count, reference) {
   };
 }
 
-async function bundleDownloads(api, s3, sql, adminToken, port) {
+async function bundleDownloads(
+  api: string,
+  s3: LocalS3,
+  sql: postgres.Sql,
+  adminToken: string,
+  port: number,
+): Promise<boolean> {
   log(`seeding ${members.count} × ${sizeLabel(members.size)} into ${s3.kind}`);
   const seeded = await seedInParallel(sql, s3, syntheticObjects(members.count, members.size, 4));
   const bundle = await createBundle(api, adminToken, seeded);
   // Unmeasured: starts the Worker's own workerd (wrangler starts it on first use), warms it, and
   // gives the SHA-256 every measured download must match.
   log(`reference download of the ${mib(bundle.bytes)} bundle`);
-  const {
-    results: [reference],
-  } = await downloadMany(bundle.url, 1);
+  const reference = (await downloadMany(bundle.url, 1)).results[0]!;
   if (reference.status !== 200 || reference.bytes !== bundle.bytes)
     throw new Error(`reference download: status ${reference.status}, ${reference.bytes} of ${bundle.bytes} bytes`);
   const pids = findWorkerdPids();
@@ -217,10 +226,10 @@ async function bundleDownloads(api, s3, sql, adminToken, port) {
 
   log(`1 download, then ${concurrentRounds} round(s) of ${downloads} at once`);
   const single = await measuredDownloads(pids, bundle, 1, reference);
-  const concurrent = [];
+  const concurrent: Awaited<ReturnType<typeof measuredDownloads>>[] = [];
   for (let round = 0; round < concurrentRounds; round++)
     concurrent.push(await measuredDownloads(pids, bundle, downloads, reference));
-  const [first] = concurrent;
+  const first = concurrent[0]!;
   const runs = [single, ...concurrent];
 
   console.log(
@@ -237,7 +246,7 @@ async function bundleDownloads(api, s3, sql, adminToken, port) {
     ),
   );
   for (const r of runs) {
-    const perClient = r.count === 1 ? r.each[0].toFixed(1) : `${r.each[0].toFixed(1)}–${r.each.at(-1).toFixed(1)}`;
+    const perClient = r.count === 1 ? r.each[0]!.toFixed(1) : `${r.each[0]!.toFixed(1)}–${r.each.at(-1)!.toFixed(1)}`;
     console.log(
       pad(
         [
@@ -258,7 +267,7 @@ async function bundleDownloads(api, s3, sql, adminToken, port) {
   }
   for (const r of runs)
     console.log(
-      `  ${r.count} client(s), per process: ${r.perProcess.map((p) => `${roles.get(p.pid)} ${mib(p.baseline)} → ${mib(p.peak)}`).join(', ')}`,
+      `  ${r.count} client(s), per process: ${r.perProcess.map((p) => `${roles.get(p.pid)} ${mib(p.baseline!)} → ${mib(p.peak!)}`).join(', ')}`,
     );
   for (const r of runs)
     console.log(
@@ -268,7 +277,7 @@ async function bundleDownloads(api, s3, sql, adminToken, port) {
   for (const problem of problems.slice(0, 10)) console.log(`  ${problem}`);
   const checked = runs.reduce((sum, r) => sum + r.count, 0);
   console.log(
-    `check: every body ${bundle.bytes.toLocaleString('en')} bytes = Content-Length, the reference download's SHA-256 (${reference.sha256.slice(0, 16)}…), starts PK\\3\\4, ends with the end record: ${problems.length === 0 ? `all ${checked} pass` : `${problems.length} problem(s)`}`,
+    `check: every body ${bundle.bytes.toLocaleString('en')} bytes = Content-Length, the reference download's SHA-256 (${reference.sha256!.slice(0, 16)}…), starts PK\\3\\4, ends with the end record: ${problems.length === 0 ? `all ${checked} pass` : `${problems.length} problem(s)`}`,
   );
   const ratio = single.growth > 0 ? `${(first.growth / single.growth).toFixed(1)}×` : 'n/a';
   console.log(
@@ -304,11 +313,12 @@ if (bavail * bsize < members.count * members.size * 1.2 + 1024 * MiB) {
 
 const port = await freePort();
 const stack = createStack({ port, log: (line) => log(`[stack] ${line}`) });
-let sql;
+let sql: postgres.Sql | undefined;
 try {
   const { url: api, s3, auth, databaseUrl } = await stack.start();
-  sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
-  const tokenFor = (user) =>
+  const database = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  sql = database;
+  const tokenFor = (user: { userId: string; email: string }) =>
     signJwt(auth.privateJwk, supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...user, lifetimeSeconds: 3600 }));
   const contributorToken = await tokenFor(demoUsers.contributor);
   const adminToken = await tokenFor(demoUsers.admin);
@@ -318,13 +328,15 @@ try {
     body: uploadBody,
   });
   if (warm.status !== 201) throw new Error(`POST /v1/uploads answered ${warm.status}: ${await warm.text()}`);
-  const [{ max_connections: maxConnections }] = await sql`select current_setting('max_connections') as max_connections`;
+  const [{ max_connections: maxConnections }] = await database<
+    [{ max_connections: string }]
+  >`select current_setting('max_connections') as max_connections`;
 
   console.log(
     `bench:load — the Worker under wrangler (workerd, no inspector) + PostgreSQL (max_connections ${maxConnections}) + ${s3.kind}, all on 127.0.0.1`,
   );
-  const presignsHeld = await presignBursts(api, s3, sql, contributorToken);
-  const memoryFlat = await bundleDownloads(api, s3, sql, adminToken, port);
+  const presignsHeld = await presignBursts(api, s3, database, contributorToken);
+  const memoryFlat = await bundleDownloads(api, s3, database, adminToken, port);
   if (!presignsHeld || !memoryFlat) process.exitCode = 1;
 } finally {
   await sql?.end();

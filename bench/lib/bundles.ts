@@ -2,16 +2,17 @@
 // (bench:zip, bench:load). Bodies are generated, never held whole: one random block shared by all.
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { seedApproved } from './seed.mjs';
+import type postgres from 'postgres';
+import { type SeedBody, type SeedS3, type Seeded, seedApproved } from '../../test/support/seed';
 
 /**
  * `count` bodies of `size` bytes: one random block shared by all, each made distinct (and its CRC
  * different) by an 8-byte prefix. CRC-32 is computed natively, as completing an upload records it.
  */
-export function syntheticObjects(count, size, tag) {
+export function syntheticObjects(count: number, size: number, tag: number): SeedBody[] {
   const block = randomBytes(size);
   const tail = block.subarray(8);
-  const tailCrc = (prefix) => crc32(tail, crc32(prefix));
+  const tailCrc = (prefix: Buffer) => crc32(tail, crc32(prefix));
   return Array.from({ length: count }, (_, index) => {
     const prefix = Buffer.alloc(8);
     prefix.writeUInt32BE(tag);
@@ -21,14 +22,14 @@ export function syntheticObjects(count, size, tag) {
 }
 
 /** seedApproved over a few connections at once; the order of the result is the order of `bodies`. */
-export async function seedInParallel(sql, s3, bodies, lanes = 4) {
-  const results = new Array(bodies.length);
+export async function seedInParallel(sql: postgres.Sql, s3: SeedS3, bodies: SeedBody[], lanes = 4): Promise<Seeded[]> {
+  const results = new Array<Seeded>(bodies.length);
   let next = 0;
   await Promise.all(
     Array.from({ length: lanes }, async () => {
       while (next < bodies.length) {
         const index = next++;
-        [results[index]] = await seedApproved(sql, s3, [bodies[index]]);
+        [results[index]] = (await seedApproved(sql, s3, [bodies[index]!])) as [Seeded];
       }
     }),
   );
@@ -36,7 +37,14 @@ export async function seedInParallel(sql, s3, bodies, lanes = 4) {
 }
 
 /** POST /v1/bundles as `token` (an admin's); resolves with the created bundle (id, url, bytes…). */
-export async function createBundle(api, token, members) {
+/** What POST /v1/bundles answers (201): the bundle, its link and its size. */
+export interface CreatedBundle {
+  id: string;
+  url: string;
+  bytes: number;
+}
+
+export async function createBundle(api: string, token: string, members: { id: string }[]): Promise<CreatedBundle> {
   const response = await fetch(`${api}/v1/bundles`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -44,5 +52,5 @@ export async function createBundle(api, token, members) {
   });
   if (response.status !== 201)
     throw new Error(`POST /v1/bundles answered ${response.status}: ${await response.text()}`);
-  return response.json();
+  return (await response.json()) as CreatedBundle;
 }

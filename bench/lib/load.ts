@@ -1,7 +1,16 @@
 // One autocannon run, reduced to the numbers the benchmarks print.
 import autocannon from 'autocannon';
 
-export async function runLoad(options) {
+export interface LoadResult {
+  connections: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  total: number;
+  failures: number;
+}
+
+export async function runLoad(options: autocannon.Options & { connections: number }): Promise<LoadResult> {
   const result = await autocannon({ ...options });
   return {
     connections: options.connections,
@@ -13,7 +22,7 @@ export async function runLoad(options) {
   };
 }
 
-export function formatLoad(label, r) {
+export function formatLoad(label: string, r: LoadResult): string {
   return `${label.padEnd(22)} ${String(r.connections).padStart(5)}  ${r.requestsPerSecond.toFixed(0).padStart(10)}  ${String(r.p50).padStart(6)}  ${String(r.p99).padStart(6)}  ${String(r.failures).padStart(7)}`;
 }
 

@@ -1,5 +1,5 @@
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import { freePort } from '../scripts/lib/ports';
+import { freePort } from '../../scripts/lib/ports';
 
 export type Fault =
   /** Reset the connection before any response header. */

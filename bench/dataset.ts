@@ -1,25 +1,25 @@
-#!/usr/bin/env node
 // `npm run bench:dataset`: packages a dataset of 32 × 64 MiB members (2 GiB) plus 16 × 64 KiB ones
 // and reports (1) the bytes that passed through the Worker over the archive's size (target < 2 %)
 // and (2) the build time over a plain server-side copy (CopyObject) of the same objects, in the
-// same run. Both go through test/s3-proxy.ts, whose log counts the body bytes of every S3 request,
+// same run. Both go through test/support/s3-proxy.ts, whose log counts the body bytes of every S3 request,
 // so "through the Worker" is measured on the wire, not inferred from the part plan.
 // The small members sit after every second large one: each is streamed by the Worker in a
 // composed part (the 5 MiB tail of the member before it copied, then its own bytes), so the build
 // exercises copy, stream and composed parts. BENCH_DATASET_SMALL=0 leaves them out.
-// Members are seeded straight into S3 and PostgreSQL (bench/lib/seed.mjs), never through the Worker.
+// Members are seeded straight into S3 and PostgreSQL (test/support/seed.ts), never through the Worker.
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { AwsClient } from 'aws4fetch';
 import postgres from 'postgres';
-import { demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
-import { freePort } from '../scripts/lib/ports.mjs';
-import { startRgw } from '../scripts/lib/rgw.mjs';
-import { startS3rver } from '../scripts/lib/s3.mjs';
-import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
-import { importTypeScript } from './lib/load-typescript.mjs';
-import { seedApproved } from './lib/seed.mjs';
-import { median } from './lib/stats.mjs';
+import { demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt';
+import { freePort } from '../scripts/lib/ports';
+import { startRgw } from '../scripts/lib/rgw';
+import { startS3rver } from '../scripts/lib/s3rver';
+import type { LocalS3 } from '../scripts/lib/local-s3';
+import { createStack } from '../scripts/lib/stack';
+import { type SeenRequest, startS3Proxy } from '../test/support/s3-proxy';
+import { type SeedBody, type Seeded, seedApproved } from '../test/support/seed';
+import { median } from './lib/stats';
 
 const MiB = 1024 * 1024;
 const s3Kind = process.env.STORAGE_MANAGER_S3 ?? 's3rver';
@@ -44,18 +44,18 @@ if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
   );
 }
 
-const log = (line) => process.stderr.write(`${line}\n`);
-const seconds = (since) => Number(process.hrtime.bigint() - since) / 1e9;
-const mib = (bytes) => (bytes / MiB).toFixed(1);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const seconds = (since: bigint) => Number(process.hrtime.bigint() - since) / 1e9;
+const mib = (bytes: number) => (bytes / MiB).toFixed(1);
 
 /** Runs `task(item)` for every item with `lanes` at a time; results keep the items' order. */
-async function inLanes(items, lanes, task) {
-  const results = new Array(items.length);
+async function inLanes<T, R>(items: T[], lanes: number, task: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
   let next = 0;
   const lane = async () => {
     while (next < items.length) {
       const index = next++;
-      results[index] = await task(items[index]);
+      results[index] = await task(items[index]!);
     }
   };
   await Promise.all(Array.from({ length: Math.min(lanes, items.length) }, lane));
@@ -66,7 +66,7 @@ async function inLanes(items, lanes, task) {
  * Large bodies without holding 2 GiB: one random 64 MiB block shared by all, each member made
  * distinct (and its CRC different) by an 8-byte prefix; CRC-32 computed natively.
  */
-function largeBodies(count) {
+function largeBodies(count: number): SeedBody[] {
   const tail = randomBytes(memberSize).subarray(8);
   return Array.from({ length: count }, (_, index) => {
     const prefix = Buffer.alloc(8);
@@ -77,53 +77,62 @@ function largeBodies(count) {
 }
 
 /** Large members in order, small member j (0-based) after large member ⌊(j+1)·large/small⌋ (1-based): evenly spread. */
-function interleave(large, small) {
-  const order = [];
+function interleave<T>(large: T[], small: T[]): T[] {
+  const order: T[] = [];
   let j = 0;
   for (let i = 0; i < large.length; i++) {
-    order.push(large[i]);
-    while (j < small.length && Math.floor(((j + 1) * large.length) / small.length) <= i + 1) order.push(small[j++]);
+    order.push(large[i]!);
+    while (j < small.length && Math.floor(((j + 1) * large.length) / small.length) <= i + 1) order.push(small[j++]!);
   }
   return [...order, ...small.slice(j)];
 }
 
-let s3;
-let proxy;
-let stack;
-let sql;
-let stopping;
+/** What GET /v1/datasets/{id} answers, as far as this bench reads it. */
+interface Dataset {
+  id: string;
+  status: string;
+  bytes: number;
+  failureReason?: string;
+}
+
+let s3: LocalS3 | undefined;
+let proxy: Awaited<ReturnType<typeof startS3Proxy>> | undefined;
+let stack: ReturnType<typeof createStack> | undefined;
+let sql: postgres.Sql | undefined;
+let stopping: Promise<void> | undefined;
 /** Stops what was started, last first, once, whether the run ended, failed or was interrupted. */
 const stopAll = () =>
   (stopping ??= (async () => {
     for (const stop of [() => sql?.end(), () => stack?.stop(), () => proxy?.stop(), () => s3?.stop()]) {
       await Promise.resolve()
         .then(stop)
-        .catch((error) => log(`stop failed: ${error.message}`));
+        .catch((error: Error) => log(`stop failed: ${error.message}`));
     }
   })());
 // on, not once: signal-exit (bundled in wrangler and Miniflare) re-raises a signal nobody else listens
 // for, which would kill this process with its daemons still running; the libraries' exit hooks stop them.
-for (const signal of ['SIGINT', 'SIGTERM'])
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, () => void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
 try {
-  s3 = s3Kind === 'rgw' ? await startRgw() : await startS3rver();
-  // The same wiring as test/stack/harness.ts: the Worker reaches S3 only through the logging proxy.
-  const { startS3Proxy } = await importTypeScript(`${projectRoot}/test/s3-proxy.ts`);
-  proxy = await startS3Proxy(s3.endpoint);
+  const store: LocalS3 = s3Kind === 'rgw' ? await startRgw() : await startS3rver();
+  s3 = store;
+  // The same wiring as test/support/harness.ts: the Worker reaches S3 only through the logging proxy.
+  const logged = await startS3Proxy(store.endpoint);
+  proxy = logged;
   // When each request reached the proxy, kept here rather than in its log: the proxy appends with push().
-  const arrivedAt = new WeakMap();
-  const append = proxy.seen.push.bind(proxy.seen);
-  proxy.seen.push = (...entries) => {
+  const arrivedAt = new WeakMap<SeenRequest, bigint>();
+  const append = logged.seen.push.bind(logged.seen);
+  logged.seen.push = (...entries) => {
     for (const entry of entries) arrivedAt.set(entry, process.hrtime.bigint());
     return append(...entries);
   };
   stack = createStack({
     port: await freePort(),
     env: {
-      S3_ENDPOINT: proxy.url,
-      S3_ACCESS_KEY_ID: s3.accessKeyId,
-      S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      S3_REGION: s3.region,
+      S3_ENDPOINT: logged.url,
+      S3_ACCESS_KEY_ID: store.accessKeyId,
+      S3_SECRET_ACCESS_KEY: store.secretAccessKey,
+      S3_REGION: store.region,
       S3_FORCE_PATH_STYLE: 'true',
     },
     // A short retry delay, as in the stack tests: s3rver now and then answers 500 to a composed part's
@@ -133,50 +142,55 @@ try {
     log: (line) => log(`[stack] ${line}`),
   });
   const { url: api, auth, databaseUrl } = await stack.start();
-  sql = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  const database = postgres(databaseUrl, { max: 4, onnotice: () => {} });
+  sql = database;
   const admin = await signJwt(
     auth.privateJwk,
     supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.admin, lifetimeSeconds: 6 * 3600 }),
   );
-  const { raw, processed } = s3.buckets;
+  const { raw, processed } = store.buckets;
   const client = new AwsClient({
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
+    accessKeyId: store.accessKeyId,
+    secretAccessKey: store.secretAccessKey,
     service: 's3',
-    region: s3.region,
+    region: store.region,
     retries: 0,
   });
-  const s3Call = async (url, init, what) => {
+  const s3Call = async (url: string, init: RequestInit, what: string) => {
     const response = await client.fetch(url, init);
     const text = await response.text();
     // CopyObject may answer 200 with an <Error> body (S3 API Reference: CopyObject).
     if (!response.ok || /<Error>/.test(text)) throw new Error(`${what}: ${response.status} ${text.slice(0, 300)}`);
   };
 
-  log(`seeding ${largeCount} × 64 MiB + ${smallCount} × 64 KiB into ${s3.kind} (straight to S3, not via the proxy)`);
-  const large = await inLanes(largeBodies(largeCount), 4, async (body) => (await seedApproved(sql, s3, [body]))[0]);
+  log(`seeding ${largeCount} × 64 MiB + ${smallCount} × 64 KiB into ${store.kind} (straight to S3, not via the proxy)`);
+  const large = await inLanes(
+    largeBodies(largeCount),
+    4,
+    async (body) => (await seedApproved(database, store, [body]))[0]!,
+  );
   const small = await inLanes(
     Array.from({ length: smallCount }, () => randomBytes(smallSize)),
     4,
-    async (body) => (await seedApproved(sql, s3, [body]))[0],
+    async (body) => (await seedApproved(database, store, [body]))[0]!,
   );
   const members = interleave(large, small);
   const memberBytes = members.reduce((sum, member) => sum + member.size, 0);
 
-  async function datasetsApi(method, path, body) {
+  async function datasetsApi(method: string, path: string, body?: unknown): Promise<Dataset> {
     const response = await fetch(`${api}${path}`, {
       method,
       headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: body && JSON.stringify(body),
+      body: body === undefined ? undefined : JSON.stringify(body),
     });
     const json = await response.json();
     if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${JSON.stringify(json)}`);
-    return json;
+    return json as Dataset;
   }
 
   /** POST to ready, polled every 100 ms; the proxy log of that window; then the archive removed (disk). */
-  async function build(name, list) {
-    const from = proxy.seen.length;
+  async function build(name: string, list: Seeded[]) {
+    const from = logged.seen.length;
     const started = process.hrtime.bigint();
     const { id } = await datasetsApi('POST', '/v1/datasets', { name, submissionIds: list.map((member) => member.id) });
     const archivePath = `/${processed}/datasets/${id}/${name}.zip`;
@@ -190,16 +204,17 @@ try {
     }
     const elapsed = seconds(started);
     if (dataset.status !== 'ready') throw new Error(`dataset ${id} ${dataset.status}: ${dataset.failureReason}`);
-    const requests = proxy.seen.slice(from);
-    // Parts vs. S3 assembling them: when CompleteMultipartUpload of the archive reached the proxy.
+    const requests = logged.seen.slice(from);
+    // Parts vs. S3 assembling them: when CompleteMultipartUpload of the archive reached the logged.
     const complete = requests.find(
       (request) => request.method === 'POST' && request.path === archivePath && request.query.has('uploadId'),
     );
-    const completeAt = complete ? Number(arrivedAt.get(complete) - started) / 1e9 : elapsed;
+    const completeAt = complete ? Number(arrivedAt.get(complete)! - started) / 1e9 : elapsed;
     // Not in the API: failed attempts, each retried after DATASET_BUILD_RETRY_DELAY_SECONDS.
-    const [{ failed_attempts: failedAttempts }] =
-      await sql`select failed_attempts from public.datasets where id = ${id}`;
-    await s3Call(`${s3.endpoint}${archivePath}`, { method: 'DELETE' }, 'delete archive');
+    const [{ failed_attempts: failedAttempts }] = await database<
+      [{ failed_attempts: number }]
+    >`select failed_attempts from public.datasets where id = ${id}`;
+    await s3Call(`${store.endpoint}${archivePath}`, { method: 'DELETE' }, 'delete archive');
     return { seconds: elapsed, completeAt, failedAttempts, bytes: dataset.bytes, ...workerBytes(requests) };
   }
 
@@ -208,8 +223,9 @@ try {
    * object; a copy has none) plus raw objects it read (GET bodies). S3's XML answers and requests
    * (Create, Complete, copy results) are counted apart as `xml`.
    */
-  function workerBytes(requests) {
-    const sum = (list, field) => list.reduce((total, request) => total + request[field], 0);
+  function workerBytes(requests: SeenRequest[]) {
+    const sum = (list: SeenRequest[], field: 'requestBytes' | 'responseBytes') =>
+      list.reduce((total, request) => total + request[field], 0);
     const puts = requests.filter((request) => request.method === 'PUT' && request.copySource === null);
     const gets = requests.filter((request) => request.method === 'GET' && request.path.startsWith(`/${raw}/`));
     const temporary = puts.filter((request) => request.path.includes('.zip.parts/'));
@@ -234,8 +250,8 @@ try {
   }
 
   /** CopyObject of each object into the processed bucket, `concurrency` at a time, via the proxy; then deleted (disk). */
-  async function copy(round, list = members) {
-    const target = (member) => `${proxy.url}/${processed}/bench-copies/${round}/${member.objectKey}`;
+  async function copy(round: number | string, list = members): Promise<number> {
+    const target = (member: Seeded) => `${logged.url}/${processed}/bench-copies/${round}/${member.objectKey}`;
     const started = process.hrtime.bigint();
     await inLanes(list, concurrency, (member) =>
       s3Call(
@@ -255,8 +271,8 @@ try {
    * parts are UploadPartCopy of the large members, whole, then Complete (small members cannot be
    * parts, so they are left out). The build does this plus headers, composed parts and bookkeeping.
    */
-  async function concatenate(round) {
-    const target = `${proxy.url}/${processed}/bench-concat/${round}.bin`;
+  async function concatenate(round: number): Promise<number> {
+    const target = `${logged.url}/${processed}/bench-concat/${round}.bin`;
     const started = process.hrtime.bigint();
     const created = await client.fetch(`${target}?uploads`, { method: 'POST' });
     const uploadId = /<UploadId>([^<]+)<\/UploadId>/.exec(await created.text())?.[1];
@@ -289,9 +305,9 @@ try {
   await copy('warm-up', members.slice(0, 2));
 
   // Alternating which goes first, so drift in the machine's load falls on both alike.
-  const builds = [];
-  const copies = [];
-  const concatenations = [];
+  const builds: Awaited<ReturnType<typeof build>>[] = [];
+  const copies: number[] = [];
+  const concatenations: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     const steps = [
       async () => builds.push(await build('bench-2g', members)),
@@ -299,15 +315,15 @@ try {
       async () => concatenations.push(await concatenate(round)),
     ];
     for (const step of round % 2 ? steps : steps.reverse()) await step();
-    const b = builds.at(-1);
+    const b = builds.at(-1)!;
     log(
-      `round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1).toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`,
+      `round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1)!.toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`,
     );
   }
 
   const command = `STORAGE_MANAGER_S3=${s3Kind} BENCH_DATASET_MIB=${totalMiB} BENCH_DATASET_SMALL=${smallCount} BENCH_ROUNDS=${rounds} BENCH_DATASET_CONCURRENCY=${concurrency} npm run bench:dataset`;
   console.log(
-    `bench:dataset — ${s3.kind} behind test/s3-proxy.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
+    `bench:dataset — ${store.kind} behind test/support/s3-logged.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
   );
   console.log(`command: ${command}`);
   if (s3Kind === 'rgw')
@@ -329,19 +345,19 @@ try {
     'PUT body MiB',
     'Worker %',
   ];
-  const row = (label, cells) =>
+  const row = (label: string, cells: (string | number)[]) =>
     console.log(
-      `${label.padEnd(7)}${cells.map((cell, i) => String(cell).padStart(Math.max(9, headers[i].length + 1))).join('')}`,
+      `${label.padEnd(7)}${cells.map((cell, i) => String(cell).padStart(Math.max(9, headers[i]!.length + 1))).join('')}`,
     );
   row('round', headers);
-  const percent = (b) => (100 * (b.out + b.read)) / b.bytes;
+  const percent = (b: (typeof builds)[number]) => (100 * (b.out + b.read)) / b.bytes;
   for (const [index, b] of builds.entries()) {
     row(String(index + 1), [
       b.seconds.toFixed(2),
       b.completeAt.toFixed(2),
       (b.seconds - b.completeAt).toFixed(2),
-      copies[index].toFixed(2),
-      `${(b.seconds / copies[index]).toFixed(2)}×`,
+      copies[index]!.toFixed(2),
+      `${(b.seconds / copies[index]!).toFixed(2)}×`,
       b.failedAttempts,
       mib(b.bytes),
       mib(b.read),

@@ -8,32 +8,32 @@ import { readdirSync, readFileSync } from 'node:fs';
 export const clockTicksPerSecond = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim());
 
 /** Fields after the command name (which may contain spaces), so index 0 is field 3 (state). */
-function statFields(pid) {
+function statFields(pid: number | string): string[] {
   const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return text.slice(text.lastIndexOf(')') + 2).split(' ');
 }
 
-function commandName(pid) {
+function commandName(pid: number): string {
   return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
 }
 
 /** Descendants of `root` (any depth) whose command is workerd. */
-export function findWorkerdPids(root = process.pid) {
-  const children = new Map();
+export function findWorkerdPids(root: number = process.pid): number[] {
+  const children = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const parent = Number(statFields(name)[1]);
       if (!children.has(parent)) children.set(parent, []);
-      children.get(parent).push(Number(name));
+      children.get(parent)!.push(Number(name));
     } catch {
       // The process exited between readdir and read.
     }
   }
-  const found = [];
+  const found: number[] = [];
   const queue = [...(children.get(root) ?? [])];
   while (queue.length > 0) {
-    const pid = queue.shift();
+    const pid = queue.shift()!;
     queue.push(...(children.get(pid) ?? []));
     try {
       if (commandName(pid) === 'workerd') found.push(pid);
@@ -48,15 +48,15 @@ export function findWorkerdPids(root = process.pid) {
  * wrangler runs two workerd processes: its proxy, listening on the port clients use, and the
  * Worker itself behind it on a port of its own. Told apart by the `entry` socket on the command line.
  */
-export function workerdRole(pid, publicPort) {
+export function workerdRole(pid: number, publicPort: number): 'wrangler proxy' | 'Worker' {
   const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
   return args.includes(`--socket-addr=entry=127.0.0.1:${publicPort}`) ? 'wrangler proxy' : 'Worker';
 }
 
 /** User and system CPU of each of `pids`, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
-export function cpuTicks(pids) {
+export function cpuTicks(pids: number[]): Map<number, { user: number; system: number }> {
   return new Map(
-    pids.map((pid) => {
+    pids.map((pid): [number, { user: number; system: number }] => {
       const fields = statFields(pid);
       return [pid, { user: Number(fields[11]), system: Number(fields[12]) }];
     }),
@@ -64,7 +64,7 @@ export function cpuTicks(pids) {
 }
 
 /** VmRSS of one process, in bytes. */
-export function residentBytes(pid) {
+export function residentBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : 0;
 }
@@ -74,9 +74,9 @@ export function residentBytes(pid) {
  * the baseline (at the start) and the peak, and every sample of the sum with its time in ms
  * (`series`), so a caller can tell a plateau from steady growth.
  */
-export function sampleResident(pids, intervalMs = 50) {
+export function sampleResident(pids: number[], intervalMs = 50) {
   const read = () => {
-    const each = new Map(pids.map((pid) => [pid, residentBytes(pid)]));
+    const each = new Map(pids.map((pid): [number, number] => [pid, residentBytes(pid)]));
     return { each, sum: [...each.values()].reduce((a, b) => a + b, 0) };
   };
   const first = read();
@@ -89,7 +89,7 @@ export function sampleResident(pids, intervalMs = 50) {
     const now = read();
     series.push({ ms: performance.now() - started, sum: now.sum });
     peak.sum = Math.max(peak.sum, now.sum);
-    for (const [pid, bytes] of now.each) peak.each.set(pid, Math.max(peak.each.get(pid), bytes));
+    for (const [pid, bytes] of now.each) peak.each.set(pid, Math.max(peak.each.get(pid)!, bytes));
     samples += 1;
   };
   const timer = setInterval(sample, intervalMs);

@@ -1,21 +1,21 @@
-#!/usr/bin/env node
 // `npm run bench:presign`: in one run against the local stack,
 //  1. POST /v1/uploads under autocannon at concurrency 1 and 32 (requests/s, p50, p99);
 //  2. presigned PUT URLs per second from src/sign/ against @aws-sdk/s3-request-presigner signing
 //     the same URL in this same process, alternating rounds so machine noise hits both alike.
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
-import { freePort } from '../scripts/lib/ports.mjs';
-import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
-import { importTypeScript } from './lib/load-typescript.mjs';
-import { formatLoad, loadHeader, runLoad } from './lib/load.mjs';
-import { median } from './lib/stats.mjs';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt';
+import { freePort } from '../scripts/lib/ports';
+import type { LocalS3 } from '../scripts/lib/local-s3';
+import { createStack } from '../scripts/lib/stack';
+import { presignUpload } from '../src/sign/presign';
+import { formatLoad, loadHeader, runLoad } from './lib/load';
+import { median } from './lib/stats';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
-const log = (line) => process.stderr.write(`${line}\n`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
-function loadTest(url, token, connections) {
+function loadTest(url: string, token: string, connections: number) {
   return runLoad({
     url: `${url}/v1/uploads`,
     method: 'POST',
@@ -26,8 +26,7 @@ function loadTest(url, token, connections) {
   });
 }
 
-async function compareSigners(s3) {
-  const { presignUpload } = await importTypeScript(`${projectRoot}/src/sign/presign.ts`);
+async function compareSigners(s3: LocalS3): Promise<{ ours: number; theirs: number }> {
   const settings = {
     endpoint: s3.endpoint,
     region: s3.region,
@@ -41,8 +40,8 @@ async function compareSigners(s3) {
     forcePathStyle: true,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
-  const key = (i) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
-  const ours = (i) =>
+  const key = (i: number) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
+  const ours = (i: number) =>
     presignUpload(settings, {
       bucket: s3.buckets.raw,
       key: key(i),
@@ -50,7 +49,7 @@ async function compareSigners(s3) {
       contentLength: 48213,
       expiresInSeconds: 900,
     });
-  const theirs = (i) =>
+  const theirs = (i: number) =>
     getSignedUrl(
       client,
       new PutObjectCommand({
@@ -73,21 +72,22 @@ async function compareSigners(s3) {
 
   const perRound = 5000;
   const rounds = 6;
-  const rates = { ours: [], theirs: [] };
+  const rates: Record<'ours' | 'theirs', number[]> = { ours: [], theirs: [] };
   for (let i = 0; i < 2000; i++) {
     await ours(i);
     await theirs(i);
   }
+  type Signer = [keyof typeof rates, (i: number) => Promise<unknown>];
   for (let round = 0; round < rounds; round++) {
     for (const [name, sign] of round % 2 === 0
-      ? [
+      ? ([
           ['ours', ours],
           ['theirs', theirs],
-        ]
-      : [
+        ] as Signer[])
+      : ([
           ['theirs', theirs],
           ['ours', ours],
-        ]) {
+        ] as Signer[])) {
       const started = process.hrtime.bigint();
       for (let i = 0; i < perRound; i++) await sign(i);
       rates[name].push(perRound / (Number(process.hrtime.bigint() - started) / 1e9));

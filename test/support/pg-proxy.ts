@@ -1,5 +1,5 @@
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { freePort } from '../scripts/lib/ports';
+import { freePort } from '../../scripts/lib/ports';
 
 /** A connection the proxy cut because a message carried the armed SQL text. */
 export interface PgCut {

@@ -5,20 +5,36 @@ import { createHash } from 'node:crypto';
 import { get } from 'node:http';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
+export interface Download {
+  status: number | undefined;
+  contentLength?: number;
+  bytes: number;
+  complete: boolean;
+  sha256?: string;
+  head?: string;
+  tail?: string;
+  seconds: number;
+  error?: string;
+}
+
+// Node 20 does not apply the module hooks tsx registers (`--import`) to worker threads, so the
+// worker loads this TypeScript file through tsx's own API rather than by its URL.
+const thisModuleInWorker = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then(({ tsImport }) => tsImport(${JSON.stringify(import.meta.url)}, ${JSON.stringify(import.meta.url)}));`;
+
 /**
  * Resolves with each download's status, Content-Length, bytes received, SHA-256, first 4 and
  * last 22 bytes (hex), and seconds; plus the wall time from the first request to the last byte.
  */
-export function downloadMany(url, count) {
+export function downloadMany(url: string, count: number): Promise<{ results: Download[]; seconds: number }> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL(import.meta.url), { workerData: { url, count } });
+    const worker = new Worker(thisModuleInWorker, { eval: true, workerData: { url, count } });
     worker.once('message', resolve);
     worker.once('error', reject);
     worker.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`download worker exited with ${code}`))));
   });
 }
 
-function downloadOne(url) {
+function downloadOne(url: string): Promise<Download> {
   return new Promise((resolve) => {
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
@@ -35,7 +51,7 @@ function downloadOne(url) {
         tail = Buffer.concat([tail, chunk.subarray(-22)]).subarray(-22);
       });
       let finished = false;
-      const done = (error) => {
+      const done = (error?: string) => {
         if (finished) return;
         finished = true;
         resolve({
@@ -51,19 +67,19 @@ function downloadOne(url) {
         });
       };
       response.on('end', () => done());
-      response.on('error', (error) => done(error.code ?? error.message));
+      response.on('error', (error: NodeJS.ErrnoException) => done(error.code ?? error.message));
       // A connection cut mid-body may end with 'close' alone; `complete` then says false.
       response.on('close', () => done());
     });
-    request.on('error', (error) =>
+    request.on('error', (error: NodeJS.ErrnoException) =>
       resolve({ status: 0, bytes: 0, complete: false, error: error.code ?? error.message, seconds: seconds() }),
     );
   });
 }
 
 if (!isMainThread) {
-  const { url, count } = workerData;
+  const { url, count } = workerData as { url: string; count: number };
   const started = process.hrtime.bigint();
   const results = await Promise.all(Array.from({ length: count }, () => downloadOne(url)));
-  parentPort.postMessage({ results, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
+  parentPort!.postMessage({ results, seconds: Number(process.hrtime.bigint() - started) / 1e9 });
 }

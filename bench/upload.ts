@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // `npm run bench:upload`: a 1 GiB file uploaded through the SDK with multipart at concurrency 1,
 // 4 and 8 against the local stack's S3, each as a ratio to a single presigned PUT of the same file
 // measured in the same run. Upload time ends when the last part is stored; the gateway's
@@ -8,11 +7,14 @@ import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt.mjs';
-import { freePort } from '../scripts/lib/ports.mjs';
-import { createStack, projectRoot } from '../scripts/lib/stack.mjs';
-import { importTypeScript } from './lib/load-typescript.mjs';
-import { median } from './lib/stats.mjs';
+import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/jwt';
+import { freePort } from '../scripts/lib/ports';
+import * as sdk from '../sdk/index';
+import { fromFile } from '../sdk/node-file';
+import type { LocalS3 } from '../scripts/lib/local-s3';
+import { createStack } from '../scripts/lib/stack';
+import { presignUpload } from '../src/sign/presign';
+import { median } from './lib/stats';
 
 const size = Number(process.env.BENCH_UPLOAD_BYTES ?? 1024 ** 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -24,13 +26,13 @@ async function writeFile() {
   const block = randomBytes(1024 * 1024);
   for (let written = 0; written < size; written += block.byteLength) {
     if (!out.write(block.subarray(0, Math.min(block.byteLength, size - written))))
-      await new Promise((resolve) => out.once('drain', resolve));
+      await new Promise<void>((resolve) => out.once('drain', () => resolve()));
   }
-  await new Promise((resolve) => out.end(resolve));
+  await new Promise<void>((resolve) => out.end(resolve));
 }
 
 /** One PUT of the whole file to a presigned URL, streamed from disk; seconds. */
-async function singlePut(presignUpload, s3) {
+async function singlePut(s3: LocalS3): Promise<number> {
   const settings = {
     endpoint: s3.endpoint,
     region: s3.region,
@@ -46,7 +48,7 @@ async function singlePut(presignUpload, s3) {
     expiresInSeconds: 900,
   });
   const started = process.hrtime.bigint();
-  await new Promise((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     const put = httpRequest(signed.url, { method: 'PUT', headers: signed.headers }, (response) => {
       response.resume();
       response.on('end', () =>
@@ -60,7 +62,7 @@ async function singlePut(presignUpload, s3) {
 }
 
 /** The SDK's multipart upload; seconds until the last part is stored, and until complete returns. */
-async function multipart(sdk, fromFile, api, token, concurrency) {
+async function multipart(api: string, token: string, concurrency: number): Promise<{ parts: number; total: number }> {
   const started = process.hrtime.bigint();
   let partsDone = 0;
   await sdk.upload(await fromFile(file, 'video/mp4'), {
@@ -79,24 +81,20 @@ const stack = createStack({ port: await freePort(), log: (line) => process.stder
 try {
   const { url, auth, s3 } = await stack.start();
   await writeFile();
-  const sdk = await importTypeScript(`${projectRoot}/sdk/index.ts`);
-  const { fromFile } = await importTypeScript(`${projectRoot}/sdk/node-file.ts`);
-  const { presignUpload } = await importTypeScript(`${projectRoot}/src/sign/presign.ts`);
   const token = await signJwt(
     auth.privateJwk,
     supabaseClaims({ supabaseUrl: auth.supabaseUrl, ...demoUsers.contributor, lifetimeSeconds: 7200 }),
   );
 
-  const single = [];
-  const byConcurrency = new Map([
+  const single: number[] = [];
+  const byConcurrency = new Map<number, { parts: number; total: number }[]>([
     [1, []],
     [4, []],
     [8, []],
   ]);
   for (let round = 0; round < rounds; round++) {
-    single.push(await singlePut(presignUpload, s3));
-    for (const [concurrency, results] of byConcurrency)
-      results.push(await multipart(sdk, fromFile, url, token, concurrency));
+    single.push(await singlePut(s3));
+    for (const [concurrency, results] of byConcurrency) results.push(await multipart(url, token, concurrency));
   }
   const mib = size / 1024 / 1024;
   const singleSeconds = median(single);

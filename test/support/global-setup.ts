@@ -1,11 +1,11 @@
 import { createServer, type Server } from 'node:http';
 import type { TestProject } from 'vitest/node';
-import { migrate } from '../scripts/lib/database';
-import { generateSigningKey, type Jwk } from '../scripts/lib/jwt';
-import { freePort } from '../scripts/lib/ports';
-import { startPostgres } from '../scripts/lib/postgres';
-import { startRgw } from '../scripts/lib/rgw';
-import { startS3rver } from '../scripts/lib/s3rver';
+import { migrate } from '../../scripts/lib/database';
+import { generateSigningKey, type Jwk } from '../../scripts/lib/jwt';
+import { freePort } from '../../scripts/lib/ports';
+import { startPostgres } from '../../scripts/lib/postgres';
+import { startRgw } from '../../scripts/lib/rgw';
+import { startS3rver } from '../../scripts/lib/s3rver';
 import { startS3Proxy } from './s3-proxy';
 
 declare module 'vitest' {
