@@ -57,7 +57,7 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
 
 /** Requests of the S3 server so far (the logging proxy in front of it). */
 async function s3Requests(): Promise<{ method: string; url: string }[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
+  return (await fetch(env.TEST_S3_REQUEST_LOG)).json();
 }
 
 describe('1. bytes swapped after approval', () => {

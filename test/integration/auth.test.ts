@@ -19,7 +19,7 @@ afterAll(() => sql.end());
 
 /** What the stand-in Supabase Auth server has been asked so far. */
 async function authServerRequests(): Promise<string[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__requests`)).json();
+  return (await fetch(`${env.TEST_AUTH_SERVER}/__requests`)).json();
 }
 
 async function expectRefused(token: string | undefined, headers: Record<string, string> = {}) {

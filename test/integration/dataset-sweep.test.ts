@@ -122,7 +122,7 @@ describe('the dataset build sweep (Cron Trigger)', () => {
     const uploadId = await createMultipartUpload(store, env.BUCKET_PROCESSED, dataset.objectKey, 'application/zip');
     await sql`update public.datasets set upload_id = ${uploadId} where id = ${dataset.id}`;
     await sql`insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${dataset.id}, 1, '"e1"', 5242880)`;
-    const logFrom = ((await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as unknown[]).length;
+    const logFrom = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as unknown[]).length;
 
     await runCron();
     expect(await stateOf(dataset.id)).toMatchObject({
@@ -131,9 +131,9 @@ describe('the dataset build sweep (Cron Trigger)', () => {
       failure_reason: 'the build stalled: nothing recorded for 30 minutes, even after 3 re-queues',
     });
     expect(await sql`select part_number from public.dataset_build_parts where dataset_id = ${dataset.id}`).toEqual([]);
-    const requests = (
-      (await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as { method: string; url: string }[]
-    ).slice(logFrom);
+    const requests = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as { method: string; url: string }[]).slice(
+      logFrom,
+    );
     // AbortMultipartUpload, then the composed part (part 2 of stream, composed, copy, stream).
     const deletes = requests
       .filter((request) => request.method === 'DELETE')

@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 async function s3Requests(): Promise<{ method: string; url: string }[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
+  return (await fetch(env.TEST_S3_REQUEST_LOG)).json();
 }
 
 async function putPart(submissionId: string, partNumber: number) {
