@@ -6,9 +6,9 @@ export default defineConfig({
   test: {
     projects: [
       {
-        // The Worker inside workerd; Postgres, S3 (s3rver, or Ceph RGW with STORAGE_MANAGER_S3=rgw)
-        // and the JWKS endpoint are real servers on loopback, started by test/global-setup.ts and
-        // handed over through provide/inject.
+        // The Worker inside workerd; Postgres, S3 (s3rver, or Ceph RGW with STORAGE_MANAGER_S3=rgw),
+        // the JWKS endpoint, the S3 request log and an S3 that never answers are real servers on
+        // loopback, started by test/support/global-setup.ts and handed over through provide/inject.
         plugins: [
           cloudflareTest(({ inject }) => ({
             main: './src/worker.ts',
@@ -25,7 +25,9 @@ export default defineConfig({
                 BUNDLE_SIGNING_SECRET: inject('bundleSigningSecret'),
                 TEST_DATABASE_URL: inject('databaseUrl'),
                 TEST_SIGNING_KEY: JSON.stringify(inject('signingKey')),
-                TEST_CONTROL_SERVER: inject('supabaseUrl'),
+                TEST_AUTH_SERVER: inject('supabaseUrl'),
+                TEST_S3_REQUEST_LOG: inject('s3RequestLogUrl'),
+                TEST_HANGING_S3: inject('hangingS3Url'),
                 TEST_S3_KIND: inject('s3Kind'),
               },
             },
@@ -37,7 +39,7 @@ export default defineConfig({
           // *.rgw.test.ts need a complete S3 (ListParts, AbortMultipartUpload; s3rver lacks them):
           // they run when the suite runs against Ceph RGW (npm run test:rgw).
           exclude: process.env.STORAGE_MANAGER_S3 === 'rgw' ? [] : ['test/integration/**/*.rgw.test.ts'],
-          globalSetup: ['./test/global-setup.ts'],
+          globalSetup: ['./test/support/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
           // Test files share one database; one after another keeps counts exact.

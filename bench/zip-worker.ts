@@ -1,5 +1,5 @@
 // Bench-only Worker for `npm run bench:zip`: the production app unchanged, plus comparison routes
-// that stream the same members of a bundle another way. Started only by bench/zip.mjs (through
+// that stream the same members of a bundle another way. Started only by bench/zip.ts (through
 // wrangler's `entrypoint`); src/worker.ts never imports it, so none of this ships.
 //
 //   GET /__bench/passthrough/{bundleId}  the member objects back to back, no ZIP framing: the floor

@@ -5,7 +5,7 @@
 #
 #   unzip, bsdtar, python3, java  independent ZIP readers the archives are checked with
 #   curl                          downloads and resumes bundles as a user would
-#   ceph binaries (--ceph)        the ones scripts/lib/rgw.mjs runs for a one-node Ceph RGW
+#   ceph binaries (--ceph)        the ones scripts/lib/rgw.ts runs for a one-node Ceph RGW
 set -euo pipefail
 
 ceph=false

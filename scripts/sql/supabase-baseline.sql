@@ -1,6 +1,6 @@
 -- What a Supabase project already provides and the migrations rely on, for a plain local
 -- PostgreSQL. Not a migration: a real project has all of this before its first migration, so the
--- Supabase CLI never sees this file; scripts/lib/database.mjs applies it to local databases only.
+-- Supabase CLI never sees this file; scripts/lib/database.ts applies it to local databases only.
 --
 -- Reproduced from Supabase's own database set-up (github.com/supabase/postgres,
 -- migrations/db/init-scripts/00000000000000-initial-schema.sql and 00000000000001-auth-schema.sql,

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, createContributor, demoUsers, errorOf, requestUpload, serviceDatabase, tokenFor } from './helpers';
+import {
+  call,
+  createContributor,
+  demoUsers,
+  errorOf,
+  requestUpload,
+  serviceDatabase,
+  tokenFor,
+} from '../support/integration-helpers';
 
 // Admins manage roles, companies, tasks and assignments through the gateway's API, each change
 // written to the access log; everyone else is refused and changes nothing. The database is shared

@@ -2,7 +2,7 @@ import { createExecutionContext, env, SELF, waitOnExecutionContext } from 'cloud
 import { AwsClient } from 'aws4fetch';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { gateway, randomBytes } from './helpers';
+import { gateway, randomBytes } from '../support/integration-helpers';
 
 const s3 = new AwsClient({
   accessKeyId: env.S3_ACCESS_KEY_ID,
@@ -23,9 +23,7 @@ async function putAsset(key: string, bytes: Uint8Array, contentType = 'image/png
 
 /** GETs of this key that reached the S3 server so far. */
 async function s3GetsFor(key: string): Promise<number> {
-  const requests: { method: string; url: string }[] = await (
-    await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)
-  ).json();
+  const requests: { method: string; url: string }[] = await (await fetch(env.TEST_S3_REQUEST_LOG)).json();
   return requests.filter(
     (request) => request.method === 'GET' && request.url.split('?')[0] === `/${env.BUCKET_ASSETS}/${key}`,
   ).length;
@@ -148,7 +146,7 @@ describe('GET /assets/{key}', () => {
 
 describe('refusals', () => {
   it('unsafe keys are 400 and never reach S3', async () => {
-    const before = await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json<unknown[]>();
+    const before = await (await fetch(env.TEST_S3_REQUEST_LOG)).json<unknown[]>();
     for (const path of [
       '..%2f..%2fsecret',
       '%2e%2e%2fsecret',
@@ -169,7 +167,7 @@ describe('refusals', () => {
       expect(response.status, path).toBe(400);
       expect((await response.json<{ error: { code: string } }>()).error.code).toBe('invalid_request');
     }
-    const after = await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json<unknown[]>();
+    const after = await (await fetch(env.TEST_S3_REQUEST_LOG)).json<unknown[]>();
     expect(after.length).toBe(before.length);
   });
 
@@ -251,13 +249,13 @@ describe('origin faults', () => {
   it('S3 not answering in time → 504, and nothing is cached', async () => {
     const key = uniqueKey('slow.png');
     const slow = await callWith(
-      { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
+      { S3_ENDPOINT: env.TEST_HANGING_S3, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
       key,
     );
     expect(slow.status).toBe(504);
     expect((await slow.json<{ error: { code: string } }>()).error.code).toBe('gateway_timeout');
     const again = await callWith(
-      { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
+      { S3_ENDPOINT: env.TEST_HANGING_S3, BUCKET_ASSETS: 'hang-bucket', ASSET_ORIGIN_TIMEOUT_MS: '300' },
       key,
     );
     expect(again.status).toBe(504);

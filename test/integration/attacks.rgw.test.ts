@@ -10,7 +10,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // The unsigned-header attack of attacks.test.ts against Ceph RGW, which (unlike s3rver) enforces ACLs on anonymous reads,
 // and which production (Hetzner) runs: a contributor adds headers the gateway did not sign to the

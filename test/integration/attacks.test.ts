@@ -1,7 +1,7 @@
 import { env, SELF } from 'cloudflare:test';
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoCompanyId } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId } from '../../scripts/lib/jwt';
 import {
   call,
   createContributor,
@@ -15,7 +15,7 @@ import {
   serviceDatabase,
   tokenFor,
   uploadSubmission,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // Attacks on stored bytes, headers and links, each tried the way a contributor or a company user
 // would; each test fails if its attack works.
@@ -57,7 +57,7 @@ function indexOfBytes(haystack: Uint8Array, needle: Uint8Array): number {
 
 /** Requests of the S3 server so far (the logging proxy in front of it). */
 async function s3Requests(): Promise<{ method: string; url: string }[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
+  return (await fetch(env.TEST_S3_REQUEST_LOG)).json();
 }
 
 describe('1. bytes swapped after approval', () => {

@@ -10,11 +10,11 @@ import {
   supabaseClaims,
   type DemoRole,
   type Jwk,
-} from '../../scripts/lib/jwt.mjs';
-import { gateway, tokenFor } from './helpers';
-import { generateRsaKey, publicPem, signHs256, signRs256 } from './signing';
+} from '../../scripts/lib/jwt';
+import { gateway, tokenFor } from '../support/integration-helpers';
+import { generateRsaKey, publicPem, signHs256, signRs256 } from '../support/jwt-signing';
 
-// Each test has a Supabase project of its own on the control server (test/global-setup.ts), so
+// Each test has a Supabase project of its own on the fake Supabase Auth (test/support/fake-supabase-auth.ts), so
 // the Worker's JWKS cache, which is per isolate and per JWKS URL, starts empty for it and the
 // fetches counted at that project's JWKS endpoint are this test's alone.
 
@@ -24,7 +24,7 @@ const legacySecret = `legacy-${crypto.randomUUID()}-${crypto.randomUUID()}`;
 const jwksLine = /^GET \/(projects\/[\w-]+\/)?auth\/v1\/\.well-known\/jwks\.json$/;
 
 async function controlRequests(): Promise<string[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__requests`)).json();
+  return (await fetch(`${env.TEST_AUTH_SERVER}/__requests`)).json();
 }
 
 // A deployment hands its Worker one env object for good, and the Worker keeps what outlives a
@@ -66,9 +66,9 @@ function expectRefused(result: { status: number; json: any }) {
 
 async function newProject(setting: { jwks?: { keys: Jwk[] }; status?: number } = {}) {
   const id = crypto.randomUUID();
-  const url = `${env.TEST_CONTROL_SERVER}/projects/${id}`;
+  const url = `${env.TEST_AUTH_SERVER}/projects/${id}`;
   const configure = async (next: { jwks?: { keys: Jwk[] }; status?: number }) => {
-    const response = await fetch(`${env.TEST_CONTROL_SERVER}/__projects/${id}`, {
+    const response = await fetch(`${env.TEST_AUTH_SERVER}/__projects/${id}`, {
       method: 'PUT',
       body: JSON.stringify(next),
     });

@@ -2,15 +2,24 @@ import { env } from 'cloudflare:test';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt.mjs';
-import { call, createContributor, demoUsers, errorOf, gateway, serviceDatabase, signingKey, tokenFor } from './helpers';
+import { encodeSegment, generateSigningKey, signJwt } from '../../scripts/lib/jwt';
+import {
+  call,
+  createContributor,
+  demoUsers,
+  errorOf,
+  gateway,
+  serviceDatabase,
+  signingKey,
+  tokenFor,
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 afterAll(() => sql.end());
 
 /** What the stand-in Supabase Auth server has been asked so far. */
 async function authServerRequests(): Promise<string[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__requests`)).json();
+  return (await fetch(`${env.TEST_AUTH_SERVER}/__requests`)).json();
 }
 
 async function expectRefused(token: string | undefined, headers: Record<string, string> = {}) {

@@ -2,7 +2,15 @@ import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBundleLink } from '../../src/bundles/link-token';
 import worker from '../../src/worker';
-import { call, createContributor, gateway, randomBytes, serviceDatabase, tokenFor, uploadSubmission } from './helpers';
+import {
+  call,
+  createContributor,
+  gateway,
+  randomBytes,
+  serviceDatabase,
+  tokenFor,
+  uploadSubmission,
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 const oldSecret = env.BUNDLE_SIGNING_SECRET;

@@ -1,7 +1,15 @@
 import { env, SELF } from 'cloudflare:test';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signBundleLink } from '../../src/bundles/link-token';
-import { call, createContributor, errorOf, randomBytes, serviceDatabase, tokenFor, uploadSubmission } from './helpers';
+import {
+  call,
+  createContributor,
+  errorOf,
+  randomBytes,
+  serviceDatabase,
+  tokenFor,
+  uploadSubmission,
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 let admin: string;

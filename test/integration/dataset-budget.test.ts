@@ -5,7 +5,7 @@ import { buildDataset, type BuildOutcome, type BuildSettings } from '../../src/d
 import { openDatabase } from '../../src/db/client';
 import { createObjectStore } from '../../src/s3/store';
 import { objectUrl } from '../../src/s3/addressing';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
 
 // The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which
 // wrangler.toml [limits] subrequests is derived from: one invocation after another, called as

@@ -6,7 +6,7 @@ import { createObjectStore } from '../../src/s3/store';
 import { objectUrl } from '../../src/s3/addressing';
 import { createMultipartUpload, listParts } from '../../src/s3/multipart';
 import { ObjectStoreError } from '../../src/s3/send';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from './helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
 
 // The Cron Trigger's sweep of dataset builds nobody works on, through the Worker's exported
 // `scheduled` handler, against PostgreSQL and S3. Fixtures are written straight to the database,
@@ -123,7 +123,7 @@ describe('the dataset build sweep (Cron Trigger)', () => {
     const uploadId = await createMultipartUpload(store, env.BUCKET_PROCESSED, dataset.objectKey, 'application/zip');
     await sql`update public.datasets set upload_id = ${uploadId} where id = ${dataset.id}`;
     await sql`insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${dataset.id}, 1, '"e1"', 5242880)`;
-    const logFrom = ((await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as unknown[]).length;
+    const logFrom = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as unknown[]).length;
 
     await runCron();
     expect(await stateOf(dataset.id)).toMatchObject({
@@ -132,9 +132,9 @@ describe('the dataset build sweep (Cron Trigger)', () => {
       failure_reason: 'the build stalled: nothing recorded for 30 minutes, even after 3 re-queues',
     });
     expect(await sql`select part_number from public.dataset_build_parts where dataset_id = ${dataset.id}`).toEqual([]);
-    const requests = (
-      (await (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json()) as { method: string; url: string }[]
-    ).slice(logFrom);
+    const requests = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as { method: string; url: string }[]).slice(
+      logFrom,
+    );
     // AbortMultipartUpload, then the composed part (part 2 of stream, composed, copy, stream).
     const deletes = requests
       .filter((request) => request.method === 'DELETE')

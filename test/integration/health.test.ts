@@ -1,7 +1,7 @@
 import { createExecutionContext, env, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { gateway } from './helpers';
+import { gateway } from '../support/integration-helpers';
 
 /**
  * The Worker with some bindings replaced. A fresh env object is a fresh configuration, so every
@@ -17,7 +17,7 @@ async function probe(path: string, overrides: Record<string, unknown> = {}, envi
 }
 
 async function s3Requests(): Promise<{ method: string; url: string }[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
+  return (await fetch(env.TEST_S3_REQUEST_LOG)).json();
 }
 
 const closedPort = 'postgres://postgres:postgres@127.0.0.1:1/postgres';
@@ -31,7 +31,9 @@ function expectNothingSecret(text: string) {
     env.BUNDLE_SIGNING_SECRET,
     env.S3_ENDPOINT,
     env.TEST_DATABASE_URL,
-    env.TEST_CONTROL_SERVER,
+    env.TEST_AUTH_SERVER,
+    env.TEST_S3_REQUEST_LOG,
+    env.TEST_HANGING_S3,
   ]) {
     expect(text).not.toContain(secret);
   }
@@ -121,7 +123,7 @@ describe('GET /readyz (readiness)', () => {
   });
 
   it('a store that never answers is a timeout within the check bound, the others still checked', async () => {
-    const result = await probe('/readyz', { S3_ENDPOINT: env.TEST_CONTROL_SERVER, BUCKET_RAW: 'hang-bucket' });
+    const result = await probe('/readyz', { S3_ENDPOINT: env.TEST_HANGING_S3, BUCKET_RAW: 'hang-bucket' });
     expect(result.status).toBe(503);
     expect(result.json.checks).toEqual({
       config: 'ok',

@@ -12,7 +12,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // What needs a complete S3 (Ceph RGW here; s3rver lacks ListParts and AbortMultipartUpload and
 // crashes on a part list it cannot assemble): resuming, aborting and refused completions, through
@@ -32,7 +32,7 @@ beforeAll(async () => {
 afterAll(() => sql.end());
 
 async function s3Requests(): Promise<{ method: string; url: string }[]> {
-  return (await fetch(`${env.TEST_CONTROL_SERVER}/__s3-requests`)).json();
+  return (await fetch(env.TEST_S3_REQUEST_LOG)).json();
 }
 
 async function putPart(submissionId: string, partNumber: number) {

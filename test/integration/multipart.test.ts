@@ -7,7 +7,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 // Multipart uploads against the S3 server. ListParts, AbortMultipartUpload and a part list S3
 // refuses (s3rver lacks the first two and crashes on the third) are proven against Ceph RGW.

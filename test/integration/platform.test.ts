@@ -11,7 +11,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 afterEach(() => vi.restoreAllMocks());
 

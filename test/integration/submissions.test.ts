@@ -8,7 +8,7 @@ import {
   serviceDatabase,
   tokenFor,
   uploadSubmission,
-} from './helpers';
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 let alice: { userId: string; token: string };

@@ -10,7 +10,7 @@ import {
   requestUpload,
   serviceDatabase,
   tokenFor,
-} from './helpers';
+} from '../support/integration-helpers';
 
 const sql = serviceDatabase();
 let token: string;

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
-import { freePort } from '../../scripts/lib/ports.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt';
+import { freePort } from '../../scripts/lib/ports';
 import { launchChromium } from '../support/chromium';
-import { run, startHarness, type Harness } from './harness';
+import { run, startHarness, type Harness } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 // The SDK in a real browser: the Chromium @sparticuz/chromium ships, driven by playwright-core,
 // loads a page from http://localhost:<port> and uploads 40 MiB with multipart straight to the
@@ -19,7 +20,7 @@ let pageServer: Server;
 let pageOrigin: string;
 
 beforeAll(async () => {
-  const build = await run(process.execPath, ['scripts/build-sdk.mjs']);
+  const build = await run(process.execPath, [tsx, 'scripts/build-sdk.ts']);
   expect(build.status, build.stderr).toBe(0);
   // 16 MiB threshold: a 40 MiB file goes multipart, in 8 MiB parts.
   harness = await startHarness({ workerBindings: { MULTIPART_THRESHOLD_BYTES: String(16 * MiB) } });

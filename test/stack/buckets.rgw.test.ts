@@ -1,7 +1,8 @@
 import { AwsClient } from 'aws4fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRgw } from '../../scripts/lib/rgw.mjs';
-import { run } from './harness';
+import { startRgw } from '../../scripts/lib/rgw';
+import { run } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 // buckets:apply against Ceph RGW, which implements what s3rver lacks: bucket policies and
 // lifecycle rules. Runs with npm run test:rgw.
@@ -21,7 +22,7 @@ describe('npm run buckets:apply against Ceph RGW', () => {
       S3_SECRET_ACCESS_KEY: rgw.secretAccessKey,
       S3_REGION: rgw.region,
     };
-    const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
+    const first = await run(process.execPath, [tsx, 'scripts/buckets-apply.ts'], { env });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout.trim().split('\n').sort()).toEqual([
       'xum-processed-datasets lifecycle: changed',
@@ -29,7 +30,7 @@ describe('npm run buckets:apply against Ceph RGW', () => {
       'xum-raw-submissions cors: unchanged',
       'xum-raw-submissions lifecycle: changed',
     ]);
-    const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env });
+    const second = await run(process.execPath, [tsx, 'scripts/buckets-apply.ts'], { env });
     expect(second.stdout.trim().split('\n').sort()).toEqual([
       'xum-processed-datasets lifecycle: unchanged',
       'xum-public-assets policy: unchanged',

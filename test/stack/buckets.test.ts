@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { desiredBucketSettings } from '../../scripts/lib/bucket-config.mjs';
-import { startS3rver } from '../../scripts/lib/s3.mjs';
-import { run } from './harness';
+import { desiredBucketSettings } from '../../scripts/lib/bucket-config';
+import { startS3rver } from '../../scripts/lib/s3rver';
+import { run } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 let s3: Awaited<ReturnType<typeof startS3rver>>;
 beforeAll(async () => {
@@ -21,12 +22,12 @@ describe('npm run buckets:apply', () => {
       S3_SECRET_ACCESS_KEY: s3.secretAccessKey,
       S3_REGION: s3.region,
     };
-    const first = await run(process.execPath, ['scripts/buckets-apply.mjs'], {
+    const first = await run(process.execPath, [tsx, 'scripts/buckets-apply.ts'], {
       env: { ...env, CORS_ORIGINS: 'https://app.example' },
     });
     expect(first.status, first.stderr).toBe(0);
     expect(first.stdout).toContain('xum-raw-submissions cors: changed');
-    const second = await run(process.execPath, ['scripts/buckets-apply.mjs'], {
+    const second = await run(process.execPath, [tsx, 'scripts/buckets-apply.ts'], {
       env: { ...env, CORS_ORIGINS: 'https://app.example' },
     });
     expect(second.stdout).toContain('xum-raw-submissions cors: unchanged');
@@ -71,7 +72,7 @@ describe('npm run buckets:apply', () => {
       const env = { ...rest, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey };
       const applied = await run(
         process.execPath,
-        ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config],
+        [tsx, 'scripts/buckets-apply.ts', '--env', 'production', '--config', config],
         { env },
       );
       expect(applied.status, applied.stderr).toBe(0);
@@ -89,7 +90,7 @@ describe('npm run buckets:apply', () => {
 
       const conflicting = await run(
         process.execPath,
-        ['scripts/buckets-apply.mjs', '--env', 'production', '--config', config],
+        [tsx, 'scripts/buckets-apply.ts', '--env', 'production', '--config', config],
         {
           env: { ...env, S3_ENDPOINT: 'http://127.0.0.1:9', CORS_ORIGINS: 'https://admin.example' },
         },
@@ -98,9 +99,13 @@ describe('npm run buckets:apply', () => {
       expect(conflicting.stderr).toBe(
         'S3_ENDPOINT set in the environment differ from wrangler.toml [env.production.vars]; unset them\n',
       );
-      const unknown = await run(process.execPath, ['scripts/buckets-apply.mjs', '--env', 'prod', '--config', config], {
-        env,
-      });
+      const unknown = await run(
+        process.execPath,
+        [tsx, 'scripts/buckets-apply.ts', '--env', 'prod', '--config', config],
+        {
+          env,
+        },
+      );
       expect(unknown.status).toBe(2);
       expect(unknown.stderr).toBe(`${config} has no [env.prod] (it has: production)\n`);
     } finally {
@@ -110,7 +115,7 @@ describe('npm run buckets:apply', () => {
 
   it('names what it needs when the endpoint is not configured', async () => {
     const { S3_ENDPOINT: _endpoint, ...rest } = process.env;
-    const result = await run(process.execPath, ['scripts/buckets-apply.mjs'], { env: rest });
+    const result = await run(process.execPath, [tsx, 'scripts/buckets-apply.ts'], { env: rest });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('S3_ENDPOINT');
   });

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, truncateSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt';
 import {
   listWithBsdtar,
   readWithPython,
@@ -12,7 +12,7 @@ import {
   syntheticCrc32,
   testWithUnzip,
 } from '../unit/zip/archive-fixture';
-import { run, startHarness, type Harness, type Seeded } from './harness';
+import { run, startHarness, type Harness, type Seeded } from '../support/harness';
 
 // The bundle path end to end, as a company's tooling meets it: the local stack over real HTTP,
 // archives checked by unzip, Python's zipfile and bsdtar, downloads made and resumed by curl, and

@@ -3,8 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
-import { run, type Harness } from './harness';
+import { demoTaskId } from '../../scripts/lib/jwt';
+import { run, type Harness } from '../support/harness';
 
 const MiB = 1024 * 1024;
 const cli = new URL('../../dist/cli.mjs', import.meta.url).pathname;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { run, type Harness, type Seeded } from './harness';
+import { run, type Harness, type Seeded } from '../support/harness';
 
 /**
  * The calls the dataset tests make over HTTP: the API with a token, a dataset created and waited

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from '../support/harness';
 
 // A build longer than one queue invocation may run: with a slice of 0 s and one lane, every
 // invocation uploads exactly one part, then queues the rest of the build as a new message. Only

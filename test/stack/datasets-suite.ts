@@ -3,12 +3,13 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { presignRawObject } from '../../bench/lib/seed.mjs';
-import { demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
-import type { SeenRequest } from '../s3-proxy';
+import { presignRawObject } from '../support/seed';
+import { demoTaskId, demoUsers } from '../../scripts/lib/jwt';
+import type { SeenRequest } from '../support/s3-proxy';
 import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
 import { datasetClient, sameSize } from './dataset-client';
-import { run, startHarness, type Harness, type Seeded } from './harness';
+import { run, startHarness, type Harness, type Seeded } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 const MiB = 1024 * 1024;
 const demoCompanyId = '00000000-0000-4000-8000-0000000c0a01';
@@ -197,7 +198,7 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     });
 
     it('the CLI downloads a dataset for a company, resuming with Range when the transfer is cut, with one URL and one log row', async () => {
-      const built = await run(process.execPath, [new URL('../../scripts/build-sdk.mjs', import.meta.url).pathname]);
+      const built = await run(process.execPath, [tsx, new URL('../../scripts/build-sdk.ts', import.meta.url).pathname]);
       expect(built.status, built.stderr).toBe(0);
       const archive = archivePath(datasetId, 'mixed-sizes');
       harness.proxy.inject((request) => request.method === 'GET' && request.path === archive, {

@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from './harness';
+import { run } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 // `npm run deploy:check` as CI and an operator run it: offline (no Cloudflare login; wrangler
 // told not to fetch or send anything), on the repository's wrangler.toml and on broken copies.
@@ -15,7 +16,7 @@ const offlineEnv = {
   CLOUDFLARE_API_TOKEN: '',
 };
 const deployCheck = (...args: string[]) =>
-  run(process.execPath, ['scripts/deploy-check.mjs', ...args], { env: offlineEnv });
+  run(process.execPath, [tsx, 'scripts/deploy-check.ts', ...args], { env: offlineEnv });
 let dir: string;
 
 beforeAll(() => {

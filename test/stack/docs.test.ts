@@ -1,10 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium } from '../support/chromium';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from '../support/harness';
 
 // /docs, the API reference: Swagger UI served as Workers Static Assets (wrangler.toml [assets],
-// built by scripts/build-docs.mjs), rendering the OpenAPI document the Worker generates from the
+// built by scripts/build-docs.ts), rendering the OpenAPI document the Worker generates from the
 // routes' zod schemas, in headless Chromium against the local stack.
 
 // The operation keys of an OpenAPI Path Item Object (OpenAPI 3.1.0 §4.8.9).

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SeenRequest } from '../s3-proxy';
+import type { SeenRequest } from '../support/s3-proxy';
 import { datasetClient, sameSize } from './dataset-client';
 import { MiB } from './faults-client';
-import type { Harness } from './harness';
+import type { Harness } from '../support/harness';
 
 // A dataset build killed in the middle of a part: the proxy forwards half of an UploadPart's body
 // to S3 and cuts both connections. The attempt fails, the queue retries it, and the next attempt

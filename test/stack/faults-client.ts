@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { expect } from 'vitest';
-import { presignRawObject, putObject } from '../../bench/lib/seed.mjs';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
-import type { Harness } from './harness';
+import { presignRawObject, putObject } from '../support/seed';
+import { demoTaskId } from '../../scripts/lib/jwt';
+import type { Harness } from '../support/harness';
 
 // What the fault tests do over HTTP, and what they check afterwards: the error envelope, the rows
 // (through the superuser connection, never the proxied one) and the objects (straight from S3).

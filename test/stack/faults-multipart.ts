@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { SeenRequest } from '../s3-proxy';
+import type { SeenRequest } from '../support/s3-proxy';
 import { call, MiB, submissionRow, uploadPendingMultipart } from './faults-client';
 import { failing, s3Faults } from './faults-s3';
-import type { Harness } from './harness';
+import type { Harness } from '../support/harness';
 
 // The multipart calls s3rver does not implement (ListParts, AbortMultipartUpload), failing the
 // three ways: run against Ceph RGW (npm run test:rgw), where the retry afterwards is real.

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
+import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt';
 import { datasetClient } from './dataset-client';
 import { call, expectError, MiB, rowCounts, sha256, submissionRow, uploadPending, type Answer } from './faults-client';
-import type { Harness } from './harness';
+import type { Harness } from '../support/harness';
 
 // Postgres stopping in the middle of a request, on every route that writes: the proxy cuts the
 // Worker's connection when it sends the write (a gateway function call or an insert), after the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
-import type { Fault, SeenRequest } from '../s3-proxy';
+import { demoTaskId } from '../../scripts/lib/jwt';
+import type { Fault, SeenRequest } from '../support/s3-proxy';
 import {
   call,
   expectError,
@@ -15,7 +15,7 @@ import {
   uploadPendingMultipart,
   type Answer,
 } from './faults-client';
-import type { Harness } from './harness';
+import type { Harness } from '../support/harness';
 
 /** The gateway's S3 timeout in these suites (S3_TIMEOUT_MS, ASSET_ORIGIN_TIMEOUT_MS). */
 export const s3TimeoutMs = 1500;

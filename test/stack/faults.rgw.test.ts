@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { describeMultipartFaults } from './faults-multipart';
 import { faultBindings } from './faults-s3';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from '../support/harness';
 
 // The fault cases that need a complete S3 (ListParts, AbortMultipartUpload), against Ceph RGW;
 // the rest of the fault suite is faults.test.ts, whose faults the proxy injects the same way on

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 import { signBundleLink } from '../../src/bundles/link-token';
-import { demoCompanyId, demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt.mjs';
-import type { Harness } from './harness';
+import { demoCompanyId, demoTaskId, demoUsers, signJwt, supabaseClaims } from '../../scripts/lib/jwt';
+import type { Harness } from '../support/harness';
 import type { Caller } from './hostile-http';
 import { forgeTokens, type ForgedTokens } from './hostile-tokens';
 

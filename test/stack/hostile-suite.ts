@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorStatus, type ErrorCode } from '../../src/errors';
-import { startHarness, type Harness } from './harness';
+import { startHarness, type Harness } from '../support/harness';
 import { administrationCases } from './hostile-cases-admin';
 import { authCases } from './hostile-cases-auth';
 import { arrayCases, framingCases, sizeTypeCases } from './hostile-cases-body';
@@ -9,7 +9,7 @@ import { unicodeCases } from './hostile-cases-input';
 import { methodCases, rangeCases, traversalCases } from './hostile-cases-paths';
 import { createFixture, type Fixture } from './hostile-fixture';
 import { send, type Expected, type HostileCase, type RawResponse } from './hostile-http';
-import { diffSnapshots, takeSnapshot, type Snapshot } from './snapshot';
+import { diffSnapshots, takeSnapshot, type Snapshot } from '../support/snapshot';
 
 // The hostile-input suite: every case is one request over HTTP
 // against the running stack, and must get exactly its expected answer — status, the error

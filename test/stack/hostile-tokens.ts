@@ -1,11 +1,4 @@
-import {
-  demoUsers,
-  encodeSegment,
-  generateSigningKey,
-  signJwt,
-  supabaseClaims,
-  type Jwk,
-} from '../../scripts/lib/jwt.mjs';
+import { demoUsers, encodeSegment, generateSigningKey, signJwt, supabaseClaims, type Jwk } from '../../scripts/lib/jwt';
 
 /**
  * Access tokens the gateway must refuse, each wrong in one way only; every other claim is what

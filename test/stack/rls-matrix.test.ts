@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { migrate } from '../../scripts/lib/database.mjs';
-import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres.mjs';
+import { migrate } from '../../scripts/lib/database';
+import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
 import { callers, seed, type Role } from './rls-fixtures';
 import { cells, own, probes, readableColumns, type Cell } from './rls-matrix';
 import { deleteStatement, tables, updateStatement, writes, type Table } from './rls-statements';

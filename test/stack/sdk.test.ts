@@ -3,13 +3,14 @@ import { createWriteStream, mkdtempSync, readFileSync, rmSync, statSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoTaskId } from '../../scripts/lib/jwt.mjs';
+import { demoTaskId } from '../../scripts/lib/jwt';
 import { fromBytes, upload } from '../../sdk';
 import { formatBytes } from '../../sdk/cli/progress-format';
 import { fromFile } from '../../sdk/node-file';
 import { testWithUnzip } from '../unit/zip/archive-fixture';
+import { run, startHarness, type Harness } from '../support/harness';
+import { tsx } from '../support/tsx';
 import { cliEnv, describeCliCommandLine, finishedProgress } from './cli-suite';
-import { run, startHarness, type Harness } from './harness';
 
 // The client SDK and the CLI against the local stack over real HTTP, with S3 behind a proxy that
 // can fail requests. Resuming and aborting need ListParts and AbortMultipartUpload, which the
@@ -22,7 +23,7 @@ const workDir = mkdtempSync(join(tmpdir(), 'storage-manager-sdk-'));
 const cli = new URL('../../dist/cli.mjs', import.meta.url).pathname;
 
 beforeAll(async () => {
-  const build = await run(process.execPath, [new URL('../../scripts/build-sdk.mjs', import.meta.url).pathname]);
+  const build = await run(process.execPath, [tsx, new URL('../../scripts/build-sdk.ts', import.meta.url).pathname]);
   expect(build.status, build.stderr).toBe(0);
   harness = await startHarness();
   contributor = await harness.tokenFor('contributor');

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { demoAsset, seedDemoAsset } from '../../scripts/lib/demo-asset.mjs';
-import { demoTaskId, demoUsers } from '../../scripts/lib/jwt.mjs';
-import { run, startHarness, type Harness } from './harness';
+import { demoAsset, seedDemoAsset } from '../../scripts/lib/demo-asset';
+import { demoTaskId, demoUsers } from '../../scripts/lib/jwt';
+import { run, startHarness, type Harness } from '../support/harness';
+import { tsx } from '../support/tsx';
 
 // `npm run smoke` against the running stack, as CI runs it against `npm start` and an operator
 // against a deployment: tokens and the designated task and asset in the environment.
@@ -26,7 +27,7 @@ function smoke(overrides: Record<string, string | undefined> = {}, args = ['--ap
     ...overrides,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  return run(process.execPath, ['scripts/smoke.mjs', ...args], { env });
+  return run(process.execPath, [tsx, 'scripts/smoke.ts', ...args], { env });
 }
 
 /** The printed table as check → [status, detail]; every row also has a whole number of ms. */

@@ -1,8 +1,9 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/ports.mjs';
-import { rgwAvailable } from '../../scripts/lib/rgw.mjs';
+import { freePort } from '../../scripts/lib/ports';
+import { rgwAvailable } from '../../scripts/lib/rgw';
+import { tsx } from '../support/tsx';
 
 const root = new URL('../../', import.meta.url).pathname;
 
@@ -18,7 +19,7 @@ function isAlive(pid: number): boolean {
 describe('npm start', () => {
   it('brings the stack up on PORT, prints one ready line, and SIGINT stops everything it started', async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, ['scripts/start.mjs'], {
+    const child = spawn(process.execPath, [tsx, 'scripts/start.ts'], {
       cwd: root,
       env: { ...process.env, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -46,7 +47,10 @@ describe('npm start', () => {
       const expectedS3 = process.env.STORAGE_MANAGER_S3 || (rgwAvailable() ? 'rgw' : 's3rver');
       expect(stderr).toContain(`[stack] s3 ${expectedS3} http://127.0.0.1:`);
 
-      const token = spawnSync(process.execPath, ['scripts/token.mjs', 'contributor'], { cwd: root, encoding: 'utf8' });
+      const token = spawnSync(process.execPath, [tsx, 'scripts/token.ts', 'contributor'], {
+        cwd: root,
+        encoding: 'utf8',
+      });
       expect(token.status).toBe(0);
       expect(token.stdout).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+\n$/);
       const tasks = await fetch(`http://127.0.0.1:${port}/v1/tasks`, {
@@ -79,7 +83,7 @@ describe('npm start', () => {
   });
 
   it('the token script refuses an unknown role', () => {
-    const result = spawnSync(process.execPath, ['scripts/token.mjs', 'root'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, [tsx, 'scripts/token.ts', 'root'], { cwd: root, encoding: 'utf8' });
     expect(result.status).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toContain('usage');

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliDatabaseUrl, migrationsDirectory, runSupabaseCli } from '../../scripts/lib/database.mjs';
-import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres.mjs';
+import { cliDatabaseUrl, migrationsDirectory, runSupabaseCli } from '../../scripts/lib/database';
+import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
 
 // Supabase as it really is, on a PostgreSQL of our own: the local baseline gives it what a
 // Supabase project has, the real Supabase CLI (npm package `supabase`, pinned) applies the
