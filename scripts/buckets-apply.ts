@@ -11,8 +11,9 @@
 // The S3 credentials always come from the environment (S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY),
 // never from a file.
 import { parseArgs } from 'node:util';
-import { applyBucketSettings, desiredBucketSettings } from './lib/bucket-config';
-import { readEnvironment, splitOrigins } from './lib/wrangler-environments';
+import { applyBucketSettings, defaultBucketNames, desiredBucketSettings } from './lib/bucket-config';
+import { parseCorsOrigins } from '../src/cors-origins';
+import { readEnvironment } from './lib/wrangler-environments';
 
 const settingNames = ['S3_ENDPOINT', 'S3_REGION', 'BUCKET_RAW', 'BUCKET_PROCESSED', 'BUCKET_ASSETS', 'CORS_ORIGINS'];
 
@@ -55,11 +56,11 @@ if (missingSecrets.length > 0 || !settings.S3_ENDPOINT) {
   );
 }
 const buckets = {
-  raw: settings.BUCKET_RAW ?? 'xum-raw-submissions',
-  processed: settings.BUCKET_PROCESSED ?? 'xum-processed-datasets',
-  assets: settings.BUCKET_ASSETS ?? 'xum-public-assets',
+  raw: settings.BUCKET_RAW ?? defaultBucketNames.raw,
+  processed: settings.BUCKET_PROCESSED ?? defaultBucketNames.processed,
+  assets: settings.BUCKET_ASSETS ?? defaultBucketNames.assets,
 };
-const corsOrigins = splitOrigins(settings.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*');
+const corsOrigins = parseCorsOrigins(settings.CORS_ORIGINS);
 if (options.env) {
   process.stdout.write(
     `environment ${options.env}: ${settings.S3_ENDPOINT}, buckets ${Object.values(buckets).join(', ')}, CORS ${corsOrigins.join(' ')}\n`,

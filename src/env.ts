@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defaultCorsOrigins, parseCorsOrigins } from './cors-origins';
 
 /** What wrangler binds to the Worker: vars and secrets as strings, Hyperdrive as a binding. */
 export interface Bindings {
@@ -86,15 +87,7 @@ const configSchema = z.object({
     timeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
   }),
   buckets: z.object({ raw: z.string().min(3), processed: z.string().min(3), assets: z.string().min(3) }),
-  corsOrigins: z
-    .string()
-    .default('https://*.xum-ai.app,http://localhost:*')
-    .transform((list) =>
-      list
-        .split(',')
-        .map((pattern) => pattern.trim())
-        .filter(Boolean),
-    ),
+  corsOrigins: z.string().default(defaultCorsOrigins).transform(parseCorsOrigins),
   // Upload URLs live 15 minutes and view URLs at most 5 (DESIGN.md, Authorisation).
   uploadUrlTtlSeconds: z.coerce.number().int().min(60).max(900).default(900),
   viewUrlTtlSeconds: z.coerce.number().int().min(10).max(300).default(300),

@@ -1,8 +1,8 @@
 import { fixedKeyLookup, type KeyLookup, projectKeyLookup } from './auth/key-set-cache';
 import { type BundleLinkSigner, bundleLinkSigner } from './bundles/link-token';
+import { originMatcher } from './cors-origins';
 import { type Bindings, type Config, readConfig } from './env';
 import type { Readiness } from './health/readiness';
-import { originMatcher } from './middleware/cors';
 import { createObjectStore, type ObjectStore } from './s3/store';
 
 /**

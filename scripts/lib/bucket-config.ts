@@ -4,6 +4,13 @@
 import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
 
+/** The three buckets' names in production (DESIGN.md, Storage), which the local stack uses too. */
+export const defaultBucketNames = {
+  raw: 'xum-raw-submissions',
+  processed: 'xum-processed-datasets',
+  assets: 'xum-public-assets',
+} as const;
+
 const abortIncompleteUploadsAfterDays = 7;
 
 // Single-PUT uploads land under this prefix and are copied to their final key at completion

@@ -13,6 +13,7 @@ import { AwsClient } from 'aws4fetch';
 import { rawBucketCors } from './bucket-config';
 import { type LocalS3, localBuckets } from './local-s3';
 import { freePort, waitUntil } from './ports';
+import { parseCorsOrigins } from '../../src/cors-origins';
 
 const binaries = ['ceph-mon', 'ceph-osd', 'radosgw', 'radosgw-admin', 'ceph', 'monmaptool'];
 
@@ -189,7 +190,7 @@ async function createBuckets({
 
 /** Starts a private Ceph cluster with radosgw on loopback; `stop()` ends every daemon and removes its data. */
 export async function startRgw({
-  origins = ['https://*.xum-ai.app', 'http://localhost:*'],
+  origins = parseCorsOrigins(),
 }: {
   origins?: string[];
 } = {}): Promise<LocalS3 & { kind: 'rgw'; pids: number[] }> {

@@ -8,9 +8,10 @@ import S3rver from '@20minutes/s3rver';
 import { rawBucketCors } from './bucket-config';
 import { type LocalS3, localBuckets } from './local-s3';
 import { freePort } from './ports';
+import { parseCorsOrigins } from '../../src/cors-origins';
 
 export async function startS3rver({
-  origins = ['https://*.xum-ai.app', 'http://localhost:*'],
+  origins = parseCorsOrigins(),
 }: {
   origins?: string[];
 } = {}): Promise<LocalS3 & { kind: 's3rver' }> {

@@ -11,6 +11,7 @@ import { type LocalS3, localBuckets } from './local-s3';
 import { startPostgres } from './postgres';
 import { rgwAvailable, startRgw } from './rgw';
 import { startS3rver } from './s3rver';
+import { parseCorsOrigins } from '../../src/cors-origins';
 
 type WorkerLogLevel = NonNullable<
   NonNullable<Parameters<typeof import('wrangler').unstable_startWorker>[0]['dev']>['logLevel']
@@ -118,9 +119,7 @@ export function createStack({
       log(`s3 ${s3.kind} ${s3.endpoint}${s3.pids ? ` pids ${s3.pids.join(' ')}` : ''}`);
       if (!external) {
         // The same bucket configuration as production, applied the way `npm run buckets:apply` does.
-        const corsOrigins = (env.CORS_ORIGINS ?? 'https://*.xum-ai.app,http://localhost:*')
-          .split(',')
-          .map((origin) => origin.trim());
+        const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS);
         for (const result of await applyBucketSettings(
           s3,
           desiredBucketSettings({ buckets: s3.buckets, corsOrigins }),

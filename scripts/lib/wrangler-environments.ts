@@ -20,11 +20,3 @@ export function readEnvironment(name: string, configPath: string = defaultConfig
   }
   return unstable_readConfig({ config: configPath, env: name }, { hideWarnings: true });
 }
-
-/** The comma-separated CORS_ORIGINS list as src/env.ts splits it. */
-export function splitOrigins(text: string): string[] {
-  return text
-    .split(',')
-    .map((origin) => origin.trim())
-    .filter(Boolean);
-}
