@@ -8,10 +8,10 @@ import { demoTaskId, demoUsers, signJwt, supabaseClaims } from '../scripts/lib/j
 import { freePort } from '../scripts/lib/ports';
 import type { LocalS3 } from '../scripts/lib/local-s3';
 import { createStack } from '../scripts/lib/stack';
-import { createObjectStore } from '../src/s3/store';
 import { presignUpload } from '../src/sign/presign';
 import { formatLoad, loadHeader, runLoad } from './lib/load';
 import { median } from './lib/stats';
+import { localObjectStore } from '../scripts/lib/local-s3';
 
 const seconds = Number(process.env.BENCH_SECONDS ?? 10);
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -28,20 +28,13 @@ function loadTest(url: string, token: string, connections: number) {
 }
 
 async function compareSigners(s3: LocalS3): Promise<{ ours: number; theirs: number }> {
-  const settings = {
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  };
   const client = new S3Client({
     endpoint: s3.endpoint,
     region: s3.region,
     forcePathStyle: true,
     credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey },
   });
-  const store = createObjectStore(settings);
+  const store = localObjectStore(s3);
   const key = (i: number) => `raw/${demoTaskId}/${i.toString(16).padStart(12, '0')}`;
   const ours = (i: number) =>
     presignUpload(store, {

@@ -13,9 +13,9 @@ import * as sdk from '../sdk/index';
 import { fromFile } from '../sdk/node-file';
 import type { LocalS3 } from '../scripts/lib/local-s3';
 import { createStack } from '../scripts/lib/stack';
-import { createObjectStore } from '../src/s3/store';
 import { presignUpload } from '../src/sign/presign';
 import { median } from './lib/stats';
+import { localObjectStore } from '../scripts/lib/local-s3';
 
 const size = Number(process.env.BENCH_UPLOAD_BYTES ?? 1024 ** 3);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
@@ -34,14 +34,7 @@ async function writeFile() {
 
 /** One PUT of the whole file to a presigned URL, streamed from disk; seconds. */
 async function singlePut(s3: LocalS3): Promise<number> {
-  const settings = {
-    endpoint: s3.endpoint,
-    region: s3.region,
-    accessKeyId: s3.accessKeyId,
-    secretAccessKey: s3.secretAccessKey,
-    forcePathStyle: true,
-  };
-  const signed = await presignUpload(createObjectStore(settings), {
+  const signed = await presignUpload(localObjectStore(s3), {
     bucket: s3.buckets.raw,
     key: `bench/single-${Date.now()}`,
     contentType: 'video/mp4',
