@@ -126,17 +126,26 @@ export function describeHostileSuite(s3: 's3rver' | 'rgw') {
     if (expected.status === 401) expect(response.headers['www-authenticate']).toBe('Bearer realm="storage-manager"');
   }
 
+  const lostByDevProxy = (response: RawResponse) =>
+    response.status === 503 && response.body.toString('utf8').startsWith('Your worker restarted mid-request');
+
   async function runCase(hostile: HostileCase<Fixture>) {
     const request = hostile.request(fixture);
     const expected = typeof hostile.expect === 'function' ? hostile.expect(fixture) : hostile.expect;
     const caller = hostile.as ?? 'anonymous';
     const authorization = caller === 'anonymous' ? undefined : `Bearer ${fixture.tokens[caller]}`;
-    const response = await send(fixture.api, request, authorization);
     // wrangler's local dev proxy (ProxyWorker, not the Worker) loses the request that follows a
     // chunked one answered before its body was read: a POST then gets a plain-text 503 "Your
-    // worker restarted mid-request" (a GET would wait forever in its retry queue). This
-    // throwaway POST takes that loss instead of the next case.
-    if (request.chunked) await send(fixture.api, { method: 'POST', path: '/healthz' });
+    // worker restarted mid-request" (a GET would wait forever in its retry queue). Throwaway
+    // POSTs take that loss after each chunked case; a case that still meets it was never seen by
+    // the Worker, whose answers are JSON envelopes, and is sent again once.
+    let response = await send(fixture.api, request, authorization);
+    if (lostByDevProxy(response)) response = await send(fixture.api, request, authorization);
+    if (request.chunked) {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        if (!lostByDevProxy(await send(fixture.api, { method: 'POST', path: '/healthz' }))) break;
+      }
+    }
     const after = await takeSnapshot(harness.sql, harness.s3);
     const diff = diffSnapshots(current, after);
     current = after;
