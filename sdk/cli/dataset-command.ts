@@ -29,16 +29,16 @@ export const datasetCommand: Command = {
     rmSync(out, { force: true });
     await downloadResumable({
       out,
-      bytes: link.bytes,
+      bytes: link.shards[0]!.bytes,
       url: async () => {
         if (Date.parse(link.expiresAt) - Date.now() < renewMarginMs)
           link = await request<DatasetDownloadUrlResponse>('POST', path, undefined, signal);
-        return link.url;
+        return link.shards[0]!.url;
       },
       onProgress: progress(out)?.update,
       onInterrupted: note,
       signal,
     });
-    process.stdout.write(`${JSON.stringify({ id: datasetId, bytes: link.bytes, out })}\n`);
+    process.stdout.write(`${JSON.stringify({ id: datasetId, bytes: link.shards[0]!.bytes, out })}\n`);
   },
 };

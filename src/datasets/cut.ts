@@ -1,0 +1,86 @@
+import { asService, type Database } from '../db/client';
+import { buildingShards, markCutFailed, readCutInput, readMemberSizes, recordShards } from '../db/dataset-shards';
+import type { DatasetBuildMessage } from '../env';
+import { ShardCutter } from './shard-cut';
+import { maximumShards } from './shard-names';
+
+export interface CutSettings {
+  database: Database;
+  queue: Queue<DatasetBuildMessage>;
+  /** Members read per keyset page; each page is one transaction. */
+  pageSize: number;
+}
+
+export type CutOutcome =
+  | { kind: 'cut'; shards: number; pages: number }
+  /** Already cut: its building shards were queued again. */
+  | { kind: 'requeued'; shards: number }
+  | { kind: 'failed'; reason: string }
+  | { kind: 'missing' }
+  | { kind: 'skipped' };
+
+/**
+ * Members per keyset page when cutting a dataset into shards: ~50 bytes each as read, so a page
+ * is well under a megabyte.
+ */
+export const cutPageSize = 10_000;
+
+// Queues: one sendBatch carries at most 100 messages.
+const sendBatchSize = 100;
+
+/** Transactions and queue sends cutting `members` into `shards` takes (src/limits.ts). */
+export function cutSubrequests(members: number, shards: number, pageSize: number): number {
+  const statementsPerTransaction = 4;
+  const pages = Math.ceil(members / pageSize) + 1;
+  return (pages + 2) * statementsPerTransaction + 2 + Math.ceil(shards / sendBatchSize);
+}
+
+/**
+ * The first message of a dataset cuts its member list into shards (src/datasets/shard-cut.ts),
+ * reading it in keyset pages, then records the shards and queues one message per shard in one
+ * transaction: if queuing fails nothing is recorded and the message is retried. A later message
+ * for the dataset (the sweep's re-queue, a retry) queues the shards still building.
+ */
+export async function cutDataset(datasetId: string, settings: CutSettings): Promise<CutOutcome> {
+  const input = await asService(settings.database, (tx) => readCutInput(tx, datasetId));
+  if (!input) return { kind: 'missing' };
+  if (input.status !== 'building') return { kind: 'skipped' };
+  if (input.shardCount !== null) {
+    const building = await asService(settings.database, (tx) => buildingShards(tx, datasetId));
+    await queueShards(settings.queue, datasetId, building);
+    return { kind: 'requeued', shards: building.length };
+  }
+  const cutter = new ShardCutter({ maxMembers: input.maxMembers, maxBytes: input.maxBytes });
+  let pages = 0;
+  for (let after = -1; ; ) {
+    const page = await asService(settings.database, (tx) => readMemberSizes(tx, datasetId, after, settings.pageSize));
+    pages++;
+    for (const member of page) cutter.add(member);
+    if (page.length < settings.pageSize) break;
+    after = page[page.length - 1]!.position;
+  }
+  const shards = cutter.finish();
+  if (shards.length === 0 || shards.length > maximumShards) {
+    const reason =
+      shards.length === 0
+        ? 'the dataset has no members'
+        : `the dataset needs ${shards.length} shards, at most ${maximumShards} can be named; raise shardMaxMembers or shardMaxBytes`;
+    await asService(settings.database, (tx) => markCutFailed(tx, datasetId, reason));
+    return { kind: 'failed', reason };
+  }
+  const recorded = await asService(settings.database, async (tx) => {
+    if (!(await recordShards(tx, input, shards))) return false;
+    await queueShards(
+      settings.queue,
+      datasetId,
+      shards.map((shard) => shard.index),
+    );
+    return true;
+  });
+  return recorded ? { kind: 'cut', shards: shards.length, pages } : { kind: 'skipped' };
+}
+
+async function queueShards(queue: Queue<DatasetBuildMessage>, datasetId: string, shards: readonly number[]) {
+  for (let start = 0; start < shards.length; start += sendBatchSize)
+    await queue.sendBatch(shards.slice(start, start + sendBatchSize).map((shard) => ({ body: { datasetId, shard } })));
+}
