@@ -49,6 +49,10 @@ grant select (dataset_id, shard_index, first_position, last_position, object_key
 create policy "dataset shards: of visible datasets" on public.dataset_shards for select to authenticated
   using (exists (select 1 from public.datasets d where d.id = dataset_shards.dataset_id));
 
+-- Readers of a dataset see how it is sharded (authenticated holds a column list on datasets,
+-- 20261129010000_integrity.sql, which new columns do not join).
+grant select (shard_max_members, shard_max_bytes, shard_count) on public.datasets to authenticated;
+
 -- The build job records the cut and every shard's progress and outcome.
 grant select, insert, update on public.dataset_shards to service_role;
 grant update (shard_count) on public.datasets to service_role;
