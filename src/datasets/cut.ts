@@ -4,9 +4,14 @@ import type { DatasetBuildMessage } from '../env';
 import { ShardCutter } from './shard-cut';
 import { maximumShards } from './shard-names';
 
+/** What the cut needs of the queue binding: a Queue<DatasetBuildMessage> is one. */
+export interface ShardQueue {
+  sendBatch(messages: { body: DatasetBuildMessage }[]): Promise<unknown>;
+}
+
 export interface CutSettings {
   database: Database;
-  queue: Queue<DatasetBuildMessage>;
+  queue: ShardQueue;
   /** Members read per keyset page; each page is one transaction. */
   pageSize: number;
 }
@@ -80,7 +85,7 @@ export async function cutDataset(datasetId: string, settings: CutSettings): Prom
   return recorded ? { kind: 'cut', shards: shards.length, pages } : { kind: 'skipped' };
 }
 
-async function queueShards(queue: Queue<DatasetBuildMessage>, datasetId: string, shards: readonly number[]) {
+async function queueShards(queue: ShardQueue, datasetId: string, shards: readonly number[]) {
   for (let start = 0; start < shards.length; start += sendBatchSize)
     await queue.sendBatch(shards.slice(start, start + sendBatchSize).map((shard) => ({ body: { datasetId, shard } })));
 }
