@@ -28,6 +28,7 @@ export interface DatasetShard {
   status: DatasetStatus;
   bytes: number | null;
   entries: number | null;
+  etag: string | null;
 }
 
 interface DatasetRow {
@@ -93,14 +94,16 @@ export async function listDatasets(
 export async function readDataset(tx: Transaction, id: string): Promise<(Dataset & { shards: DatasetShard[] }) | null> {
   const dataset = (await listDatasets(tx, { limit: 1, id }))[0];
   if (!dataset) return null;
-  const rows = await tx<{ shard_index: number; status: DatasetStatus; bytes: string | null; entries: number | null }[]>`
-    select shard_index, status, bytes, entries from public.dataset_shards where dataset_id = ${id} order by shard_index`;
+  const rows = await tx<
+    { shard_index: number; status: DatasetStatus; bytes: string | null; entries: number | null; etag: string | null }[]
+  >`select shard_index, status, bytes, entries, etag from public.dataset_shards where dataset_id = ${id} order by shard_index`;
   const shards = rows.map((row) => ({
     index: row.shard_index,
     name: shardFileName(dataset.name, row.shard_index, rows.length),
     status: row.status,
     bytes: row.bytes === null ? null : Number(row.bytes),
     entries: row.entries,
+    etag: row.etag,
   }));
   return { ...dataset, shards };
 }
