@@ -43,7 +43,7 @@ alter table public.dataset_build_parts add primary key (dataset_id, shard_index,
 alter table public.access_log add column dataset_shard integer check (dataset_shard >= 0);
 
 alter table public.dataset_shards enable row level security;
-revoke all on public.dataset_shards from anon, authenticated;
+revoke all on public.dataset_shards from anon, authenticated, service_role;
 grant select (dataset_id, shard_index, first_position, last_position, object_key, status, bytes, entries, etag, finished_at)
   on public.dataset_shards to authenticated;
 create policy "dataset shards: of visible datasets" on public.dataset_shards for select to authenticated
