@@ -12,6 +12,7 @@ import { cutDataset, cutPageSize, type ShardQueue } from '../src/datasets/cut';
 import { partSubrequests } from '../src/datasets/part-cost';
 import { planUploadParts } from '../src/datasets/part-plan';
 import { asService, openDatabase } from '../src/db/client';
+import { createObjectStore } from '../src/s3/store';
 import { readShardBuild } from '../src/db/dataset-builds';
 import { demoTaskId, demoUsers } from '../scripts/lib/jwt';
 import { migrate } from '../scripts/lib/database';
@@ -26,6 +27,14 @@ const statementsPerTransaction = 2;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc (npm run bench:shards does)');
 const log = (line: string) => process.stderr.write(`${line}\n`);
+// The cut reads no object (only finishing a dataset writes some): an S3 nobody listens on.
+const unusedStore = createObjectStore({
+  endpoint: 'http://127.0.0.1:9',
+  region: 'unused',
+  accessKeyId: 'unused',
+  secretAccessKey: 'unused',
+  forcePathStyle: true,
+});
 
 /** Runs `work` and returns its result, wall time and the peak heap it grew, sampled every millisecond. */
 async function measured<T>(work: () => Promise<T>): Promise<{ result: T; ms: number; heapMB: number }> {
@@ -104,7 +113,13 @@ async function main() {
       };
       statements = 0;
       const cut = await measured(() =>
-        cutDataset(datasetId, { database: countingDatabase as typeof database, queue, pageSize: cutPageSize }),
+        cutDataset(datasetId, {
+          database: countingDatabase as typeof database,
+          store: unusedStore,
+          processedBucket: 'unused',
+          queue,
+          pageSize: cutPageSize,
+        }),
       );
       if (cut.result.kind !== 'cut') throw new Error(`cut: ${JSON.stringify(cut.result)}`);
       const cutSubrequests = statements + sends;

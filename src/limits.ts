@@ -1,5 +1,5 @@
 import { memberFetchAttempts } from './bundles/member-source';
-import { cutPageSize, cutSubrequests } from './datasets/cut';
+import { datasetMessageSubrequests } from './datasets/cut';
 import { maximumShards } from './datasets/shard-names';
 import { multipartLimits } from './s3/limits';
 import type { Config } from './env';
@@ -13,9 +13,10 @@ import type { Config } from './env';
 const transactionStatements = 10;
 
 /**
- * Members a dataset may have for its cut to fit the same bound: the cut reads 10,000 members per
- * transaction, so 20 million members take ~8,000 statements. Larger datasets are cut in more
- * subrequests than this bound counts; the README says so.
+ * Members a dataset may have for its cut and its finishing to fit the same bound: both read
+ * 10,000 members per transaction, so 20 million members take ~8,000 statements, and the
+ * manifest's 5 MiB parts ~1,000 more. Larger datasets need more than this bound counts; the
+ * README says so.
  */
 export const cutMemberBound = 20_000_000;
 
@@ -25,16 +26,16 @@ export function worstCaseSubrequests(
   // The slice's parts stop at the budget (src/datasets/part-cost.ts); besides them, the composed
   // parts' temporary objects are deleted (at most one per part, once) and fixed calls made
   // (src/datasets/build.ts, queue.ts): create the upload and abort it when another attempt won,
-  // complete, HEAD, abort a vanished or failed upload, queue the next slice, PUT the index (8),
-  // and up to eight transactions (read the build, record the upload, forget it, mark the shard
-  // ready, read the shards and mark the dataset ready, count the failed attempt, mark it failed).
-  const afterParts = multipartLimits.maximumParts + 8 + 8 * transactionStatements;
+  // complete, HEAD, abort a vanished or failed upload, queue the next slice or the dataset's
+  // finishing message (7), and up to six transactions (read the shard, record the upload, forget
+  // it, mark it ready, count the failed attempt, mark it failed).
+  const afterParts = multipartLimits.maximumParts + 7 + 6 * transactionStatements;
   return {
     // Every member read by ranged GET, each with its retries (src/bundles/member-source.ts).
     bundleDownload: config.bundles.memberLimit * memberFetchAttempts + transactionStatements,
     datasetBuild: config.datasets.subrequestBudget + afterParts,
-    // Keyset pages of the member list, then one sendBatch per 100 shards (src/datasets/cut.ts).
-    datasetCut: cutSubrequests(cutMemberBound, maximumShards, cutPageSize),
+    // A dataset's own message: the cut, or its finishing (src/datasets/cut.ts).
+    datasetCut: datasetMessageSubrequests(cutMemberBound, maximumShards),
     // Failures until the budget is spent, the last one (two transactions, an abort) possibly
     // deleting a full set of composed parts; then one transaction and one sendBatch for the
     // re-queues (src/datasets/sweep.ts).

@@ -1,6 +1,7 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
 import {
+  everyShardReady,
   forgetUpload,
   markShardFailed,
   markShardReady,
@@ -15,7 +16,6 @@ import { headObject, type ObjectHead } from '../s3/objects';
 import { ObjectStoreError } from '../s3/send';
 import { partSubrequests } from './part-cost';
 import { PartPlanError, planUploadParts, type PlannedPart } from './part-plan';
-import { finishDataset } from './shard-index';
 import {
   deleteComposedParts,
   MemberReadError,
@@ -52,8 +52,11 @@ export class PermanentBuildError extends Error {
 }
 
 export type BuildOutcome =
-  /** The shard is ready; `datasetReady` when it was the last, and the dataset is too. */
-  | { kind: 'ready'; bytes: number; uploadedParts: number; datasetReady: boolean }
+  /**
+   * The shard is ready; `lastShard` when every shard of the dataset now is, so the dataset's
+   * message is to be queued to finish it (src/datasets/cut.ts).
+   */
+  | { kind: 'ready'; bytes: number; uploadedParts: number; lastShard: boolean }
   | { kind: 'continue'; uploadedParts: number }
   /** `failedAttempts` is absent when the attempt did not count as a failure. */
   | { kind: 'retry'; reason: string; failedAttempts?: number }
@@ -62,13 +65,11 @@ export type BuildOutcome =
   | { kind: 'missing' }
   | { kind: 'skipped' };
 
-const readyAgain: BuildOutcome = { kind: 'ready', bytes: 0, uploadedParts: 0, datasetReady: true };
-
 /**
  * One attempt at packaging one shard of a dataset: plans its archive exactly as a bundle of the
  * shard's members, uploads the parts no earlier attempt finished (each recorded as S3 accepts it),
- * completes the upload and marks the shard ready; the last shard ready writes the index and marks
- * the dataset ready. A transient failure leaves the progress for the next attempt; a permanent
+ * completes the upload and marks the shard ready; when it is the last, the dataset's message is
+ * queued to finish the dataset. A transient failure leaves the progress for the next attempt; a permanent
  * one, or too many failures, aborts the upload and marks the shard and the dataset failed.
  */
 export async function buildShard(
@@ -78,9 +79,11 @@ export async function buildShard(
 ): Promise<BuildOutcome> {
   const build = await asService(settings.database, (tx) => readShardBuild(tx, datasetId, shardIndex));
   if (!build) return { kind: 'missing' };
-  const dataset = { id: datasetId, name: build.datasetName, shardCount: build.shardCount };
-  // A delivery that finds its shard ready may be the one whose index write failed: finish again.
-  if (build.status === 'ready') return (await finishDataset(settings, dataset)) ? readyAgain : { kind: 'skipped' };
+  // A delivery that finds its shard ready may be the one whose finishing message was never sent.
+  if (build.status === 'ready') {
+    const lastShard = await asService(settings.database, (tx) => everyShardReady(tx, datasetId));
+    return lastShard ? { kind: 'ready', bytes: 0, uploadedParts: 0, lastShard } : { kind: 'skipped' };
+  }
   if (build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
   let parts: PlannedPart[] = [];
@@ -165,8 +168,7 @@ export async function buildShard(
         etag: stored.etag ?? '',
       }),
     );
-    const datasetReady = notReady === 0 && (await finishDataset(settings, dataset));
-    return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded, datasetReady };
+    return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded, lastShard: notReady === 0 };
   } catch (error) {
     const permanent = error instanceof PermanentBuildError || error instanceof PartPlanError;
     const reason = describeFailure(error);

@@ -1,7 +1,10 @@
 import { asService, type Database } from '../db/client';
+import type { ObjectStore } from '../s3/store';
 import { buildingShards, markCutFailed, readCutInput, readMemberSizes, recordShards } from '../db/dataset-shards';
 import type { DatasetBuildMessage } from '../env';
+import { manifestPageSize } from './dataset-manifest';
 import { ShardCutter } from './shard-cut';
+import { finishDataset } from './shard-index';
 import { maximumShards } from './shard-names';
 
 /** What the cut needs of the queue binding: a Queue<DatasetBuildMessage> is one. */
@@ -11,6 +14,8 @@ export interface ShardQueue {
 
 export interface CutSettings {
   database: Database;
+  store: ObjectStore;
+  processedBucket: string;
   queue: ShardQueue;
   /** Members read per keyset page; each page is one transaction. */
   pageSize: number;
@@ -20,6 +25,8 @@ export type CutOutcome =
   | { kind: 'cut'; shards: number; pages: number }
   /** Already cut: its building shards were queued again. */
   | { kind: 'requeued'; shards: number }
+  /** Every shard was ready: the manifest and index are written and the dataset is ready. */
+  | { kind: 'ready' }
   | { kind: 'failed'; reason: string }
   | { kind: 'missing' }
   | { kind: 'skipped' };
@@ -33,18 +40,28 @@ export const cutPageSize = 10_000;
 // Queues: one sendBatch carries at most 100 messages.
 const sendBatchSize = 100;
 
-/** Transactions and queue sends cutting `members` into `shards` takes (src/limits.ts). */
-export function cutSubrequests(members: number, shards: number, pageSize: number): number {
-  const statementsPerTransaction = 4;
-  const pages = Math.ceil(members / pageSize) + 1;
-  return (pages + 2) * statementsPerTransaction + 2 + Math.ceil(shards / sendBatchSize);
+const statementsPerTransaction = 4;
+// A manifest row: quoted id (38), shard name (≤ 121), member name (≤ 82), commas and CRLF.
+const manifestRowBytes = 256;
+
+/**
+ * The most subrequests a dataset message makes for `members` in `shards` (src/limits.ts): the
+ * cut (keyset pages, recording, one sendBatch per 100 shards), or re-queuing the building shards,
+ * or finishing (manifest pages and 5 MiB parts, create, complete, abort, the index, marking ready).
+ */
+export function datasetMessageSubrequests(members: number, shards: number): number {
+  const cut = (Math.ceil(members / cutPageSize) + 3) * statementsPerTransaction + Math.ceil(shards / sendBatchSize);
+  const manifestParts = Math.ceil((members * manifestRowBytes) / (5 * 1024 ** 2)) + 1;
+  const finish = (Math.ceil(members / manifestPageSize) + 5) * statementsPerTransaction + manifestParts + 3 + 1;
+  return Math.max(cut, finish);
 }
 
 /**
- * The first message of a dataset cuts its member list into shards (src/datasets/shard-cut.ts),
- * reading it in keyset pages, then records the shards and queues one message per shard in one
- * transaction: if queuing fails nothing is recorded and the message is retried. A later message
- * for the dataset (the sweep's re-queue, a retry) queues the shards still building.
+ * A dataset's own message (no shard). The first cuts its member list into shards
+ * (src/datasets/shard-cut.ts), reading it in keyset pages, then records the shards and queues one
+ * message per shard in one transaction: if queuing fails nothing is recorded and the message is
+ * retried. A later one (the sweep's re-queue, a retry) queues the shards still building; the one
+ * the last shard queues when it is ready finds none building and finishes the dataset.
  */
 export async function cutDataset(datasetId: string, settings: CutSettings): Promise<CutOutcome> {
   const input = await asService(settings.database, (tx) => readCutInput(tx, datasetId));
@@ -52,6 +69,10 @@ export async function cutDataset(datasetId: string, settings: CutSettings): Prom
   if (input.status !== 'building') return { kind: 'skipped' };
   if (input.shardCount !== null) {
     const building = await asService(settings.database, (tx) => buildingShards(tx, datasetId));
+    if (building.length === 0) {
+      const finished = await finishDataset(settings, { id: datasetId, name: input.name, shardCount: input.shardCount });
+      return finished ? { kind: 'ready' } : { kind: 'skipped' };
+    }
     await queueShards(settings.queue, datasetId, building);
     return { kind: 'requeued', shards: building.length };
   }

@@ -35,7 +35,13 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
       const started = Date.now();
       const attempt: Promise<BuildOutcome | CutOutcome> =
         shard === undefined
-          ? cutDataset(datasetId, { database, queue: env.DATASET_BUILDS, pageSize: cutPageSize })
+          ? cutDataset(datasetId, {
+              database,
+              store: objectStore,
+              processedBucket: config.buckets.processed,
+              queue: env.DATASET_BUILDS,
+              pageSize: cutPageSize,
+            })
           : buildShard(datasetId, shard, {
               store: objectStore,
               database,
@@ -58,6 +64,10 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
       });
       if (outcome.kind === 'continue') {
         await env.DATASET_BUILDS.send({ datasetId, shard });
+        message.ack();
+      } else if (outcome.kind === 'ready' && 'lastShard' in outcome && outcome.lastShard) {
+        // The dataset's own message finishes it (manifest, index, ready) with a fresh budget.
+        await env.DATASET_BUILDS.send({ datasetId });
         message.ack();
       } else if (outcome.kind === 'missing' && message.attempts < missingDatasetAttempts) {
         // The message is sent inside the transaction that records the dataset, so it can arrive

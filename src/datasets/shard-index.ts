@@ -2,7 +2,8 @@ import { asService, type Database } from '../db/client';
 import { markDatasetReady, readReadyShards } from '../db/dataset-builds';
 import { putObject } from '../s3/objects';
 import type { ObjectStore } from '../s3/store';
-import { indexObjectKey, shardFileName } from './shard-names';
+import { writeDatasetManifest } from './dataset-manifest';
+import { indexObjectKey, manifestObjectKey, shardFileName } from './shard-names';
 
 /**
  * The index object beside the shards, `<name>.index.json`: every shard's file name, bytes,
@@ -13,6 +14,8 @@ import { indexObjectKey, shardFileName } from './shard-names';
 export interface ShardIndex {
   dataset: string;
   name: string;
+  /** The manifest beside the shards: every member with its shard (src/datasets/dataset-manifest.ts). */
+  manifest: string;
   shards: {
     index: number;
     name: string;
@@ -25,9 +28,9 @@ export interface ShardIndex {
 }
 
 /**
- * Once every shard is ready: writes the index and marks the dataset ready. Idempotent, so a
- * redelivered message whose shard is already ready may run it again. False when not every shard
- * is ready (or the dataset is no longer building).
+ * Once every shard is ready: writes the manifest and the index and marks the dataset ready.
+ * Idempotent, so a redelivered message may run it again. False when not every shard is ready (or
+ * the dataset is no longer building).
  */
 export async function finishDataset(
   settings: { store: ObjectStore; database: Database; processedBucket: string },
@@ -35,9 +38,11 @@ export async function finishDataset(
 ): Promise<boolean> {
   const shards = await asService(settings.database, (tx) => readReadyShards(tx, dataset.id));
   if (shards.length !== dataset.shardCount) return false;
+  await writeDatasetManifest(settings, dataset);
   const index: ShardIndex = {
     dataset: dataset.id,
     name: dataset.name,
+    manifest: manifestObjectKey(dataset.id, dataset.name).split('/').at(-1)!,
     shards: shards.map((shard) => ({
       index: shard.index,
       name: shardFileName(dataset.name, shard.index, dataset.shardCount),

@@ -19,3 +19,8 @@ export function shardObjectKey(datasetId: string, datasetName: string, shardInde
 export function indexObjectKey(datasetId: string, datasetName: string): string {
   return `datasets/${datasetId}/${datasetName}.index.json`;
 }
+
+/** The dataset manifest beside the shards: member → shard (src/datasets/dataset-manifest.ts). */
+export function manifestObjectKey(datasetId: string, datasetName: string): string {
+  return `datasets/${datasetId}/${datasetName}.manifest.csv`;
+}

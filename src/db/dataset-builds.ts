@@ -179,6 +179,16 @@ export async function markShardFailed(
     where id = ${datasetId} and status = 'building'`;
 }
 
+/** Whether the dataset is building with every shard ready: only its finishing is left. */
+export async function everyShardReady(tx: Transaction, datasetId: string): Promise<boolean> {
+  const [row] = await tx<{ ready: boolean }[]>`
+    select d.status = 'building' and not exists (
+      select 1 from public.dataset_shards s where s.dataset_id = d.id and s.status <> 'ready'
+    ) as ready
+    from public.datasets d where d.id = ${datasetId}`;
+  return row?.ready ?? false;
+}
+
 export interface ShardSummary {
   index: number;
   objectKey: string;

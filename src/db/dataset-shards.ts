@@ -96,3 +96,38 @@ export async function buildingShards(tx: Transaction, datasetId: string): Promis
     select shard_index from public.dataset_shards where dataset_id = ${datasetId} and status = 'building' order by shard_index`;
   return rows.map((row) => row.shard_index);
 }
+
+/** One member as the dataset manifest lists it: where in the archive order, and in which shard. */
+export interface ManifestMember {
+  position: number;
+  submissionId: string;
+  taskId: string;
+  contentType: string;
+  shardIndex: number;
+}
+
+/** One keyset page of the dataset's members after `afterPosition`, each with its shard. */
+export async function readManifestPage(
+  tx: Transaction,
+  datasetId: string,
+  afterPosition: number,
+  limit: number,
+): Promise<ManifestMember[]> {
+  const rows = await tx<
+    { position: number; submission_id: string; task_id: string; content_type: string; shard_index: number }[]
+  >`
+    select m.position, s.id as submission_id, s.task_id, s.content_type, h.shard_index
+    from public.dataset_members m
+    join public.submissions s on s.id = m.submission_id
+    join public.dataset_shards h on h.dataset_id = m.dataset_id and m.position between h.first_position and h.last_position
+    where m.dataset_id = ${datasetId} and m.position > ${afterPosition}
+    order by m.position
+    limit ${limit}`;
+  return rows.map((row) => ({
+    position: row.position,
+    submissionId: row.submission_id,
+    taskId: row.task_id,
+    contentType: row.content_type,
+    shardIndex: row.shard_index,
+  }));
+}

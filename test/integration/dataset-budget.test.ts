@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cutDataset } from '../../src/datasets/cut';
 import { buildShard, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
 import { createObjectStore } from '../../src/s3/store';
@@ -89,6 +90,10 @@ describe('the subrequest budget of a dataset build invocation', () => {
       ['continue', 1],
       ['ready', 2],
     ]);
+    // The last shard ready queues the dataset's message, which finishes it (src/datasets/cut.ts).
+    expect(outcomes.at(-1)).toMatchObject({ lastShard: true });
+    const finish = { database, store, processedBucket: env.BUCKET_PROCESSED, pageSize: 10_000 };
+    expect(await cutDataset(id, { ...finish, queue: { sendBatch: async () => {} } })).toEqual({ kind: 'ready' });
     const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
     expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
   });

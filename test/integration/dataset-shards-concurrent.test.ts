@@ -77,10 +77,11 @@ describe('shards built concurrently', () => {
     const sent: DatasetBuildMessage[] = [];
     const queue = collectingQueue(sent);
     // Keyset pages of 4 members: three pages, never the whole list at once.
-    expect(await cutDataset(id, { database, queue, pageSize: 4 })).toEqual({ kind: 'cut', shards: 4, pages: 3 });
+    const cutSettings = { database, store, processedBucket: env.BUCKET_PROCESSED, pageSize: 4 };
+    expect(await cutDataset(id, { ...cutSettings, queue })).toEqual({ kind: 'cut', shards: 4, pages: 3 });
     expect(sent).toEqual([0, 1, 2, 3].map((shard) => ({ datasetId: id, shard })));
     // A second delivery of the same message cuts nothing again; it queues the shards still building.
-    expect(await cutDataset(id, { database, queue: collectingQueue([]), pageSize: 4 })).toEqual({
+    expect(await cutDataset(id, { ...cutSettings, queue: collectingQueue([]) })).toEqual({
       kind: 'requeued',
       shards: 4,
     });
@@ -102,7 +103,10 @@ describe('shards built concurrently', () => {
 
     const outcomes = await Promise.all(sent.map((message) => buildShard(id, message.shard!, settings)));
     expect(outcomes.map((outcome) => outcome.kind)).toEqual(['ready', 'ready', 'ready', 'ready']);
-    expect(outcomes.filter((outcome) => outcome.kind === 'ready' && outcome.datasetReady)).toHaveLength(1);
+    // Exactly one build saw every shard ready; it queues the dataset's message, which finishes it.
+    expect(outcomes.filter((outcome) => outcome.kind === 'ready' && outcome.lastShard)).toHaveLength(1);
+    expect(await sql`select status from public.datasets where id = ${id}`).toEqual([{ status: 'building' }]);
+    expect(await cutDataset(id, { ...cutSettings, queue: collectingQueue([]) })).toEqual({ kind: 'ready' });
     const [dataset] = await sql`select status, entries, bytes, shard_count from public.datasets where id = ${id}`;
     const [sums] = await sql`
       select sum(bytes)::bigint as bytes, sum(entries)::int as entries from public.dataset_shards where dataset_id = ${id}`;
@@ -120,5 +124,19 @@ describe('shards built concurrently', () => {
     const starts = [0, 1, 2, 3].map((shard) => shardPuts.indexOf(`concurrent-0000${shard}-of-00004.zip`));
     const ends = [0, 1, 2, 3].map((shard) => shardPuts.lastIndexOf(`concurrent-0000${shard}-of-00004.zip`));
     expect(Math.max(...starts)).toBeLessThan(Math.min(...ends));
+
+    // The manifest beside the shards: every member, in archive order, with its shard and name there.
+    const manifest = await store.client.fetch(
+      objectUrl(store.settings, env.BUCKET_PROCESSED, `datasets/${id}/concurrent.manifest.csv`),
+    );
+    expect(manifest.status).toBe(200);
+    expect((await manifest.text()).split('\r\n')).toEqual([
+      '"id","shard","member"',
+      ...members.map(
+        (member, position) =>
+          `"${member}","concurrent-0000${Math.floor(position / 3)}-of-00004.zip","${demoTaskId}/${member}.bin"`,
+      ),
+      '',
+    ]);
   });
 });

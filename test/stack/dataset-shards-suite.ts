@@ -122,7 +122,7 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
       // The local queue (Miniflare) delivers one batch at a time, so here shards build one after
       // another; concurrent builds are proven in test/integration/dataset-shards-concurrent.test.ts.
       const order = buildRequests
-        .filter((request) => request.query.has('partNumber'))
+        .filter((request) => request.query.has('partNumber') && request.path.endsWith('.zip'))
         .map((request) => names.findIndex((name) => request.path.endsWith(`/${name}`)));
       expect(new Set(order)).toEqual(new Set([0, 1, 2, 3]));
     });
@@ -246,6 +246,18 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
       expect(index.status).toBe(200);
       const listed = (await index.json()) as any;
       expect(listed.dataset).toBe(datasetId);
+      expect(listed.manifest).toBe('sharded.manifest.csv');
+      // The manifest lists every member, in archive order, with its shard and its name there.
+      const manifest = await fetch(await presignProcessed(`datasets/${datasetId}/sharded.manifest.csv`));
+      expect(manifest.status).toBe(200);
+      expect((await manifest.text()).split('\r\n')).toEqual([
+        '"id","shard","member"',
+        ...members.map(
+          (member, position) =>
+            `"${member.id}","${names[Math.floor(position / shardSize)]}","${demoTaskId}/${member.id}.bin"`,
+        ),
+        '',
+      ]);
       expect(listed.shards).toEqual(
         names.map((name, shard) => ({
           index: shard,
@@ -321,7 +333,7 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
           .filter((request) => request.path.startsWith(`/${harness.s3.buckets.processed}/datasets/${id}/`))
           .map((request) => request.path.split('/').at(-1)),
       );
-      expect([...touched].sort()).toEqual(['retried-00001-of-00002.zip', 'retried.index.json']);
+      expect([...touched].sort()).toEqual(['retried-00001-of-00002.zip', 'retried.index.json', 'retried.manifest.csv']);
       expect((await api('POST', `/v1/datasets/${id}/retry`, admin)).status).toBe(409);
     });
   });
