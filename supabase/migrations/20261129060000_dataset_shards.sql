@@ -34,6 +34,18 @@ create table public.dataset_shards (
   check (last_position >= first_position)
 );
 
+-- Datasets that exist now are single archives: each becomes one shard, under the key it already
+-- has, carrying its build state (an unfinished build continues as shard 0; its queue message,
+-- a dataset message, queues the shard).
+insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key, status, bytes,
+  entries, etag, failure_reason, upload_id, failed_attempts, finished_at)
+select d.id, 0, min(m.position), max(m.position), d.object_key, d.status, d.bytes, d.entries, d.etag, d.failure_reason,
+  d.upload_id, d.failed_attempts, d.finished_at
+from public.datasets d join public.dataset_members m on m.dataset_id = d.id
+group by d.id;
+update public.datasets d set shard_count = 1
+where exists (select 1 from public.dataset_shards s where s.dataset_id = d.id);
+
 -- Parts belong to one shard's upload; rows that exist now are of single-archive builds (shard 0).
 alter table public.dataset_build_parts add column shard_index integer not null default 0 check (shard_index >= 0);
 alter table public.dataset_build_parts drop constraint dataset_build_parts_pkey;
