@@ -93,6 +93,7 @@ interface Dataset {
   status: string;
   bytes: number;
   failureReason?: string;
+  shards: { name: string }[];
 }
 
 let s3: LocalS3 | undefined;
@@ -188,12 +189,19 @@ try {
     return json as Dataset;
   }
 
-  /** POST to ready, polled every 100 ms; the proxy log of that window; then the archive removed (disk). */
-  async function build(name: string, list: Seeded[]) {
+  /**
+   * POST to ready, polled every 100 ms; the proxy log of that window; then the shards and the
+   * index removed (disk). `shardMaxMembers` cuts the members into shards, built one message each.
+   */
+  async function build(name: string, list: Seeded[], shardMaxMembers?: number) {
     const from = logged.seen.length;
     const started = process.hrtime.bigint();
-    const { id } = await datasetsApi('POST', '/v1/datasets', { name, submissionIds: list.map((member) => member.id) });
-    const archivePath = `/${processed}/datasets/${id}/${name}.zip`;
+    const { id } = await datasetsApi('POST', '/v1/datasets', {
+      name,
+      submissionIds: list.map((member) => member.id),
+      shardMaxMembers,
+    });
+    const datasetPath = `/${processed}/datasets/${id}/`;
     let dataset = await datasetsApi('GET', `/v1/datasets/${id}`);
     for (; dataset.status === 'building'; dataset = await datasetsApi('GET', `/v1/datasets/${id}`)) {
       if (seconds(started) * 1000 > buildTimeoutMs)
@@ -205,17 +213,29 @@ try {
     const elapsed = seconds(started);
     if (dataset.status !== 'ready') throw new Error(`dataset ${id} ${dataset.status}: ${dataset.failureReason}`);
     const requests = logged.seen.slice(from);
-    // Parts vs. S3 assembling them: when CompleteMultipartUpload of the archive reached the logged.
-    const complete = requests.find(
-      (request) => request.method === 'POST' && request.path === archivePath && request.query.has('uploadId'),
+    // Parts vs. S3 assembling them: when the last shard's CompleteMultipartUpload reached the proxy.
+    const complete = requests.findLast(
+      (request) =>
+        request.method === 'POST' &&
+        request.path.startsWith(datasetPath) &&
+        request.path.endsWith('.zip') &&
+        request.query.has('uploadId'),
     );
     const completeAt = complete ? Number(arrivedAt.get(complete)! - started) / 1e9 : elapsed;
     // Not in the API: failed attempts, each retried after DATASET_BUILD_RETRY_DELAY_SECONDS.
     const [{ failed_attempts: failedAttempts }] = await database<
       [{ failed_attempts: number }]
     >`select failed_attempts from public.datasets where id = ${id}`;
-    await s3Call(`${store.endpoint}${archivePath}`, { method: 'DELETE' }, 'delete archive');
-    return { seconds: elapsed, completeAt, failedAttempts, bytes: dataset.bytes, ...workerBytes(requests) };
+    for (const shard of [...dataset.shards.map((listed) => listed.name), `${name}.index.json`])
+      await s3Call(`${store.endpoint}${datasetPath}${shard}`, { method: 'DELETE' }, 'delete shard');
+    return {
+      seconds: elapsed,
+      completeAt,
+      failedAttempts,
+      bytes: dataset.bytes,
+      shards: dataset.shards.length,
+      ...workerBytes(requests),
+    };
   }
 
   /**
@@ -321,6 +341,17 @@ try {
     );
   }
 
+  // The same members as 1 shard and as 4, side by side: shards are separate queue messages and
+  // separate uploads. Locally the queue delivers one message at a time, so this shows what
+  // sharding costs on one consumer; in production Queues runs shard messages concurrently.
+  const quarter = Math.ceil(members.length / 4);
+  const sharded: { shards: number; seconds: number }[] = [];
+  for (const shardMaxMembers of [undefined, quarter]) {
+    const result = await build(shardMaxMembers ? 'bench-4-shards' : 'bench-1-shard', members, shardMaxMembers);
+    sharded.push({ shards: result.shards, seconds: result.seconds });
+    log(`${result.shards} shard(s): ${result.seconds.toFixed(2)} s`);
+  }
+
   const command = `STORAGE_MANAGER_S3=${s3Kind} BENCH_DATASET_MIB=${totalMiB} BENCH_DATASET_SMALL=${smallCount} BENCH_ROUNDS=${rounds} BENCH_DATASET_CONCURRENCY=${concurrency} npm run bench:dataset`;
   console.log(
     `bench:dataset — ${store.kind} behind test/support/s3-logged.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
@@ -396,6 +427,9 @@ try {
   const concatenateMedian = median(concatenations);
   console.log(
     `build ÷ server-side concatenation (UploadPartCopy of the ${large.length} large members into one object + Complete, ${concurrency} at a time): ${buildMedian.toFixed(2)} s ÷ ${concatenateMedian.toFixed(2)} s = ${(buildMedian / concatenateMedian).toFixed(2)}× (medians; rounds ${concatenations.map((value) => value.toFixed(2)).join(', ')} s)`,
+  );
+  console.log(
+    `same members, 1 shard vs 4 (shardMaxMembers ${quarter}): ${sharded.map((run) => `${run.shards} shard${run.shards > 1 ? 's' : ''} ${run.seconds.toFixed(2)} s`).join(' | ')} (local queue: one message at a time)`,
   );
 } finally {
   await stopAll();

@@ -17,6 +17,7 @@ import { listCompaniesRoute, listCompaniesHandler } from './routes/companies/lis
 import { createDatasetDownloadUrlRoute, createDatasetDownloadUrlHandler } from './routes/datasets/create-download-url';
 import { createDatasetRoute, createDatasetHandler } from './routes/datasets/create-dataset';
 import { getDatasetRoute, getDatasetHandler } from './routes/datasets/get-dataset';
+import { retryDatasetRoute, retryDatasetHandler } from './routes/datasets/retry-dataset';
 import { grantDatasetRoute, grantDatasetHandler } from './routes/datasets/grant-dataset';
 import { listDatasetsRoute, listDatasetsHandler } from './routes/datasets/list-datasets';
 import { revokeDatasetGrantRoute, revokeDatasetGrantHandler } from './routes/datasets/revoke-dataset-grant';
@@ -121,6 +122,7 @@ export function buildApp() {
   app.openapi(createDatasetRoute, createDatasetHandler);
   app.openapi(listDatasetsRoute, listDatasetsHandler);
   app.openapi(getDatasetRoute, getDatasetHandler);
+  app.openapi(retryDatasetRoute, retryDatasetHandler);
   app.openapi(grantDatasetRoute, grantDatasetHandler);
   app.openapi(revokeDatasetGrantRoute, revokeDatasetGrantHandler);
   app.openapi(createDatasetDownloadUrlRoute, createDatasetDownloadUrlHandler);

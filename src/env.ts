@@ -42,8 +42,10 @@ export interface Bindings {
 }
 
 /** What the dataset build queue carries: only the id; the database holds the rest. */
+/** Without `shard`, the dataset's member list is to be cut into shards (src/datasets/cut.ts). */
 export interface DatasetBuildMessage {
   datasetId: string;
+  shard?: number;
 }
 
 const jwkSchema = z.looseObject({ kty: z.string(), kid: z.string().min(1), alg: z.string().optional() });

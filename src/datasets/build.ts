@@ -1,10 +1,11 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
 import {
-  readBuild,
+  everyShardReady,
   forgetUpload,
-  markDatasetFailed,
-  markDatasetReady,
+  markShardFailed,
+  markShardReady,
+  readShardBuild,
   recordFailedAttempt,
   recordFinishedPart,
   recordUploadId,
@@ -35,7 +36,7 @@ export interface BuildSettings {
    * invocation makes progress; the build continues in a new invocation.
    */
   deadline: number;
-  /** Failed attempts after which the dataset is marked failed. */
+  /** Failed attempts of a shard after which it, and so the dataset, is marked failed. */
   maxFailedAttempts: number;
   /**
    * Subrequests the parts of one invocation may use (src/datasets/part-cost.ts): no part is
@@ -51,24 +52,38 @@ export class PermanentBuildError extends Error {
 }
 
 export type BuildOutcome =
-  | { kind: 'ready'; bytes: number; uploadedParts: number }
+  /**
+   * The shard is ready; `lastShard` when every shard of the dataset now is, so the dataset's
+   * message is to be queued to finish it (src/datasets/cut.ts).
+   */
+  | { kind: 'ready'; bytes: number; uploadedParts: number; lastShard: boolean }
   | { kind: 'continue'; uploadedParts: number }
   /** `failedAttempts` is absent when the attempt did not count as a failure. */
   | { kind: 'retry'; reason: string; failedAttempts?: number }
   | { kind: 'failed'; reason: string }
-  /** No such dataset: not committed yet (the message is sent inside its transaction), or never. */
+  /** No such shard: its dataset not committed or cut yet (messages are sent inside the transaction), or never. */
   | { kind: 'missing' }
   | { kind: 'skipped' };
 
 /**
- * One attempt at packaging a dataset: plans its archive exactly as a bundle of the same members,
- * uploads the parts no earlier attempt finished (each recorded as S3 accepts it), completes the
- * upload and marks the dataset ready. A transient failure leaves the progress for the next
- * attempt; a permanent one, or too many failures, aborts the upload and marks the dataset failed.
+ * One attempt at packaging one shard of a dataset: plans its archive exactly as a bundle of the
+ * shard's members, uploads the parts no earlier attempt finished (each recorded as S3 accepts it),
+ * completes the upload and marks the shard ready; when it is the last, the dataset's message is
+ * queued to finish the dataset. A transient failure leaves the progress for the next attempt; a permanent
+ * one, or too many failures, aborts the upload and marks the shard and the dataset failed.
  */
-export async function buildDataset(datasetId: string, settings: BuildSettings): Promise<BuildOutcome> {
-  const build = await asService(settings.database, (tx) => readBuild(tx, datasetId));
+export async function buildShard(
+  datasetId: string,
+  shardIndex: number,
+  settings: BuildSettings,
+): Promise<BuildOutcome> {
+  const build = await asService(settings.database, (tx) => readShardBuild(tx, datasetId, shardIndex));
   if (!build) return { kind: 'missing' };
+  // A delivery that finds its shard ready may be the one whose finishing message was never sent.
+  if (build.status === 'ready') {
+    const lastShard = await asService(settings.database, (tx) => everyShardReady(tx, datasetId));
+    return lastShard ? { kind: 'ready', bytes: 0, uploadedParts: 0, lastShard } : { kind: 'skipped' };
+  }
   if (build.status !== 'building') return { kind: 'skipped' };
   let uploadId = build.uploadId;
   let parts: PlannedPart[] = [];
@@ -93,7 +108,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
         build.objectKey,
         'application/zip',
       );
-      uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, created));
+      uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, shardIndex, created));
       if (uploadId !== created) {
         await abortMultipartUpload(settings.store, settings.processedBucket, build.objectKey, created).catch(() => {});
         if (!uploadId) return { kind: 'skipped' };
@@ -123,7 +138,11 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
           explainPartFailure(target, part, error),
         );
         await asService(settings.database, (tx) =>
-          recordFinishedPart(tx, datasetId, part.partNumber, etag, part.archiveEnd - part.archiveStart),
+          recordFinishedPart(tx, datasetId, shardIndex, {
+            partNumber: part.partNumber,
+            etag,
+            size: part.archiveEnd - part.archiveStart,
+          }),
         );
         etags.set(part.partNumber, etag);
       },
@@ -132,7 +151,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
 
     const stored = await completeArchive(
       settings,
-      datasetId,
+      { datasetId, shardIndex },
       build.objectKey,
       uploadId,
       parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })),
@@ -142,24 +161,24 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
     }
     composedDeleted = true;
     await deleteComposedParts(archive, parts);
-    await asService(settings.database, (tx) =>
-      markDatasetReady(tx, datasetId, {
+    const notReady = await asService(settings.database, (tx) =>
+      markShardReady(tx, datasetId, shardIndex, {
         bytes: stored.size,
         entries: layout.plan.entries.length,
         etag: stored.etag ?? '',
       }),
     );
-    return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded };
+    return { kind: 'ready', bytes: stored.size, uploadedParts: uploaded, lastShard: notReady === 0 };
   } catch (error) {
     const permanent = error instanceof PermanentBuildError || error instanceof PartPlanError;
     const reason = describeFailure(error);
     const failedAttempts = permanent
       ? settings.maxFailedAttempts
-      : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId));
+      : await asService(settings.database, (tx) => recordFailedAttempt(tx, datasetId, shardIndex));
     if (failedAttempts < settings.maxFailedAttempts) return { kind: 'retry', reason, failedAttempts };
     // Composed parts exist only once the upload has started.
     if (uploadId) await releaseArchiveUpload(archive, uploadId, composedDeleted ? [] : parts);
-    await asService(settings.database, (tx) => markDatasetFailed(tx, datasetId, reason));
+    await asService(settings.database, (tx) => markShardFailed(tx, datasetId, shardIndex, reason));
     return { kind: 'failed', reason };
   }
 }
@@ -172,7 +191,7 @@ export async function buildDataset(datasetId: string, settings: BuildSettings): 
  */
 async function completeArchive(
   settings: BuildSettings,
-  datasetId: string,
+  shard: { datasetId: string; shardIndex: number },
   objectKey: string,
   uploadId: string,
   parts: { partNumber: number; etag: string }[],
@@ -187,7 +206,7 @@ async function completeArchive(
     if (!isNotFound(error)) throw error;
     // Aborted too, in case S3 does know it after all: nothing may keep paying for its parts.
     await abortMultipartUpload(settings.store, settings.processedBucket, objectKey, uploadId).catch(() => {});
-    await asService(settings.database, (tx) => forgetUpload(tx, datasetId));
+    await asService(settings.database, (tx) => forgetUpload(tx, shard.datasetId, shard.shardIndex));
     throw new ObjectStoreError('unavailable', 'the multipart upload is gone and no archive was stored; starting over');
   });
 }

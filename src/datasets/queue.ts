@@ -3,13 +3,15 @@ import type { Bindings, DatasetBuildMessage } from '../env';
 import { uuidPattern } from '../ids';
 import { isolateFor } from '../isolate';
 import { log } from '../log';
-import { buildDataset } from './build';
+import { buildShard, type BuildOutcome } from './build';
+import { cutDataset, cutPageSize, type CutOutcome } from './cut';
 
 // Deliveries of a message whose dataset cannot be found before it is dropped.
 const missingDatasetAttempts = 5;
 
 /**
- * The dataset build queue's consumer. Each message is one attempt at one dataset; the outcome
+ * The dataset build queue's consumer. A message without a shard cuts the dataset into shards and
+ * queues one message per shard; each shard message is one attempt at one shard; the outcome
  * decides what happens to the message: done (ack), continue in a fresh invocation (a new message,
  * so a long build is not counted as failing), or retry later (Queues redelivers; progress is in
  * the database). A consumer that dies mid-attempt never acks, so Queues redelivers then too.
@@ -20,31 +22,51 @@ export async function consumeDatasetBuilds(batch: MessageBatch<DatasetBuildMessa
   try {
     for (const message of batch.messages) {
       const datasetId = message.body?.datasetId;
-      if (typeof datasetId !== 'string' || !uuidPattern.test(datasetId)) {
+      const shard = message.body?.shard;
+      if (
+        typeof datasetId !== 'string' ||
+        !uuidPattern.test(datasetId) ||
+        (shard !== undefined && !(Number.isInteger(shard) && shard >= 0))
+      ) {
         log('error', 'dataset build: malformed message', { messageId: message.id });
         message.ack();
         continue;
       }
       const started = Date.now();
-      const outcome = await buildDataset(datasetId, {
-        store: objectStore,
-        database,
-        rawBucket: config.buckets.raw,
-        processedBucket: config.buckets.processed,
-        concurrency: config.datasets.buildConcurrency,
-        deadline: started + config.datasets.sliceSeconds * 1000,
-        maxFailedAttempts: config.datasets.failedAttempts,
-        subrequestBudget: config.datasets.subrequestBudget,
-      }).catch((error: unknown) => ({
+      const attempt: Promise<BuildOutcome | CutOutcome> =
+        shard === undefined
+          ? cutDataset(datasetId, {
+              database,
+              store: objectStore,
+              processedBucket: config.buckets.processed,
+              queue: env.DATASET_BUILDS,
+              pageSize: cutPageSize,
+            })
+          : buildShard(datasetId, shard, {
+              store: objectStore,
+              database,
+              rawBucket: config.buckets.raw,
+              processedBucket: config.buckets.processed,
+              concurrency: config.datasets.buildConcurrency,
+              deadline: started + config.datasets.sliceSeconds * 1000,
+              maxFailedAttempts: config.datasets.failedAttempts,
+              subrequestBudget: config.datasets.subrequestBudget,
+            });
+      const outcome = await attempt.catch((error: unknown) => ({
         kind: 'retry' as const,
         reason: error instanceof Error ? error.name : 'unknown',
       }));
       log(outcome.kind === 'failed' ? 'error' : 'info', 'dataset build', {
         datasetId,
+        shard,
         ms: Date.now() - started,
         ...outcome,
       });
       if (outcome.kind === 'continue') {
+        await env.DATASET_BUILDS.send({ datasetId, shard });
+        message.ack();
+      } else if (outcome.kind === 'ready' && 'lastShard' in outcome && outcome.lastShard) {
+        // The dataset's own message finishes it (manifest, index, ready) with a fresh budget.
         await env.DATASET_BUILDS.send({ datasetId });
         message.ack();
       } else if (outcome.kind === 'missing' && message.attempts < missingDatasetAttempts) {

@@ -1,7 +1,7 @@
 import { layOutBundle } from '../bundles/archive-layout';
 import { asService, type Database } from '../db/client';
-import { readBuild } from '../db/dataset-builds';
-import { claimStalledForRequeue, failOneStalled, type AbandonedBuild } from '../db/dataset-sweep';
+import { readShardBuild } from '../db/dataset-builds';
+import { claimStalledForRequeue, failOneStalled, type AbandonedShard } from '../db/dataset-sweep';
 import type { DatasetBuildMessage } from '../env';
 import type { ObjectStore } from '../s3/store';
 import { planUploadParts, type PlannedPart } from './part-plan';
@@ -29,7 +29,7 @@ export interface SweepSettings {
 
 export interface SweepOutcome {
   requeued: string[];
-  /** `uploadAborted` is null when the build had not started its upload. */
+  /** `uploadAborted` is null when no shard had started its upload, else whether every abort succeeded. */
   failed: { id: string; uploadAborted: boolean | null }[];
 }
 
@@ -47,13 +47,21 @@ export async function sweepStalledBuilds(settings: SweepSettings): Promise<Sweep
   for (let spent = 0; spent < settings.subrequestBudget; ) {
     const abandoned = await asService(settings.database, (tx) => failOneStalled(tx, bound, reason));
     if (!abandoned) break;
-    const released = await releaseUpload(settings, abandoned);
-    failed.push({ id: abandoned.id, uploadAborted: released.aborted });
-    spent += failureStatements + released.subrequests;
+    let aborted: boolean | null = null;
+    spent += failureStatements;
+    for (const shard of abandoned.shards) {
+      // Past the budget, uploads are left to the bucket's 7-day lifecycle rule for incomplete uploads.
+      if (spent >= settings.subrequestBudget) break;
+      const released = await releaseUpload(settings, abandoned.id, shard);
+      if (released.aborted !== null) aborted = (aborted ?? true) && released.aborted;
+      spent += failureStatements + released.subrequests;
+    }
+    failed.push({ id: abandoned.id, uploadAborted: aborted });
   }
   const requeued = await asService(settings.database, async (tx) => {
     const ids = await claimStalledForRequeue(tx, bound, requeueBatch);
-    // Sent inside the transaction, as POST /v1/datasets does: if queuing fails, no re-queue is counted.
+    // Sent inside the transaction, as POST /v1/datasets does: if queuing fails, no re-queue is
+    // counted. A dataset's message queues its building shards (src/datasets/cut.ts).
     if (ids.length > 0) await settings.queue.sendBatch(ids.map((datasetId) => ({ body: { datasetId } })));
     return ids;
   });
@@ -61,16 +69,17 @@ export async function sweepStalledBuilds(settings: SweepSettings): Promise<Sweep
 }
 
 /**
- * Releases a failed build's upload (releaseArchiveUpload), as a failing build does itself.
+ * Releases a failed shard's upload (releaseArchiveUpload), as a failing build does itself.
  * Returns whether the abort succeeded and the subrequests it took.
  */
 async function releaseUpload(
   settings: SweepSettings,
-  build: AbandonedBuild,
+  datasetId: string,
+  build: AbandonedShard,
 ): Promise<{ aborted: boolean | null; subrequests: number }> {
   if (!build.uploadId) return { aborted: null, subrequests: 0 };
   let parts: PlannedPart[] = [];
-  const recorded = await asService(settings.database, (tx) => readBuild(tx, build.id));
+  const recorded = await asService(settings.database, (tx) => readShardBuild(tx, datasetId, build.shardIndex));
   try {
     parts = planUploadParts(layOutBundle(recorded?.members ?? []).plan).parts;
   } catch {

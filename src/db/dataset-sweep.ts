@@ -28,23 +28,29 @@ export async function claimStalledForRequeue(tx: Transaction, bound: StallBound,
   return rows.map((row) => row.id);
 }
 
-export interface AbandonedBuild {
-  id: string;
+export interface AbandonedShard {
+  shardIndex: number;
   objectKey: string;
   uploadId: string | null;
 }
 
+export interface AbandonedBuild {
+  id: string;
+  /** Its shards that were still building, now failed; their uploads are the caller's to abort. */
+  shards: AbandonedShard[];
+}
+
 /**
- * Marks the longest-stalled build that has used all its re-queues failed, with `reason`, and
- * drops its recorded parts; returns it, or null when there is none. Its upload is the caller's
- * to abort, after the commit.
+ * Marks the longest-stalled build that has used all its re-queues failed, with `reason`, and with
+ * it every shard still building, and drops their recorded parts; returns it, or null when there
+ * is none. The uploads are the caller's to abort, after the commit.
  */
 export async function failOneStalled(
   tx: Transaction,
   bound: StallBound,
   reason: string,
 ): Promise<AbandonedBuild | null> {
-  const [row] = await tx<{ id: string; object_key: string; upload_id: string | null }[]>`
+  const [row] = await tx<{ id: string }[]>`
     update public.datasets set status = 'failed', failure_reason = ${reason}, finished_at = now()
     where id = (
       select id from public.datasets
@@ -54,8 +60,17 @@ export async function failOneStalled(
       limit 1
       for update skip locked
     )
-    returning id, object_key, upload_id`;
+    returning id`;
   if (!row) return null;
+  const shards = await tx<{ shard_index: number; object_key: string; upload_id: string | null }[]>`
+    update public.dataset_shards set status = 'failed', failure_reason = ${reason}, finished_at = now()
+    where dataset_id = ${row.id} and status = 'building'
+    returning shard_index, object_key, upload_id`;
   await tx`delete from public.dataset_build_parts where dataset_id = ${row.id}`;
-  return { id: row.id, objectKey: row.object_key, uploadId: row.upload_id };
+  return {
+    id: row.id,
+    shards: shards
+      .map((shard) => ({ shardIndex: shard.shard_index, objectKey: shard.object_key, uploadId: shard.upload_id }))
+      .sort((a, b) => a.shardIndex - b.shardIndex),
+  };
 }

@@ -113,3 +113,20 @@ export async function copyObject(
   });
   throwErrorInBody(await response.text(), 'CopyObject');
 }
+
+/** PutObject of a small body held in memory; its ETag (S3 API: PutObject). */
+export async function putObject(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  body: Uint8Array,
+  contentType: string,
+): Promise<string | null> {
+  const response = await send(store, objectUrl(store.settings, bucket, key), {
+    method: 'PUT',
+    headers: { 'content-type': contentType, 'content-length': String(body.byteLength) },
+    body,
+  });
+  await response.body?.cancel();
+  return response.headers.get('etag');
+}

@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildDataset, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
+import { cutDataset } from '../../src/datasets/cut';
+import { buildShard, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
 import { createObjectStore } from '../../src/s3/store';
 import { objectUrl } from '../../src/s3/addressing';
@@ -56,6 +57,11 @@ async function newDataset(name: string): Promise<string> {
   for (const [position, submission] of members.entries()) {
     await sql`insert into public.dataset_members (dataset_id, position, submission_id) values (${row!.id}, ${position}, ${submission})`;
   }
+  // Cut as one shard, as src/datasets/cut.ts records a dataset this small.
+  await sql`update public.datasets set shard_count = 1 where id = ${row!.id}`;
+  await sql`
+    insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key)
+    select id, 0, 0, ${members.length - 1}, object_key from public.datasets where id = ${row!.id}`;
   return row!.id;
 }
 
@@ -75,7 +81,7 @@ describe('the subrequest budget of a dataset build invocation', () => {
     const id = await newDataset('budgeted');
     const outcomes: BuildOutcome[] = [];
     for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++)
-      outcomes.push(await buildDataset(id, settings(15)));
+      outcomes.push(await buildShard(id, 0, settings(15)));
     // 9, then 9 + 15 > 15: one part; 15: one part; 6 + 5: both, and the archive is complete.
     expect(
       outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null]),
@@ -84,17 +90,24 @@ describe('the subrequest budget of a dataset build invocation', () => {
       ['continue', 1],
       ['ready', 2],
     ]);
+    // The last shard ready queues the dataset's message, which finishes it (src/datasets/cut.ts).
+    expect(outcomes.at(-1)).toMatchObject({ lastShard: true });
+    const finish = { database, store, processedBucket: env.BUCKET_PROCESSED, pageSize: 10_000 };
+    expect(await cutDataset(id, { ...finish, queue: { sendBatch: async () => {} } })).toEqual({ kind: 'ready' });
     const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
     expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
   });
 
   it('fails a build with a part no invocation can afford, before starting its upload', async () => {
     const id = await newDataset('unaffordable');
-    const outcome = await buildDataset(id, settings(14));
+    const outcome = await buildShard(id, 0, settings(14));
     const reason =
       'part 2 needs up to 15 subrequests (4 per member it holds), more than one invocation may make: 14 (DATASET_BUILD_SUBREQUESTS)';
     expect(outcome).toEqual({ kind: 'failed', reason });
-    const [row] = await sql`select status, failure_reason, upload_id from public.datasets where id = ${id}`;
-    expect(row).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });
+    const [row] = await sql`select status, failure_reason from public.datasets where id = ${id}`;
+    expect(row).toEqual({ status: 'failed', failure_reason: reason });
+    const [shard] =
+      await sql`select status, failure_reason, upload_id from public.dataset_shards where dataset_id = ${id}`;
+    expect(shard).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });
   });
 });

@@ -121,7 +121,11 @@ describe('the dataset build sweep (Cron Trigger)', () => {
     const members = await approvedSubmissions([11 * 1024 * 1024, 1000, 6 * 1024 * 1024], { store: false });
     const dataset = await stalledDataset('given-up', members, { minutesAgo: 31, requeues: 3 });
     const uploadId = await createMultipartUpload(store, env.BUCKET_PROCESSED, dataset.objectKey, 'application/zip');
-    await sql`update public.datasets set upload_id = ${uploadId} where id = ${dataset.id}`;
+    // Cut as one shard whose upload has begun (src/datasets/cut.ts, build.ts).
+    await sql`update public.datasets set shard_count = 1 where id = ${dataset.id}`;
+    await sql`
+      insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key, upload_id)
+      values (${dataset.id}, 0, 0, ${members.length - 1}, ${dataset.objectKey}, ${uploadId})`;
     await sql`insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${dataset.id}, 1, '"e1"', 5242880)`;
     const logFrom = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as unknown[]).length;
 
@@ -132,6 +136,14 @@ describe('the dataset build sweep (Cron Trigger)', () => {
       failure_reason: 'the build stalled: nothing recorded for 30 minutes, even after 3 re-queues',
     });
     expect(await sql`select part_number from public.dataset_build_parts where dataset_id = ${dataset.id}`).toEqual([]);
+    expect(
+      await sql`select status, failure_reason from public.dataset_shards where dataset_id = ${dataset.id}`,
+    ).toEqual([
+      {
+        status: 'failed',
+        failure_reason: 'the build stalled: nothing recorded for 30 minutes, even after 3 re-queues',
+      },
+    ]);
     const requests = ((await (await fetch(env.TEST_S3_REQUEST_LOG)).json()) as { method: string; url: string }[]).slice(
       logFrom,
     );

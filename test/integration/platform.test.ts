@@ -38,6 +38,7 @@ describe('health and the API document', () => {
       '/v1/datasets/{id}/download-url',
       '/v1/datasets/{id}/grants',
       '/v1/datasets/{id}/grants/{companyId}',
+      '/v1/datasets/{id}/retry',
       '/v1/submissions',
       '/v1/submissions/{id}',
       '/v1/submissions/{id}/review',

@@ -77,7 +77,7 @@ export function describeCliCommandLine(context: () => { harness: Harness; workDi
     const commandOptions = {
       upload: ['--task ID', '--content-type TYPE', '--concurrency N'],
       bundle: ['--out FILE'],
-      dataset: ['--out FILE'],
+      dataset: ['--out DIR', '--connections N'],
     };
     for (const [command, options] of Object.entries(commandOptions)) {
       it(`${command} --help and -h print its usage, options, environment and exit codes, and exit 0`, async () => {

@@ -143,6 +143,12 @@ export const idorCases: HostileCase<Fixture>[] = [
     notFound(messages.dataset),
   ),
   idor(
+    'admin retries a dataset that does not exist',
+    'admin',
+    () => post(`/v1/datasets/${nobody}/retry`),
+    notFound(messages.dataset),
+  ),
+  idor(
     'admin revokes a grant that does not exist',
     'admin',
     (f) => del(`/v1/datasets/${f.datasets.ungranted}/grants/${f.companyId}`),

@@ -163,6 +163,10 @@ export async function seed(sql: postgres.Sql): Promise<void> {
       (${ids.datasetOfB}, ${ids.companyB}, ${ids.admin})`;
     await tx`insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values
       (${ids.datasetBuilding}, 1, '"p1"', ${fiveMiB})`;
+    await tx`insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key, status, bytes, entries, etag, upload_id) values
+      (${ids.datasetGranted}, 0, 0, 0, 'datasets/granted.zip', 'ready', 1000, 2, '"e1"', null),
+      (${ids.datasetOfB}, 0, 0, 0, 'datasets/of-b.zip', 'ready', 1000, 2, '"e2"', null),
+      (${ids.datasetBuilding}, 0, 0, 1, 'datasets/building.zip', 'building', null, null, null, 'upload-1')`;
     await tx`insert into public.access_log (user_id, company_id, action, submission_id, bundle_id, dataset_id) values
       (${ids.validator}, null, 'submission.view', ${ids.uploadedA}, null, null),
       (${ids.companyUserA}, ${ids.companyA}, 'bundle.create', null, ${ids.bundleOfCompanyA}, null),

@@ -160,6 +160,17 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     deleted: nothing,
     service: ['all', 'allowed', 'allowed', 'allowed'],
   },
+  // Shards are read like their datasets; the build job records the cut and each shard's build.
+  dataset_shards: {
+    anon: nothing,
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator: ['none', 'denied', 'denied', 'denied'],
+    admin: ['all', 'denied', 'denied', 'denied'],
+    company: ['own', 'denied', 'denied', 'denied'],
+    noProfile: ['none', 'denied', 'denied', 'denied'],
+    deleted: ['none', 'denied', 'denied', 'denied'],
+    service: ['all', 'allowed', 'allowed', 'denied'],
+  },
 };
 
 // What "own" means, as the superuser computes it (auth.uid() is the caller's sub). Written
@@ -177,6 +188,7 @@ export const own: Partial<Record<Table, string>> = {
   bundle_members: `bundle_id in (select b.id from public.bundles b where b.created_by = auth.uid())`,
   datasets: `id in ${grantedToCaller}`,
   dataset_members: `dataset_id in ${grantedToCaller}`,
+  dataset_shards: `dataset_id in ${grantedToCaller}`,
   dataset_grants: `company_id = ${callerCompany}`,
 };
 
@@ -186,7 +198,10 @@ export const own: Partial<Record<Table, string>> = {
  * upload id; `gateway.visible_failure_reason` gives each caller what it may see.
  */
 export const readableColumns: Partial<Record<Table, string>> = {
-  datasets: 'id, name, description, status, created_by, created_at, object_key, bytes, entries, etag, finished_at',
+  datasets:
+    'id, name, description, status, created_by, created_at, object_key, bytes, entries, etag, finished_at, shard_max_members, shard_max_bytes, shard_count',
+  dataset_shards:
+    'dataset_id, shard_index, first_position, last_position, object_key, status, bytes, entries, etag, finished_at',
 };
 
 export interface Cell {

@@ -19,6 +19,7 @@ export const tables = [
   'dataset_members',
   'dataset_grants',
   'dataset_build_parts',
+  'dataset_shards',
 ] as const;
 export type Table = (typeof tables)[number];
 
@@ -126,6 +127,12 @@ export const writes: Record<Table, Writes> = {
     insert: `insert into public.dataset_build_parts (dataset_id, part_number, etag, size) values (${q(ids.datasetBuilding)}, 2, '"forged"', 5242880)`,
     update: { set: `etag = '"forged"'`, where: `dataset_id = ${q(ids.datasetBuilding)}` },
     delete: { where: `dataset_id = ${q(ids.datasetBuilding)}` },
+  },
+  dataset_shards: {
+    // A forged shard pointing at another object, or a building shard declared ready.
+    insert: `insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key) values (${q(ids.datasetBuilding)}, 1, 1, 1, 'raw/elsewhere')`,
+    update: { set: `status = 'ready', etag = '"forged"'`, where: `dataset_id = ${q(ids.datasetBuilding)}` },
+    delete: { where: `dataset_id = ${q(ids.datasetGranted)}` },
   },
 };
 

@@ -14,7 +14,10 @@ const createDatasetBody = z
         /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/,
         'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100',
       )
-      .openapi({ description: 'Names the archive: datasets/<id>/<name>.zip', example: 'swahili-speech-v1' }),
+      .openapi({
+        description: 'Names the shards: <name>.zip for one, <name>-00000-of-00004.zip for several',
+        example: 'swahili-speech-v1',
+      }),
     description: freeTextSchema(2000).optional(),
     submissionIds: z
       .array(z.uuid())
@@ -26,6 +29,20 @@ const createDatasetBody = z
       .uuid()
       .optional()
       .openapi({ description: 'Instead of submissionIds: every approved submission of the task, oldest first' }),
+    shardMaxMembers: z
+      .number()
+      .int()
+      .min(1)
+      .max(100_000)
+      .optional()
+      .openapi({ description: 'Most members one shard holds (default 10,000)' }),
+    shardMaxBytes: z
+      .number()
+      .int()
+      .min(64 * 1024 ** 2)
+      .max(50 * 1024 ** 3)
+      .optional()
+      .openapi({ description: 'Most bytes one shard holds, 64 MiB to 50 GiB (default 4 GiB)' }),
   })
   .refine((body) => (body.submissionIds === undefined) !== (body.taskId === undefined), {
     message: 'give exactly one of submissionIds and taskId',
@@ -37,7 +54,7 @@ export const createDatasetRoute = createRoute({
   path: '/v1/datasets',
   summary: 'Freeze approved submissions into a dataset and package it in the background (admins)',
   description:
-    'Answers 202 at once; a queued job writes the archive into the processed bucket and the dataset turns `ready` (or `failed`).',
+    'Answers 202 at once; a queued job cuts the members into shards in archive order, builds each shard into the processed bucket, and the dataset turns `ready` when every shard is (or `failed` when one fails for good).',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { body: { required: true, content: { 'application/json': { schema: createDatasetBody } } } },
@@ -65,6 +82,8 @@ export const createDatasetHandler: RouteHandler<typeof createDatasetRoute, AppEn
       description: body.description ?? '',
       submissionIds: body.submissionIds,
       taskId: body.taskId,
+      shardMaxMembers: body.shardMaxMembers,
+      shardMaxBytes: body.shardMaxBytes,
     });
     if (!created) {
       throw new ApiError(

@@ -3,31 +3,60 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipal } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { recordDatasetDownload } from '../../db/datasets';
+import { shardFileName } from '../../datasets/shard-names';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema } from './dataset-schema';
 
+/** URLs one request may hand out: each is an access-log row and a signature. */
+const maximumShardsPerRequest = 100;
+
+const downloadUrlBody = z
+  .strictObject({
+    shards: z
+      .array(z.number().int().min(0))
+      .min(1)
+      .max(maximumShardsPerRequest)
+      .optional()
+      .openapi({ description: `Shard indexes; all shards when absent (then at most ${maximumShardsPerRequest})` }),
+  })
+  .openapi('DatasetDownloadUrlRequest');
+
+const shardUrlSchema = z
+  .object({
+    index: z.number().int(),
+    name: z.string().openapi({ example: 'swahili-speech-v1-00000-of-00004.zip' }),
+    url: z.url().openapi({ description: 'Presigned GET of the shard in the processed bucket' }),
+    bytes: z.number().int(),
+    etag: z.string().openapi({ description: "The shard object's ETag, to verify a download" }),
+  })
+  .openapi('DatasetShardUrl');
+
 const downloadUrlSchema = z
   .object({
-    url: z.url().openapi({ description: 'Presigned GET of the archive in the processed bucket' }),
+    url: z.url().optional().openapi({ description: 'Single-shard datasets: presigned GET of the archive' }),
+    bytes: z.number().int().optional().openapi({ description: 'Single-shard datasets: size of the archive' }),
     expiresAt: z.string(),
-    bytes: z.number().int(),
+    shards: z.array(shardUrlSchema),
   })
   .openapi('DatasetDownloadUrl');
 
 export const createDatasetDownloadUrlRoute = createRoute({
   method: 'post',
   path: '/v1/datasets/{id}/download-url',
-  summary: "A short-lived URL to download a dataset's archive straight from object storage",
+  summary: "Short-lived URLs to download a dataset's shards straight from object storage",
   description:
-    'For admins and users of a company the dataset is granted to. The access-log row is written first; if it cannot be, no URL is returned.',
+    'For admins and users of a company the dataset is granted to. One access-log row per URL is written first; if they cannot be, no URL is returned.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
-  request: { params: datasetParamsSchema },
+  request: {
+    params: datasetParamsSchema,
+    body: { required: false, content: { 'application/json': { schema: downloadUrlBody } } },
+  },
   responses: {
-    200: { description: 'Download URL', content: { 'application/json': { schema: downloadUrlSchema } } },
+    200: { description: 'Download URLs', content: { 'application/json': { schema: downloadUrlSchema } } },
     ...errorResponses(400, 401, 403, 404, 409, 503),
   },
 });
@@ -36,21 +65,51 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   c,
 ) => {
   const { id } = c.req.valid('param');
+  const requested = c.req.valid('json')?.shards;
   const { config } = c.var;
-  // The row commits with this transaction, before anything is signed; a failure is a 503 and no URL.
-  const download = await asPrincipal(c, ['admin', 'company'], (tx) => recordDatasetDownload(tx, id, clientOf(c)));
+  if (requested && new Set(requested).size !== requested.length)
+    throw new ApiError('invalid_request', 'shards contains duplicates');
+  // The rows commit with this transaction, before anything is signed; a failure is a 503 and no URL.
+  const download = await asPrincipal(c, ['admin', 'company'], (tx) =>
+    recordDatasetDownload(tx, id, requested, clientOf(c)),
+  );
   if (!download) throw new ApiError('not_found', 'dataset not found');
-  // Only a ready dataset was logged (gateway.record_dataset_download); only it gets a URL.
-  if (download.status !== 'ready' || download.bytes === null)
+  // Only a ready dataset was logged (gateway.record_dataset_shard_downloads); only it gets URLs.
+  if (download.status !== 'ready' || download.shardCount === null)
     throw new ApiError('conflict', `dataset is ${download.status}, not ready`);
-  const signed = await presignDownload(c.var.objectStore, {
-    bucket: config.buckets.processed,
-    key: download.objectKey,
-    expiresInSeconds: config.datasets.downloadUrlTtlSeconds,
-    // The name is restricted to [A-Za-z0-9._-], so it needs no quoting beyond RFC 6266's quoted-string.
-    responseContentDisposition: `attachment; filename="${download.name}.zip"`,
-  });
-  return c.json({ url: signed.url, expiresAt: signed.expiresAt.toISOString(), bytes: download.bytes }, 200);
+  if (download.shards.length === 0) {
+    throw new ApiError(
+      'invalid_request',
+      requested
+        ? `the dataset has shards 0 to ${download.shardCount - 1}`
+        : `the dataset has ${download.shardCount} shards: ask for at most ${maximumShardsPerRequest} at a time with "shards"`,
+    );
+  }
+  const shardCount = download.shardCount;
+  const shards = await Promise.all(
+    download.shards.map(async (shard) => {
+      const name = shardFileName(download.name, shard.index, shardCount);
+      const signed = await presignDownload(c.var.objectStore, {
+        bucket: config.buckets.processed,
+        key: shard.objectKey,
+        expiresInSeconds: config.datasets.downloadUrlTtlSeconds,
+        // The name is restricted to [A-Za-z0-9._-], so it needs no quoting beyond RFC 6266's quoted-string.
+        responseContentDisposition: `attachment; filename="${name}"`,
+      });
+      return {
+        index: shard.index,
+        name,
+        url: signed.url,
+        bytes: shard.bytes,
+        etag: shard.etag,
+        expiresAt: signed.expiresAt,
+      };
+    }),
+  );
+  const expiresAt = shards[0]!.expiresAt.toISOString();
+  const listed = shards.map(({ expiresAt: _, ...shard }) => shard);
+  const single = shardCount === 1 ? { url: listed[0]!.url, bytes: listed[0]!.bytes } : {};
+  return c.json({ ...single, expiresAt, shards: listed }, 200);
 };
 
 export type DatasetDownloadUrlResponse = z.infer<typeof downloadUrlSchema>;

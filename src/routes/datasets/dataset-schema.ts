@@ -9,19 +9,44 @@ export const datasetSchema = z
     status: z.enum(['building', 'ready', 'failed']),
     createdAt: z.string(),
     members: z.number().int().openapi({ description: 'Submissions in the dataset, frozen at creation' }),
-    bytes: z.number().int().nullable().openapi({ description: 'Size of the packaged archive, once ready' }),
+    bytes: z.number().int().nullable().openapi({ description: 'Size of all shards together, once ready' }),
     entries: z
       .number()
       .int()
       .nullable()
-      .openapi({ description: 'Entries in the archive, manifest.csv included, once ready' }),
-    etag: z.string().nullable().openapi({ description: "The archive object's ETag in the processed bucket" }),
+      .openapi({ description: "Entries in all shards, each shard's manifest.csv included, once ready" }),
+    etag: z
+      .string()
+      .nullable()
+      .openapi({ description: "The archive's ETag for one shard; for several, the index object's" }),
     failureReason: z.string().nullable(),
     finishedAt: z.string().nullable(),
     grantedTo: z
       .array(z.uuid())
       .openapi({ description: 'Companies granted the dataset (admins see all, companies their own)' }),
+    shardCount: z.number().int().nullable().openapi({ description: 'Shards, once the members have been cut' }),
+    progress: z
+      .object({
+        shardsReady: z.number().int(),
+        shards: z.number().int().nullable(),
+        bytesReady: z.number().int().openapi({ description: 'Bytes of the shards that are ready' }),
+      })
+      .openapi('DatasetProgress'),
   })
   .openapi('Dataset');
+
+export const datasetShardSchema = z
+  .object({
+    index: z.number().int(),
+    name: z.string().openapi({ example: 'swahili-speech-v1-00000-of-00004.zip' }),
+    status: z.enum(['building', 'ready', 'failed']),
+    bytes: z.number().int().nullable(),
+    entries: z.number().int().nullable().openapi({ description: 'Entries in the shard, its manifest.csv included' }),
+  })
+  .openapi('DatasetShard');
+
+export const datasetWithShardsSchema = datasetSchema
+  .extend({ shards: z.array(datasetShardSchema) })
+  .openapi('DatasetWithShards');
 
 export const datasetParamsSchema = idParamsSchema;

@@ -5,19 +5,19 @@ import type { AppEnv } from '../../context';
 import { readDataset } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
-import { datasetParamsSchema, datasetSchema } from './dataset-schema';
+import { datasetParamsSchema, datasetWithShardsSchema } from './dataset-schema';
 
 export const getDatasetRoute = createRoute({
   method: 'get',
   path: '/v1/datasets/{id}',
-  summary: 'One dataset',
+  summary: 'One dataset, with its shards and build progress',
   description:
     'Admins may read any dataset, company users those granted to their company; any other is 404, so its existence is not revealed.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: { params: datasetParamsSchema },
   responses: {
-    200: { description: 'The dataset', content: { 'application/json': { schema: datasetSchema } } },
+    200: { description: 'The dataset', content: { 'application/json': { schema: datasetWithShardsSchema } } },
     ...errorResponses(400, 401, 403, 404, 503),
   },
 });

@@ -1,0 +1,3 @@
+import { describeDatasetShards } from './dataset-shards-suite';
+
+describeDatasetShards('s3rver');

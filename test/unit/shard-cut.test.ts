@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { layOutBundle } from '../../src/bundles/archive-layout';
+import type { ArchiveMemberRecord } from '../../src/db/archive-members';
+import { memberArchiveBytes, ShardCutter } from '../../src/datasets/shard-cut';
+import { shardFileName, shardObjectKey } from '../../src/datasets/shard-names';
+
+const cut = (sizes: number[], bounds: { maxMembers: number; maxBytes: number }) => {
+  const cutter = new ShardCutter(bounds);
+  for (const [position, size] of sizes.entries()) cutter.add({ position, size, textBytes: 40 });
+  return cutter.finish().map((shard) => [shard.firstPosition, shard.lastPosition]);
+};
+
+describe('cutting a member list into shards', () => {
+  it('closes a shard at the member bound, in order, the last one short', () => {
+    expect(cut([1, 2, 3, 4, 5, 6, 7], { maxMembers: 3, maxBytes: 1e9 })).toEqual([
+      [0, 2],
+      [3, 5],
+      [6, 6],
+    ]);
+  });
+
+  it('closes a shard before one more member would pass the byte bound; a member larger than it stands alone', () => {
+    const MiB = 1024 ** 2;
+    expect(cut([40 * MiB, 30 * MiB, 10 * MiB, 200 * MiB, 1], { maxMembers: 100, maxBytes: 64 * MiB })).toEqual([
+      [0, 0],
+      [1, 2],
+      [3, 3],
+      [4, 4],
+    ]);
+  });
+
+  it('bounds the shard archive from above: the estimate covers what layOutBundle plans', () => {
+    const records: ArchiveMemberRecord[] = Array.from({ length: 200 }, (_, index) => ({
+      submissionId: crypto.randomUUID(),
+      taskId: crypto.randomUUID(),
+      contributorPseudonym: '"q"'.repeat(20),
+      contentType: 'audio/webm; codecs="opus"',
+      size: index * 977,
+      crc32: index,
+      sha256: 'a'.repeat(64),
+      uploadedAt: new Date('2026-11-01T12:00:00Z'),
+      objectKey: `raw/${index}`,
+    }));
+    const planned = layOutBundle(records).plan.totalLength;
+    const textBytes = records[0]!.contentType.length + records[0]!.contributorPseudonym.length;
+    const cutter = new ShardCutter({ maxMembers: 1000, maxBytes: 1e12 });
+    for (const [position, record] of records.entries()) cutter.add({ position, size: record.size, textBytes });
+    const [shard] = cutter.finish();
+    expect(shard!.estimatedBytes).toBeGreaterThanOrEqual(planned);
+    expect(memberArchiveBytes({ size: 5, textBytes: 0 })).toBe(1029);
+  });
+
+  it('names shards as Hugging Face and WebDataset expect, and one shard as the single archive it was', () => {
+    expect(shardFileName('speech', 0, 1)).toBe('speech.zip');
+    expect(shardFileName('speech', 3, 42)).toBe('speech-00003-of-00042.zip');
+    expect(shardObjectKey('id', 'speech', 41, 42)).toBe('datasets/id/speech-00041-of-00042.zip');
+  });
+});
