@@ -1,4 +1,5 @@
-import type { Transaction } from './client';
+import type { Row, Transaction } from './client';
+import { raw, sql } from './sql-text';
 
 export interface Task {
   id: string;
@@ -37,14 +38,18 @@ function toTask(row: TaskRow): Task {
 }
 
 /** Open tasks the caller is assigned to: the ones they may submit to. */
-export async function listSubmittableTasks(tx: Transaction): Promise<Task[]> {
-  const rows = await tx<TaskRow[]>`
-    select ${tx.unsafe(taskColumns)} from public.tasks t
-    where t.status = 'open'
-      and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
-    order by t.created_at, t.id`;
-  return rows.map(toTask);
-}
+export const submittableTasksStatement = sql`
+  select ${raw(taskColumns)} from public.tasks t
+  where t.status = 'open'
+    and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
+  order by t.created_at, t.id`;
+
+/** Every task the caller may see under RLS (all of them for staff), newest first. */
+export const allTasksStatement = sql`
+  select ${raw(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
+
+/** The rows of either statement above as tasks. */
+export const toTasks = (rows: readonly Row[]): Task[] => (rows as unknown as TaskRow[]).map(toTask);
 
 export interface TaskForUpload extends Task {
   assignedToCaller: boolean;
@@ -58,14 +63,6 @@ export async function findTaskForUpload(tx: Transaction, taskId: string): Promis
     from public.tasks t where t.id = ${taskId}`;
   const row = rows[0];
   return row ? { ...toTask(row), assignedToCaller: row.assigned } : null;
-}
-
-/** Every task the caller may see under RLS (all of them for staff), newest first. */
-export async function listAllTasks(tx: Transaction): Promise<Task[]> {
-  const rows = await tx<
-    TaskRow[]
-  >`select ${tx.unsafe(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
-  return rows.map(toTask);
 }
 
 /** The task as the caller sees it under RLS; null if hidden or missing. */
