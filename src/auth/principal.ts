@@ -65,11 +65,11 @@ export async function asPrincipal<T>(
  * and role check, the statements and COMMIT leave together. A caller whose role is not in `roles`
  * gets 403 and none of the statements takes effect. Answers the principal and each statement's rows.
  */
-export async function asPrincipalInOneFlight(
+export async function asPrincipalInOneFlight<const Statements extends readonly SqlText[]>(
   c: AppContext,
   roles: readonly AppRole[],
-  statements: readonly SqlText[],
-): Promise<{ principal: Principal; rows: Row[][] }> {
+  statements: Statements,
+): Promise<{ principal: Principal; rows: { [Index in keyof Statements]: Row[] } }> {
   const token = requireToken(c);
   try {
     const [profile, ...rows] = await inOneFlight(c.var.database(), 'authenticated', token.claims, [
@@ -77,7 +77,10 @@ export async function asPrincipalInOneFlight(
       ...statements,
     ]);
     const row = profile![0] as { role: AppRole; company_id: string | null };
-    return { principal: { userId: token.userId, role: row.role, companyId: row.company_id }, rows };
+    return {
+      principal: { userId: token.userId, role: row.role, companyId: row.company_id },
+      rows: rows as { [Index in keyof Statements]: Row[] },
+    };
   } catch (error) {
     throw refusedOr(error);
   }

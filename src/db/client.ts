@@ -161,15 +161,6 @@ export async function inOneFlight(
 }
 
 /**
- * Runs `work` in one transaction as `anon`: for requests that carry no session but are
- * authorised otherwise (a signed bundle link). `anon` sees nothing under RLS; it may only call
- * the gateway functions granted to it.
- */
-export function asAnonymous<T>(database: Database, work: (tx: Transaction) => Promise<T>): Promise<T> {
-  return inRole(database, 'anon', { role: 'anon' }, work);
-}
-
-/**
  * Runs `work` in one transaction as `service_role`, for work no user makes: the dataset build
  * job. The role bypasses RLS, so it is granted only the tables that job touches.
  */

@@ -26,9 +26,18 @@ function fragment(text: string): SqlText {
   return { text, [sqlTextMarker]: true } as SqlText;
 }
 
-/** A string as a dollar-quoted constant. PostgreSQL text cannot hold NUL, so neither can this. */
+/** A value PostgreSQL cannot hold: text never contains NUL (manual, 8.3 "Character Types"). */
+export class UnrepresentableValueError extends TypeError {
+  override name = 'UnrepresentableValueError';
+}
+
+/**
+ * A string as a dollar-quoted constant. The tag is `$v$`, or `$vN$` for the first N whose tag
+ * without its closing `$` is not in the value: then neither the tag nor a value ending in a
+ * prefix of it followed by the tag can close the constant early.
+ */
 export function quoteLiteral(value: string): string {
-  if (value.includes('\0')) throw new TypeError('a SQL string cannot contain NUL');
+  if (value.includes('\0')) throw new UnrepresentableValueError('a SQL string cannot contain NUL');
   let tag = '$v$';
   for (let n = 0; value.includes(tag.slice(0, -1)); n += 1) tag = `$v${n}$`;
   return `${tag}${value}${tag}`;
@@ -60,6 +69,25 @@ export function sql(strings: TemplateStringsArray, ...values: SqlValue[]): SqlTe
 
 /** Trusted SQL text, written by this code base, never by a caller. */
 export const raw = (text: string): SqlText => fragment(text);
+
+/** Strings as an array constant of `type` (a trusted type name such as `text` or `uuid`), in order. */
+export const array = (values: readonly string[], type: 'text' | 'uuid'): SqlText =>
+  fragment(`array[${values.map(quoteLiteral).join(', ')}]::${type}[]`);
+
+/**
+ * A value one statement of a flight hands to a later one, which cannot see the first one's answer
+ * (they leave together): a transaction-local setting (`set_config(..., true)`), gone when the
+ * flight's transaction ends. `keep` wraps the value's expression; `value` reads it back as text,
+ * null when the expression was null.
+ */
+export function flightValue(name: 'created_task' | 'created_bundle') {
+  const setting = `'gateway.${name}'`;
+  return {
+    keep: (expression: SqlText): SqlText =>
+      fragment(`set_config(${setting}, coalesce((${expression.text})::text, ''), true)`),
+    value: fragment(`nullif(current_setting(${setting}), '')`),
+  };
+}
 
 /** A value as a `jsonb` constant. */
 export const jsonb = (value: unknown): SqlText => fragment(`${quoteLiteral(JSON.stringify(value))}::jsonb`);

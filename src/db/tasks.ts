@@ -1,5 +1,5 @@
-import type { Row, Transaction } from './client';
-import { raw, sql } from './sql-text';
+import type { Row } from './client';
+import { raw, type SqlText, sql } from './sql-text';
 
 export interface Task {
   id: string;
@@ -55,26 +55,28 @@ export interface TaskForUpload extends Task {
   assignedToCaller: boolean;
 }
 
-/** The task as the caller sees it under RLS, and whether it is assigned to them; null if hidden. */
-export async function findTaskForUpload(tx: Transaction, taskId: string): Promise<TaskForUpload | null> {
-  const rows = await tx<(TaskRow & { assigned: boolean })[]>`
-    select ${tx.unsafe(taskColumns)},
-      exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid()) as assigned
-    from public.tasks t where t.id = ${taskId}`;
-  const row = rows[0];
+/** The task as the caller sees it under RLS, and whether it is assigned to them; no row if hidden. */
+export const taskForUploadStatement = (taskId: string): SqlText => sql`
+  select ${raw(taskColumns)},
+    exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid()) as assigned
+  from public.tasks t where t.id = ${taskId}::uuid`;
+
+/** The first row of taskForUploadStatement's answer, or null. */
+export function firstTaskForUpload(rows: readonly Row[] | undefined): TaskForUpload | null {
+  const row = rows?.[0] as (TaskRow & { assigned: boolean }) | undefined;
   return row ? { ...toTask(row), assignedToCaller: row.assigned } : null;
 }
 
-/** The task as the caller sees it under RLS; null if hidden or missing. */
-export async function findTask(tx: Transaction, taskId: string): Promise<Task | null> {
-  const rows = await tx<TaskRow[]>`select ${tx.unsafe(taskColumns)} from public.tasks t where t.id = ${taskId}`;
-  return rows[0] ? toTask(rows[0]) : null;
+/** The task as the caller sees it under RLS (`id` an expression of the flight); no row if hidden or missing. */
+export const taskStatement = (id: SqlText): SqlText =>
+  sql`select ${raw(taskColumns)} from public.tasks t where t.id = (${id})::uuid`;
+
+/** The first row of a task statement's answer, or null. */
+export function firstTask(rows: readonly Row[] | undefined): Task | null {
+  const row = rows?.[0] as TaskRow | undefined;
+  return row ? toTask(row) : null;
 }
 
 /** Users assigned to the task, as the caller sees them under RLS. */
-export async function listAssignees(tx: Transaction, taskId: string): Promise<string[]> {
-  const rows = await tx<
-    { user_id: string }[]
-  >`select user_id from public.task_assignments where task_id = ${taskId} order by user_id`;
-  return rows.map((row) => row.user_id);
-}
+export const assigneesStatement = (taskId: string): SqlText =>
+  sql`select user_id from public.task_assignments where task_id = ${taskId}::uuid order by user_id`;

@@ -8,39 +8,28 @@ import { startHarness, type Harness } from '../support/harness';
 // to the Worker). The proxy delays every answer a few milliseconds so that statements the Worker
 // pipelines always arrive before any answer could: the counts are exact, not timings.
 
-// One round trip per call is the goal. Routes still above it are held to today's count so they
-// cannot get worse; each is one to fold into a single statement (see README, "Round trips").
-const goal = 1;
-const notYetOneFlight: Record<string, number> = {
-  'POST /v1/tasks': 7,
-  'PATCH /v1/tasks/{id}': 7,
-  'PUT /v1/tasks/{id}/assignments/{userId}': 5,
-  'GET /v1/tasks/{id}/assignments': 7,
-  'DELETE /v1/tasks/{id}/assignments/{userId}': 5,
-  'POST /v1/uploads': 7,
-  'POST /v1/uploads/{id}/complete': 12,
-  'POST /v1/uploads (multipart)': 9,
-  'POST /v1/uploads/{id}/parts': 5,
-  'DELETE /v1/uploads/{id}': 7,
-  'GET /v1/submissions': 5,
-  'GET /v1/submissions/{id}': 5,
-  'POST /v1/submissions/{id}/view-url': 7,
-  'POST /v1/submissions/{id}/review': 7,
-  'POST /v1/bundles': 7,
-  'GET /v1/bundles/{id}/download': 5,
+// Every call that only talks to the database takes one round trip: authentication profile, RLS
+// claims, statements and commit leave as one message. Calls that talk to S3 between database
+// steps take what the operation needs (README, "Database round trips").
+const oneFlight = 1;
+const budgets: Record<string, number> = {
+  // Take the lease (one flight), S3 copy/head/read, record the checksums (one flight).
+  'POST /v1/uploads/{id}/complete': 2,
+  // Authorise and insert (one flight), S3 CreateMultipartUpload on the key the insert assigned,
+  // record the upload id (one flight).
+  'POST /v1/uploads (multipart)': 2,
+};
+// To do: the dataset routes belong to the sharded-datasets work (issue 13) and are not converted
+// yet; held to today's counts so that they cannot get worse.
+const datasetsToDo: Record<string, number> = {
   'POST /v1/datasets': 5,
   'GET /v1/datasets/{id}': 5,
   'GET /v1/datasets': 5,
   'POST /v1/datasets/{id}/grants': 9,
   'POST /v1/datasets/{id}/download-url': 5,
   'DELETE /v1/datasets/{id}/grants/{companyId}': 5,
-  'GET /v1/access-log': 5,
-  'GET /v1/users': 5,
-  'PUT /v1/users/{id}/role': 7,
-  'GET /v1/companies': 4,
-  'POST /v1/companies': 5,
 };
-const budget = (route: string) => notYetOneFlight[route] ?? goal;
+const budget = (route: string) => datasetsToDo[route] ?? budgets[route] ?? oneFlight;
 
 let harness: Harness;
 let steps: TourStep[];
@@ -65,7 +54,7 @@ afterAll(async () => {
 });
 
 describe('database round trips per API call', () => {
-  it('every route stays within its budget once the connection is open; the converted ones take one', async () => {
+  it('every route stays within its budget once the connection is open; every database-only one takes exactly one', async () => {
     const flights = harness.flights!;
     const counted: Record<string, number> = {};
     for (const step of steps) {
@@ -86,7 +75,12 @@ describe('database round trips per API call', () => {
     expect(counted).toEqual(Object.fromEntries(steps.map((step) => [step.route, expect.any(Number)])));
     const over = Object.entries(counted).filter(([route, count]) => count > budget(route));
     expect(over).toEqual([]);
-    expect(counted['GET /v1/tasks']).toBe(goal);
-    expect(counted['GET /v1/tasks?scope=all']).toBe(goal);
+    // Exactly, not at most: a count below the budget means the budget (and the README) is stale.
+    const exact = Object.fromEntries(
+      Object.keys(counted)
+        .filter((route) => !(route in datasetsToDo))
+        .map((route) => [route, budget(route)]),
+    );
+    expect(Object.fromEntries(Object.entries(counted).filter(([route]) => route in exact))).toEqual(exact);
   });
 });

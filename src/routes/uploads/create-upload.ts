@@ -1,9 +1,15 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
-import type { AppEnv } from '../../context';
-import { attachMultipartUpload, insertPendingSubmission } from '../../db/submissions';
-import { findTaskForUpload } from '../../db/tasks';
+import { asPrincipalInOneFlight } from '../../auth/principal';
+import type { AppContext, AppEnv } from '../../context';
+import {
+  attachMultipartUploadStatement,
+  firstSubmission,
+  insertPendingSubmissionStatement,
+  markAbortedStatement,
+  type Submission,
+} from '../../db/submissions';
+import { firstTaskForUpload, taskForUploadStatement } from '../../db/tasks';
 import { ApiError } from '../../errors';
 import { createMultipartUpload } from '../../s3/multipart';
 import { presignUpload } from '../../sign/presign';
@@ -72,36 +78,42 @@ export const createUploadRoute = createRoute({
 
 export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv> = async (c) => {
   const input = c.req.valid('json');
-  const { config, objectStore } = c.var;
+  const { config } = c.var;
   const multipart = input.size > config.multipartThresholdBytes;
   if (input.size > maximumMultipartObjectSize)
     throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
-  const submission = await asPrincipal(c, ['contributor'], async (tx) => {
-    const task = await findTaskForUpload(tx, input.taskId);
+  // A declared type is one type: a media range such as `image/*` would match the pattern itself.
+  const typeAcceptable = !input.contentType.includes('*') && !isActiveContentType(input.contentType);
+  // The task and the insert in one round trip: the insert happens only where every check below
+  // holds, decided in SQL on the same snapshot; the task row then says which check refused.
+  const {
+    rows: [taskRows, inserted],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['contributor'],
+    [
+      taskForUploadStatement(input.taskId),
+      insertPendingSubmissionStatement({
+        taskId: input.taskId,
+        contentType: input.contentType,
+        declaredSize: input.size,
+        originalFilename: input.filename ?? null,
+        acceptable: typeAcceptable,
+      }),
+    ],
+  );
+  const opened = firstSubmission(inserted);
+  if (!opened) {
+    const task = firstTaskForUpload(taskRows);
     // A task that is hidden or not assigned to the caller looks the same: it does not exist.
     if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
     if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
-    // A declared type is one type: a media range such as `image/*` would match the pattern itself.
-    const concrete = !input.contentType.includes('*');
-    if (
-      !concrete ||
-      isActiveContentType(input.contentType) ||
-      !isContentTypeAllowed(task.allowedContentTypes, input.contentType)
-    ) {
+    if (!typeAcceptable || !isContentTypeAllowed(task.allowedContentTypes, input.contentType))
       throw new ApiError('invalid_request', 'content type not allowed for this task');
-    }
     if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
-    const opened = await insertPendingSubmission(tx, {
-      taskId: task.id,
-      contentType: input.contentType,
-      declaredSize: input.size,
-      originalFilename: input.filename ?? null,
-    });
-    if (!multipart) return opened;
-    // Created inside the transaction: if S3 refuses, the submission is rolled back with it.
-    const uploadId = await createMultipartUpload(objectStore, config.buckets.raw, opened.objectKey, opened.contentType);
-    return (await attachMultipartUpload(tx, opened.id, { uploadId, partSize: layOutParts(input.size).partSize }))!;
-  });
+    throw new ApiError('conflict', 'the task changed while the upload was opened; try again');
+  }
+  const submission = multipart ? await openMultipartUpload(c, opened, input.size) : opened;
 
   if (submission.multipart) {
     const layout = layOutParts(submission.declaredSize);
@@ -137,6 +149,32 @@ export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv>
     201,
   );
 };
+
+/**
+ * Creates the S3 multipart upload of a submission just opened and records its id: a second round
+ * trip, because the object key is the submission's id, which the insert assigns. If S3 refuses,
+ * the submission is marked aborted, so no pending submission without an upload is left behind.
+ */
+async function openMultipartUpload(c: AppContext, opened: Submission, size: number): Promise<Submission> {
+  const { config, objectStore } = c.var;
+  let uploadId: string;
+  try {
+    uploadId = await createMultipartUpload(objectStore, config.buckets.raw, opened.objectKey, opened.contentType);
+  } catch (error) {
+    await asPrincipalInOneFlight(c, ['contributor'], [markAbortedStatement(opened.id)]).catch(() => {});
+    throw error;
+  }
+  const {
+    rows: [attached],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['contributor'],
+    [attachMultipartUploadStatement(opened.id, { uploadId, partSize: layOutParts(size).partSize })],
+  );
+  const submission = firstSubmission(attached);
+  if (!submission) throw new ApiError('conflict', 'the upload was aborted while it was opened');
+  return submission;
+}
 
 export type CreateUploadRequest = z.input<typeof createUploadBody>;
 export type CreateUploadResponse = z.infer<typeof createUploadResponse>;
