@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { asUser, inOneFlight, type Row, type Transaction } from '../db/client';
+import { asUser, type Flight, inFlightsOfOneTransaction, inOneFlight, type Row, type Transaction } from '../db/client';
 import type { AppRole } from '../db/profiles';
 import { type SqlText, sql } from '../db/sql-text';
 import { ApiError } from '../errors';
@@ -81,6 +81,30 @@ export async function asPrincipalInOneFlight<const Statements extends readonly S
       principal: { userId: token.userId, role: row.role, companyId: row.company_id },
       rows: rows as { [Index in keyof Statements]: Row[] },
     };
+  } catch (error) {
+    throw refusedOr(error);
+  }
+}
+
+/**
+ * Runs statements as the authenticated caller in one transaction of several round trips, for work
+ * that must call S3 between them: `first` leaves with BEGIN, the claims and the profile and role
+ * check (403 before anything takes effect); `rest` gets their answers and sends the later flights,
+ * the last with `commit`. Nothing commits if `rest` throws.
+ */
+export async function asPrincipalInFlights<T>(
+  c: AppContext,
+  roles: readonly AppRole[],
+  first: readonly SqlText[],
+  rest: (principal: Principal, rows: Row[][], flight: Flight) => Promise<T>,
+): Promise<T> {
+  const token = requireToken(c);
+  try {
+    return await inFlightsOfOneTransaction(c.var.database(), 'authenticated', token.claims, async (flight) => {
+      const [profile, ...rows] = await flight([callerProfile(roles), ...first]);
+      const row = profile![0] as { role: AppRole; company_id: string | null };
+      return rest({ userId: token.userId, role: row.role, companyId: row.company_id }, rows, flight);
+    });
   } catch (error) {
     throw refusedOr(error);
   }

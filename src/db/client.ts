@@ -102,11 +102,20 @@ const claimsStatement = (role: DatabaseRole, claims: Record<string, unknown>) =>
  * Statements as one simple Query message (PostgreSQL manual, 55.2.2 "Simple Query"): the server
  * runs them in order and answers them together, one round trip. Each must return rows (a SELECT,
  * or a data-modifying statement with RETURNING): postgres.js starts a new result at each row
- * description, so that is how the answers are told apart.
+ * description, so that is how the answers are told apart. Without `begin` the message is one
+ * implicit transaction; `begin` opens a transaction block that outlives the message, `commit`
+ * ends it (neither has rows: BEGIN's empty result is dropped, COMMIT's merges into the last one).
  */
-async function oneMessage(connection: Sql, statements: readonly SqlText[]): Promise<Row[][]> {
-  const answers = await connection.unsafe(statements.map((statement) => statement.text).join(';\n'));
-  return statements.length === 1 ? [answers as unknown as Row[]] : (answers as unknown as Row[][]);
+async function oneMessage(
+  connection: Sql,
+  statements: readonly SqlText[],
+  framing: { begin?: boolean; commit?: boolean } = {},
+): Promise<Row[][]> {
+  const texts = statements.map((statement) => statement.text);
+  const message = [...(framing.begin ? ['begin'] : []), ...texts, ...(framing.commit ? ['commit'] : [])].join(';\n');
+  const answers = (await connection.unsafe(message)) as unknown as Row[] | Row[][];
+  const results = answers.length > 0 && Array.isArray(answers[0]) ? (answers as Row[][]) : [answers as Row[]];
+  return framing.begin ? results.slice(1) : results;
 }
 
 async function inRole<T>(
@@ -155,6 +164,49 @@ export async function inOneFlight(
     return await database.exclusive(async () =>
       (await oneMessage(database.sql, [claimsStatement(role, claims), ...statements])).slice(1),
     );
+  } catch (error) {
+    throw translateDatabaseError(error);
+  }
+}
+
+/** One round trip of statements inside a transaction that spans several; `commit` ends it. */
+export type Flight = (statements: readonly SqlText[], options?: { commit?: boolean }) => Promise<Row[][]>;
+
+/**
+ * A transaction that must wait for something outside the database between its statements (an S3
+ * call whose result it records): `work` sends its statements in flights. The first flight carries
+ * BEGIN, the role and the claims (its answers start after them), the one with `commit` also
+ * COMMIT; so a transaction of two flights costs two round trips. If `work` throws, or the
+ * connection is lost, nothing of it commits. Without a committing flight, COMMIT follows alone.
+ */
+export async function inFlightsOfOneTransaction<T>(
+  database: Database,
+  role: DatabaseRole,
+  claims: Record<string, unknown>,
+  work: (flight: Flight) => Promise<T>,
+): Promise<T> {
+  try {
+    return await database.exclusive(async () => {
+      let opened = false;
+      let ended = false;
+      const flight: Flight = async (statements, options = {}) => {
+        if (ended) throw new Error('the transaction has ended');
+        const first = !opened;
+        opened = true;
+        const framed = first ? [claimsStatement(role, claims), ...statements] : statements;
+        const answers = await oneMessage(database.sql, framed, { begin: first, commit: options.commit });
+        if (options.commit) ended = true;
+        return first ? answers.slice(1) : answers;
+      };
+      try {
+        const result = await work(flight);
+        if (opened && !ended) await database.sql.unsafe('commit');
+        return result;
+      } catch (error) {
+        if (opened && !ended) await database.sql.unsafe('rollback').catch(() => {});
+        throw error;
+      }
+    });
   } catch (error) {
     throw translateDatabaseError(error);
   }

@@ -24,6 +24,8 @@ export const reviewSubmissionRoute = createRoute({
   method: 'post',
   path: '/v1/submissions/{id}/review',
   summary: 'Approve or reject an uploaded submission',
+  description:
+    'The same review again (same reviewer, decision and note) answers 200 with the submission: a retry whose first answer was lost.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
@@ -59,6 +61,13 @@ export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmissionRoute,
     // A reviewer who once contributed (roles change) does not approve their own work.
     if (found.contributorId === principal.userId)
       throw new ApiError('forbidden', 'you may not review your own submission');
+    // The same review again (a retry whose first answer was lost): it stands, and is answered.
+    if (
+      found.reviewedBy === principal.userId &&
+      found.status === (review.decision === 'approve' ? 'approved' : 'rejected') &&
+      found.reviewNote === (review.note ?? null)
+    )
+      return c.json({ submission: presentSubmission(found) }, 200);
     if (found.status !== 'uploaded')
       throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
     // Only if another reviewer decided in between.

@@ -1,12 +1,12 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipalInOneFlight } from '../../auth/principal';
-import type { AppContext, AppEnv } from '../../context';
+import { asPrincipalInFlights, asPrincipalInOneFlight } from '../../auth/principal';
+import type { AppEnv } from '../../context';
+import type { Row } from '../../db/client';
 import {
   attachMultipartUploadStatement,
   firstSubmission,
   insertPendingSubmissionStatement,
-  markAbortedStatement,
   type Submission,
 } from '../../db/submissions';
 import { firstTaskForUpload, taskForUploadStatement } from '../../db/tasks';
@@ -84,36 +84,43 @@ export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv>
     throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
   // A declared type is one type: a media range such as `image/*` would match the pattern itself.
   const typeAcceptable = !input.contentType.includes('*') && !isActiveContentType(input.contentType);
-  // The task and the insert in one round trip: the insert happens only where every check below
-  // holds, decided in SQL on the same snapshot; the task row then says which check refused.
-  const {
-    rows: [taskRows, inserted],
-  } = await asPrincipalInOneFlight(
-    c,
-    ['contributor'],
-    [
-      taskForUploadStatement(input.taskId),
-      insertPendingSubmissionStatement({
-        taskId: input.taskId,
-        contentType: input.contentType,
-        declaredSize: input.size,
-        originalFilename: input.filename ?? null,
-        acceptable: typeAcceptable,
-      }),
-    ],
-  );
-  const opened = firstSubmission(inserted);
-  if (!opened) {
-    const task = firstTaskForUpload(taskRows);
-    // A task that is hidden or not assigned to the caller looks the same: it does not exist.
-    if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
-    if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
-    if (!typeAcceptable || !isContentTypeAllowed(task.allowedContentTypes, input.contentType))
-      throw new ApiError('invalid_request', 'content type not allowed for this task');
-    if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
-    throw new ApiError('conflict', 'the task changed while the upload was opened; try again');
-  }
-  const submission = multipart ? await openMultipartUpload(c, opened, input.size) : opened;
+  // The task and the insert leave together: the insert happens only where every check holds,
+  // decided in SQL on the same snapshot; the task row then says which check refused.
+  const opening = [
+    taskForUploadStatement(input.taskId),
+    insertPendingSubmissionStatement({
+      taskId: input.taskId,
+      contentType: input.contentType,
+      declaredSize: input.size,
+      originalFilename: input.filename ?? null,
+      acceptable: typeAcceptable,
+    }),
+  ] as const;
+  const submission = multipart
+    ? // Two round trips of one transaction: S3 names the upload only once the insert has given
+      // the submission its id (the object key), and the submission commits only with its upload:
+      // if S3 refuses or the database is lost, neither is left behind.
+      await asPrincipalInFlights(c, ['contributor'], opening, async (_principal, [taskRows, inserted], flight) => {
+        const opened = openedOrRefused(taskRows!, inserted!, input, typeAcceptable);
+        const { objectStore } = c.var;
+        const uploadId = await createMultipartUpload(
+          objectStore,
+          config.buckets.raw,
+          opened.objectKey,
+          opened.contentType,
+        );
+        const [attached] = await flight(
+          [attachMultipartUploadStatement(opened.id, { uploadId, partSize: layOutParts(input.size).partSize })],
+          { commit: true },
+        );
+        return firstSubmission(attached)!;
+      })
+    : await (async () => {
+        const {
+          rows: [taskRows, inserted],
+        } = await asPrincipalInOneFlight(c, ['contributor'], opening);
+        return openedOrRefused(taskRows, inserted, input, typeAcceptable);
+      })();
 
   if (submission.multipart) {
     const layout = layOutParts(submission.declaredSize);
@@ -150,30 +157,23 @@ export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv>
   );
 };
 
-/**
- * Creates the S3 multipart upload of a submission just opened and records its id: a second round
- * trip, because the object key is the submission's id, which the insert assigns. If S3 refuses,
- * the submission is marked aborted, so no pending submission without an upload is left behind.
- */
-async function openMultipartUpload(c: AppContext, opened: Submission, size: number): Promise<Submission> {
-  const { config, objectStore } = c.var;
-  let uploadId: string;
-  try {
-    uploadId = await createMultipartUpload(objectStore, config.buckets.raw, opened.objectKey, opened.contentType);
-  } catch (error) {
-    await asPrincipalInOneFlight(c, ['contributor'], [markAbortedStatement(opened.id)]).catch(() => {});
-    throw error;
-  }
-  const {
-    rows: [attached],
-  } = await asPrincipalInOneFlight(
-    c,
-    ['contributor'],
-    [attachMultipartUploadStatement(opened.id, { uploadId, partSize: layOutParts(size).partSize })],
-  );
-  const submission = firstSubmission(attached);
-  if (!submission) throw new ApiError('conflict', 'the upload was aborted while it was opened');
-  return submission;
+/** The submission the insert opened, or the 4xx that says which check refused it, from the task row. */
+function openedOrRefused(
+  taskRows: readonly Row[],
+  inserted: readonly Row[],
+  input: { contentType: string; size: number },
+  typeAcceptable: boolean,
+): Submission {
+  const opened = firstSubmission(inserted);
+  if (opened) return opened;
+  const task = firstTaskForUpload(taskRows);
+  // A task that is hidden or not assigned to the caller looks the same: it does not exist.
+  if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
+  if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
+  if (!typeAcceptable || !isContentTypeAllowed(task.allowedContentTypes, input.contentType))
+    throw new ApiError('invalid_request', 'content type not allowed for this task');
+  if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
+  throw new ApiError('conflict', 'the task changed while the upload was opened; try again');
 }
 
 export type CreateUploadRequest = z.input<typeof createUploadBody>;
