@@ -99,7 +99,8 @@ export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv>
   const submission = multipart
     ? // Two round trips of one transaction: S3 names the upload only once the insert has given
       // the submission its id (the object key), and the submission commits only with its upload:
-      // if S3 refuses or the database is lost, neither is left behind.
+      // if S3 refuses or the database is lost, no submission is left behind (an S3 upload whose
+      // record was lost is removed by the bucket's AbortIncompleteMultipartUpload rule).
       await asPrincipalInFlights(c, ['contributor'], opening, async (_principal, [taskRows, inserted], flight) => {
         const opened = openedOrRefused(taskRows!, inserted!, input, typeAcceptable);
         const { objectStore } = c.var;
