@@ -90,7 +90,7 @@ describe('sql', () => {
   it('arrays and JSON are constants too', () => {
     expect(array(["a'b", '$v$'], 'text').text).toBe("array[$v$a'b$v$, $v0$$v$$v0$]::text[]");
     expect(array([], 'uuid').text).toBe('array[]::uuid[]');
-    expect(jsonb({ a: '$v$' }).text).toBe('$v0${"a":"$v$"}$v0$::jsonb');
+    expect(jsonb({ a: '$v$' }).text).toBe(`$v0$${JSON.stringify({ a: '$v$' })}$v0$::jsonb`);
   });
 
   it('a flight value keeps an expression in a transaction-local setting and reads it back', () => {
