@@ -12,8 +12,9 @@ import { buildApp } from '../src/app';
 import { layOutBundle, type BundleLayout } from '../src/bundles/archive-layout';
 import { bucketMemberSource } from '../src/bundles/member-source';
 import type { AppEnv } from '../src/context';
-import { asAnonymous } from '../src/db/client';
-import { readBundle } from '../src/db/bundles';
+import { inOneFlight } from '../src/db/client';
+import { bundleContentsStatement, toBundleContents } from '../src/db/bundles';
+import { sql } from '../src/db/sql-text';
 import { isPostgresSocketLeftover } from '../src/db/socket-leftovers';
 import type { Bindings } from '../src/env';
 import { bindings } from '../src/middleware/config';
@@ -141,7 +142,10 @@ bench.use('*', bindings());
 bench.get('/__bench/:variant/:id', async (c) => {
   const variant = variants[c.req.param('variant') as keyof typeof variants];
   if (!variant) return c.text('no such variant', 404);
-  const bundle = await asAnonymous(c.var.database(), (tx) => readBundle(tx, c.req.param('id')));
+  const [rows] = await inOneFlight(c.var.database(), 'anon', { role: 'anon' }, [
+    bundleContentsStatement(sql`${c.req.param('id')}`),
+  ]);
+  const bundle = toBundleContents(rows!);
   if (!bundle) return c.text('no such bundle', 404);
   const layout = layOutBundle(bundle.members);
   const source = bucketMemberSource(c.var.objectStore, c.var.config.buckets.raw, layout.objectKeys);

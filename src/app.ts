@@ -2,6 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { AppEnv } from './context';
+import { UnrepresentableValueError } from './db/sql-text';
 import { DatabaseUnavailableError } from './db/client';
 import { ApiError, errorEnvelope, type ErrorCode } from './errors';
 import { bindings } from './middleware/config';
@@ -62,6 +63,8 @@ function toApiError(error: unknown, requestId: string): ApiError {
     if (code)
       return new ApiError(code, code === 'invalid_request' ? 'request body is not valid JSON' : error.message || code);
   }
+  if (error instanceof UnrepresentableValueError)
+    return new ApiError('invalid_request', 'a value contains a NUL character, which cannot be stored');
   if (error instanceof DatabaseUnavailableError) {
     log('error', 'upstream unavailable', { error: error.name, detail: error.message, requestId });
     return new ApiError('upstream_unavailable', 'a storage service is unavailable, try again shortly');

@@ -1,7 +1,9 @@
 // The whole local stack in one call: S3, PostgreSQL (migrated and seeded), the local signing key
 // and the Worker under wrangler without its inspector. Used by `npm start` and the benchmarks.
 // Everything started here is stopped by `stop()`, by handle or PID, never by name.
+import { subscribe } from 'node:diagnostics_channel';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Socket } from 'node:net';
 import { join } from 'node:path';
 import { applyBucketSettings, desiredBucketSettings } from './bucket-config';
 import { migrate } from './database';
@@ -151,6 +153,31 @@ export function createStack({
   return { start, stop };
 }
 
+/**
+ * miniflare's local Hyperdrive stand-in (HyperdriveProxyController, in this process) joins each of
+ * the Worker's database connections to PostgreSQL with two pipe() calls and no 'error' listener.
+ * A Worker request that is cancelled mid-query (a client that hangs up: autocannon stopping, a
+ * browser closing a tab) resets its socket, and the ECONNRESET is an uncaught exception that ends
+ * this process: `npm start` and every benchmark with it. So every socket a server of this process
+ * accepts gets an error listener that closes it and the database socket piped into it (Node emits
+ * 'pipe' on the destination of a pipe), as the stand-in would have had it handled the error.
+ * Sockets with listeners of their own still get every error.
+ */
+let resetsHandled = false;
+function closeResetConnectionsQuietly() {
+  if (resetsHandled) return;
+  resetsHandled = true;
+  subscribe('net.server.socket', (message) => {
+    const socket = (message as { socket: Socket }).socket;
+    const pipedIn = new Set<NodeJS.ReadableStream & { destroy(): void }>();
+    socket.on('pipe', (source) => pipedIn.add(source as NodeJS.ReadableStream & { destroy(): void }));
+    socket.on('error', () => {
+      socket.destroy();
+      for (const source of pipedIn) source.destroy();
+    });
+  });
+}
+
 /** `entrypoint` (relative to the project) replaces wrangler.toml's `main`, e.g. for a bench-only Worker. */
 export async function startLocalWorker({
   port,
@@ -167,6 +194,7 @@ export async function startLocalWorker({
   extraBindings?: Record<string, string>;
   entrypoint?: string;
 }) {
+  closeResetConnectionsQuietly();
   // wrangler reads the Hyperdrive stand-in and its telemetry switches from the environment.
   process.env.CLOUDFLARE_HYPERDRIVE_LOCAL_CONNECTION_STRING_HYPERDRIVE = databaseUrl;
   process.env.WRANGLER_SEND_METRICS = 'false';

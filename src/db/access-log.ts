@@ -1,4 +1,5 @@
-import type { Transaction } from './client';
+import type { Row } from './client';
+import { raw, type SqlText, sql } from './sql-text';
 
 export interface AccessRecord {
   action: 'submission.view';
@@ -7,10 +8,14 @@ export interface AccessRecord {
   userAgent: string | null;
 }
 
-/** Appends to the access log through its one narrow writer, gateway.log_access (security definer). */
-export async function logAccess(tx: Transaction, record: AccessRecord): Promise<void> {
-  await tx`select gateway.log_access(${record.action}, ${record.submissionId}, ${record.ip}, ${record.userAgent})`;
-}
+/**
+ * Appends to the access log through its one narrow writer, gateway.log_access (security definer),
+ * only if the submission is visible to the caller and has an uploaded object: a view that is
+ * refused is not logged. Answers the new entry's id, or no row.
+ */
+export const logViewStatement = (record: AccessRecord): SqlText => sql`
+  select gateway.log_access(${record.action}, s.id, ${record.ip}, ${record.userAgent}) as id
+  from public.submissions s where s.id = ${record.submissionId}::uuid and s.status not in ('pending', 'aborted')`;
 
 export interface AccessLogEntry {
   id: number;
@@ -60,26 +65,31 @@ interface AccessLogRow {
 }
 
 /** Newest first; RLS lets only admins read the log, so others get an empty page. */
-export async function listAccessLog(tx: Transaction, query: AccessLogQuery): Promise<AccessLogEntry[]> {
-  const rows = await tx<AccessLogRow[]>`
+export function accessLogStatement(query: AccessLogQuery): SqlText {
+  const none = raw('');
+  return sql`
     select id, occurred_at, user_id, company_id, action, submission_id, bundle_id, dataset_id, subject_user_id, task_id,
       -- As text: with fetch_types off (Hyperdrive) postgres.js does not parse jsonb.
       details::text as details, ip, user_agent
     from public.access_log
     where true
-      ${query.userId ? tx`and user_id = ${query.userId}` : tx``}
-      ${query.companyId ? tx`and company_id = ${query.companyId}` : tx``}
-      ${query.action ? tx`and action = ${query.action}` : tx``}
-      ${query.datasetId ? tx`and dataset_id = ${query.datasetId}` : tx``}
-      ${query.bundleId ? tx`and bundle_id = ${query.bundleId}` : tx``}
-      ${query.subjectUserId ? tx`and subject_user_id = ${query.subjectUserId}` : tx``}
-      ${query.taskId ? tx`and task_id = ${query.taskId}` : tx``}
-      ${query.from ? tx`and occurred_at >= ${query.from}::timestamptz` : tx``}
-      ${query.to ? tx`and occurred_at < ${query.to}::timestamptz` : tx``}
-      ${query.beforeId ? tx`and id < ${query.beforeId}` : tx``}
+      ${query.userId ? sql`and user_id = ${query.userId}::uuid` : none}
+      ${query.companyId ? sql`and company_id = ${query.companyId}::uuid` : none}
+      ${query.action ? sql`and action = ${query.action}` : none}
+      ${query.datasetId ? sql`and dataset_id = ${query.datasetId}::uuid` : none}
+      ${query.bundleId ? sql`and bundle_id = ${query.bundleId}::uuid` : none}
+      ${query.subjectUserId ? sql`and subject_user_id = ${query.subjectUserId}::uuid` : none}
+      ${query.taskId ? sql`and task_id = ${query.taskId}::uuid` : none}
+      ${query.from ? sql`and occurred_at >= ${query.from}::timestamptz` : none}
+      ${query.to ? sql`and occurred_at < ${query.to}::timestamptz` : none}
+      ${query.beforeId ? sql`and id < ${query.beforeId}::bigint` : none}
     order by id desc
-    limit ${query.limit}`;
-  return rows.map((row) => ({
+    limit ${query.limit}::integer`;
+}
+
+/** accessLogStatement's rows as entries. */
+export function toAccessLogEntries(rows: readonly Row[]): AccessLogEntry[] {
+  return (rows as unknown as AccessLogRow[]).map((row) => ({
     id: Number(row.id),
     occurredAt: row.occurred_at.toISOString(),
     userId: row.user_id,

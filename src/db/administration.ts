@@ -1,4 +1,4 @@
-import type { Transaction } from './client';
+import { type SqlText, array, flightValue, sql } from './sql-text';
 import type { AdminClient } from './users';
 
 // Companies, tasks and assignments as admins change them. Each call is one security-definer
@@ -6,13 +6,9 @@ import type { AdminClient } from './users';
 // access-log row in the same transaction
 // (supabase/migrations/20261129030000_accounts_and_administration.sql).
 
-/** The new company's id; null when the name is taken. */
-export async function createCompany(tx: Transaction, name: string, client: AdminClient): Promise<string | null> {
-  const [row] = await tx<
-    { id: string | null }[]
-  >`select gateway.admin_create_company(${name}, ${client.ip}, ${client.userAgent}) as id`;
-  return row!.id;
-}
+/** The new company's id, null when the name is taken. */
+export const createCompanyStatement = (name: string, client: AdminClient): SqlText =>
+  sql`select gateway.admin_create_company(${name}, ${client.ip}, ${client.userAgent}) as id`;
 
 export interface NewTask {
   title: string;
@@ -21,19 +17,14 @@ export interface NewTask {
   maxBytes: number;
 }
 
-// Sent as JSON, in order: with fetch_types off (Hyperdrive) postgres.js cannot serialise a text[].
-const textArray = (tx: Transaction, values: string[] | undefined) =>
-  values === undefined
-    ? tx`null::text[]`
-    : tx`array(select value from jsonb_array_elements_text(${tx.json(values)}) with ordinality as items(value, position) order by position)`;
+/** The id of the task it creates is kept for `createdTask.value`, a later statement of the flight. */
+export const createdTask = flightValue('created_task');
 
-export async function createTask(tx: Transaction, task: NewTask, client: AdminClient): Promise<string> {
-  const [row] = await tx<{ id: string | null }[]>`
-    select gateway.admin_create_task(${task.title}, ${task.description}, ${textArray(tx, task.allowedContentTypes)},
-      ${task.maxBytes}::bigint, ${client.ip}, ${client.userAgent}) as id`;
-  if (!row?.id) throw new Error('gateway.admin_create_task refused an admin');
-  return row.id;
-}
+export const createTaskStatement = (task: NewTask, client: AdminClient): SqlText =>
+  sql`select ${createdTask.keep(
+    sql`gateway.admin_create_task(${task.title}, ${task.description}, ${array(task.allowedContentTypes, 'text')},
+      ${task.maxBytes}::bigint, ${client.ip}, ${client.userAgent})`,
+  )} as id`;
 
 export interface TaskChange {
   title?: string;
@@ -45,43 +36,18 @@ export interface TaskChange {
 
 export type TaskChangeOutcome = 'forbidden' | 'not_found' | 'unchanged' | 'updated';
 
-export async function updateTask(
-  tx: Transaction,
-  taskId: string,
-  change: TaskChange,
-  client: AdminClient,
-): Promise<TaskChangeOutcome> {
-  const [row] = await tx<{ outcome: TaskChangeOutcome }[]>`
-    select gateway.admin_update_task(${taskId}, ${change.title ?? null}, ${change.description ?? null},
-      ${textArray(tx, change.allowedContentTypes)}, ${change.maxBytes ?? null}::bigint, ${change.status ?? null}::public.task_status,
-      ${client.ip}, ${client.userAgent}) as outcome`;
-  return row!.outcome;
-}
+export const updateTaskStatement = (taskId: string, change: TaskChange, client: AdminClient): SqlText => sql`
+  select gateway.admin_update_task(${taskId}::uuid, ${change.title ?? null}, ${change.description ?? null},
+    ${change.allowedContentTypes === undefined ? sql`null::text[]` : array(change.allowedContentTypes, 'text')},
+    ${change.maxBytes ?? null}::bigint, ${change.status ?? null}::public.task_status,
+    ${client.ip}, ${client.userAgent}) as outcome`;
 
 export type AssignOutcome = 'forbidden' | 'no_task' | 'no_user' | 'deleted' | 'not_contributor' | 'exists' | 'created';
 
-export async function assignTask(
-  tx: Transaction,
-  taskId: string,
-  userId: string,
-  client: AdminClient,
-): Promise<AssignOutcome> {
-  const [row] = await tx<
-    { outcome: AssignOutcome }[]
-  >`select gateway.admin_assign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
-  return row!.outcome;
-}
+export const assignTaskStatement = (taskId: string, userId: string, client: AdminClient): SqlText =>
+  sql`select gateway.admin_assign(${taskId}::uuid, ${userId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;
 
 export type UnassignOutcome = 'forbidden' | 'none' | 'removed';
 
-export async function unassignTask(
-  tx: Transaction,
-  taskId: string,
-  userId: string,
-  client: AdminClient,
-): Promise<UnassignOutcome> {
-  const [row] = await tx<
-    { outcome: UnassignOutcome }[]
-  >`select gateway.admin_unassign(${taskId}, ${userId}, ${client.ip}, ${client.userAgent}) as outcome`;
-  return row!.outcome;
-}
+export const unassignTaskStatement = (taskId: string, userId: string, client: AdminClient): SqlText =>
+  sql`select gateway.admin_unassign(${taskId}::uuid, ${userId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;

@@ -1,4 +1,5 @@
 import type { Transaction } from './client';
+import { type SqlText, sql } from './sql-text';
 
 export interface Company {
   id: string;
@@ -6,9 +7,7 @@ export interface Company {
 }
 
 /** Companies the caller may see under RLS: all of them for admins. */
-export async function listCompanies(tx: Transaction): Promise<Company[]> {
-  return tx<Company[]>`select id, name from public.companies order by name, id`;
-}
+export const companiesStatement: SqlText = sql`select id, name from public.companies order by name, id`;
 
 /** Whether the caller can see the company under RLS (admins see every one). */
 export async function companyExists(tx: Transaction, companyId: string): Promise<boolean> {

@@ -1,4 +1,5 @@
-import type { Transaction } from './client';
+import type { Row } from './client';
+import { raw, type SqlText, sql } from './sql-text';
 
 export type SubmissionStatus = 'pending' | 'uploaded' | 'approved' | 'rejected' | 'aborted';
 
@@ -75,22 +76,42 @@ function toSubmission(row: SubmissionRow): Submission {
   };
 }
 
-/** Opens a pending submission for the caller; the insert policy re-checks task, type and size. */
-export async function insertPendingSubmission(
-  tx: Transaction,
-  input: { taskId: string; contentType: string; declaredSize: number; originalFilename: string | null },
-): Promise<Submission> {
-  const rows = await tx<SubmissionRow[]>`
-    insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
-    values (${input.taskId}, auth.uid(), ${input.contentType}, ${input.declaredSize}, ${input.originalFilename})
-    returning *`;
-  return toSubmission(rows[0]!);
+/** The first row of a statement's answer as a submission, or null when it answered none. */
+export function firstSubmission(rows: readonly Row[] | undefined): Submission | null {
+  const row = rows?.[0] as SubmissionRow | undefined;
+  return row ? toSubmission(row) : null;
 }
 
-/** The submission if the caller may see it (RLS), else null. */
-export async function findSubmission(tx: Transaction, id: string): Promise<Submission | null> {
-  const rows = await tx<SubmissionRow[]>`select * from public.submissions where id = ${id}`;
-  return rows[0] ? toSubmission(rows[0]) : null;
+/** A statement's rows as submissions. */
+export const toSubmissions = (rows: readonly Row[]): Submission[] =>
+  (rows as unknown as SubmissionRow[]).map(toSubmission);
+
+/** The submission if the caller may see it (RLS); no row otherwise. */
+export const submissionStatement = (id: string): SqlText =>
+  sql`select * from public.submissions where id = ${id}::uuid`;
+
+/**
+ * Opens a pending submission for the caller, only where `acceptable` (the checks made outside the
+ * database) holds and the task is visible, assigned to the caller, open, admits the type and the
+ * size; otherwise it inserts nothing and answers no row. The insert policy re-checks task, type
+ * and size under RLS.
+ */
+export function insertPendingSubmissionStatement(input: {
+  taskId: string;
+  contentType: string;
+  declaredSize: number;
+  originalFilename: string | null;
+  acceptable: boolean;
+}): SqlText {
+  return sql`
+    insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
+    select t.id, auth.uid(), ${input.contentType}, ${input.declaredSize}::bigint, ${input.originalFilename}
+    from public.tasks t
+    where t.id = ${input.taskId}::uuid and ${input.acceptable} and t.status = 'open'
+      and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
+      and gateway.content_type_allowed(t.allowed_content_types, ${input.contentType})
+      and ${input.declaredSize}::bigint <= t.max_bytes
+    returning *`;
 }
 
 export interface SubmissionPageQuery {
@@ -102,68 +123,58 @@ export interface SubmissionPageQuery {
 }
 
 /** Newest first, keyset-paged so pages stay stable while rows are added. */
-export async function listSubmissions(tx: Transaction, query: SubmissionPageQuery): Promise<Submission[]> {
-  const rows = await tx<SubmissionRow[]>`
+export function submissionPageStatement(query: SubmissionPageQuery): SqlText {
+  const none = raw('');
+  return sql`
     select * from public.submissions
     where true
-      ${query.status ? tx`and status = ${query.status}` : tx``}
-      ${query.taskId ? tx`and task_id = ${query.taskId}` : tx``}
-      ${query.after ? tx`and (created_at, id) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)` : tx``}
+      ${query.status ? sql`and status = ${query.status}` : none}
+      ${query.taskId ? sql`and task_id = ${query.taskId}::uuid` : none}
+      ${query.after ? sql`and (created_at, id) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)` : none}
     order by created_at desc, id desc
-    limit ${query.limit}`;
-  return rows.map(toSubmission);
+    limit ${query.limit}::integer`;
 }
 
 /**
- * Takes the caller's completion lease on their pending submission (gateway.claim_completion):
- * the lease, or null when the submission is not theirs and pending, or another request holds it.
+ * Takes the caller's completion lease on their pending submission (gateway.claim_completion),
+ * held for longer the larger the declared size (reading it takes longer): the lease, or null when
+ * the submission is not theirs and pending, or another request holds it.
  */
-export async function claimCompletion(tx: Transaction, id: string, leaseSeconds: number): Promise<string | null> {
-  const rows = await tx<{ lease: string | null }[]>`select gateway.claim_completion(${id}, ${leaseSeconds}) as lease`;
-  return rows[0]?.lease ?? null;
-}
+export const claimCompletionStatement = (id: string): SqlText => sql`
+  select gateway.claim_completion(${id}::uuid, least(900, 30 + ceil(s.declared_size / 4194304.0))::integer) as lease
+  from public.submissions s where s.id = ${id}::uuid`;
 
 /** Hands the lease back after a failed attempt, so a retry need not wait for it to expire. */
-export async function releaseCompletion(tx: Transaction, id: string, lease: string): Promise<void> {
-  await tx`select gateway.release_completion(${id}, ${lease})`;
-}
+export const releaseCompletionStatement = (id: string, lease: string): SqlText =>
+  sql`select gateway.release_completion(${id}::uuid, ${lease}::uuid) as released`;
 
-/** Records the verified object; null when the caller no longer holds the lease of their pending submission. */
-export async function markUploaded(
-  tx: Transaction,
+/** Records the verified object; no row when the caller no longer holds the lease of their pending submission. */
+export const markUploadedStatement = (
   id: string,
   lease: string,
   object: { size: number; crc32: number; sha256: string },
-): Promise<Submission | null> {
-  const rows = await tx<SubmissionRow[]>`
-    select * from gateway.complete_submission(${id}, ${lease}, ${object.size}, ${object.crc32}, ${object.sha256})`;
-  return rows[0] ? toSubmission(rows[0]) : null;
-}
+): SqlText => sql`
+  select * from gateway.complete_submission(${id}::uuid, ${lease}::uuid, ${object.size}::bigint, ${object.crc32}::bigint, ${object.sha256})`;
 
-/** Approves or rejects an uploaded submission; null when the state or the role does not allow it. */
-export async function recordReview(
-  tx: Transaction,
+/** Approves or rejects an uploaded submission; no row when the state or the role does not allow it. */
+export const recordReviewStatement = (
   id: string,
   review: { decision: 'approve' | 'reject'; note: string | null },
-): Promise<Submission | null> {
-  const rows = await tx<SubmissionRow[]>`
-    select * from gateway.review_submission(${id}, ${review.decision}, ${review.note})`;
-  return rows[0] ? toSubmission(rows[0]) : null;
-}
+): SqlText => sql`select * from gateway.review_submission(${id}::uuid, ${review.decision}, ${review.note})`;
 
-/** Records the S3 multipart upload of the caller's pending submission. */
-export async function attachMultipartUpload(
-  tx: Transaction,
-  id: string,
-  upload: { uploadId: string; partSize: number },
-): Promise<Submission | null> {
-  const rows = await tx<SubmissionRow[]>`
-    select * from gateway.attach_multipart_upload(${id}, ${upload.uploadId}, ${upload.partSize})`;
-  return rows[0] ? toSubmission(rows[0]) : null;
-}
+/** Records the S3 multipart upload of the caller's pending submission; no row when it is not theirs and pending. */
+export const attachMultipartUploadStatement = (id: string, upload: { uploadId: string; partSize: number }): SqlText =>
+  sql`select * from gateway.attach_multipart_upload(${id}::uuid, ${upload.uploadId}, ${upload.partSize}::bigint)`;
 
-/** Marks the caller's pending submission aborted; null when it is not theirs or not pending. */
-export async function markAborted(tx: Transaction, id: string): Promise<Submission | null> {
-  const rows = await tx<SubmissionRow[]>`select * from gateway.abort_submission(${id})`;
-  return rows[0] ? toSubmission(rows[0]) : null;
-}
+/**
+ * Marks the caller's pending single-PUT submission aborted; no row when it is not theirs, not
+ * pending, or a multipart upload (whose S3 upload must be aborted first).
+ */
+export const markSingleUploadAbortedStatement = (id: string): SqlText => sql`
+  with target as materialized (
+    select s.id from public.submissions s where s.id = ${id}::uuid and s.multipart_upload_id is null
+  )
+  select aborted.* from target, lateral gateway.abort_submission(target.id) as aborted`;
+
+/** Marks the caller's pending submission aborted; no row when it is not theirs or not pending. */
+export const markAbortedStatement = (id: string): SqlText => sql`select * from gateway.abort_submission(${id}::uuid)`;

@@ -1,4 +1,5 @@
-import type { Transaction } from './client';
+import type { Row } from './client';
+import { raw, type SqlText, sql } from './sql-text';
 
 export interface Task {
   id: string;
@@ -37,47 +38,45 @@ function toTask(row: TaskRow): Task {
 }
 
 /** Open tasks the caller is assigned to: the ones they may submit to. */
-export async function listSubmittableTasks(tx: Transaction): Promise<Task[]> {
-  const rows = await tx<TaskRow[]>`
-    select ${tx.unsafe(taskColumns)} from public.tasks t
-    where t.status = 'open'
-      and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
-    order by t.created_at, t.id`;
-  return rows.map(toTask);
-}
+export const submittableTasksStatement = sql`
+  select ${raw(taskColumns)} from public.tasks t
+  where t.status = 'open'
+    and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
+  order by t.created_at, t.id`;
+
+/** Every task the caller may see under RLS (all of them for staff), newest first. */
+export const allTasksStatement = sql`
+  select ${raw(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
+
+/** The rows of either statement above as tasks. */
+export const toTasks = (rows: readonly Row[]): Task[] => (rows as unknown as TaskRow[]).map(toTask);
 
 export interface TaskForUpload extends Task {
   assignedToCaller: boolean;
 }
 
-/** The task as the caller sees it under RLS, and whether it is assigned to them; null if hidden. */
-export async function findTaskForUpload(tx: Transaction, taskId: string): Promise<TaskForUpload | null> {
-  const rows = await tx<(TaskRow & { assigned: boolean })[]>`
-    select ${tx.unsafe(taskColumns)},
-      exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid()) as assigned
-    from public.tasks t where t.id = ${taskId}`;
-  const row = rows[0];
+/** The task as the caller sees it under RLS, and whether it is assigned to them; no row if hidden. */
+export const taskForUploadStatement = (taskId: string): SqlText => sql`
+  select ${raw(taskColumns)},
+    exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid()) as assigned
+  from public.tasks t where t.id = ${taskId}::uuid`;
+
+/** The first row of taskForUploadStatement's answer, or null. */
+export function firstTaskForUpload(rows: readonly Row[] | undefined): TaskForUpload | null {
+  const row = rows?.[0] as (TaskRow & { assigned: boolean }) | undefined;
   return row ? { ...toTask(row), assignedToCaller: row.assigned } : null;
 }
 
-/** Every task the caller may see under RLS (all of them for staff), newest first. */
-export async function listAllTasks(tx: Transaction): Promise<Task[]> {
-  const rows = await tx<
-    TaskRow[]
-  >`select ${tx.unsafe(taskColumns)} from public.tasks t order by t.created_at desc, t.id desc`;
-  return rows.map(toTask);
-}
+/** The task as the caller sees it under RLS (`id` an expression of the flight); no row if hidden or missing. */
+export const taskStatement = (id: SqlText): SqlText =>
+  sql`select ${raw(taskColumns)} from public.tasks t where t.id = (${id})::uuid`;
 
-/** The task as the caller sees it under RLS; null if hidden or missing. */
-export async function findTask(tx: Transaction, taskId: string): Promise<Task | null> {
-  const rows = await tx<TaskRow[]>`select ${tx.unsafe(taskColumns)} from public.tasks t where t.id = ${taskId}`;
-  return rows[0] ? toTask(rows[0]) : null;
+/** The first row of a task statement's answer, or null. */
+export function firstTask(rows: readonly Row[] | undefined): Task | null {
+  const row = rows?.[0] as TaskRow | undefined;
+  return row ? toTask(row) : null;
 }
 
 /** Users assigned to the task, as the caller sees them under RLS. */
-export async function listAssignees(tx: Transaction, taskId: string): Promise<string[]> {
-  const rows = await tx<
-    { user_id: string }[]
-  >`select user_id from public.task_assignments where task_id = ${taskId} order by user_id`;
-  return rows.map((row) => row.user_id);
-}
+export const assigneesStatement = (taskId: string): SqlText =>
+  sql`select user_id from public.task_assignments where task_id = ${taskId}::uuid order by user_id`;

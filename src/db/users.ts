@@ -1,4 +1,5 @@
-import type { Transaction } from './client';
+import type { Row } from './client';
+import { type SqlText, sql } from './sql-text';
 import type { AppRole } from './profiles';
 
 // Users as admins manage them: a profile, with the email Supabase Auth holds. Every change goes
@@ -47,21 +48,13 @@ function toUser(row: UserRow): User {
   };
 }
 
-function selectUsers(tx: Transaction, query: UserQuery & { id?: string }) {
-  return tx<UserRow[]>`
-    select * from gateway.admin_list_users(${query.id ?? null}::uuid, ${query.email ?? null}, ${query.role ?? null}::public.app_role,
-      ${query.after?.createdAt ?? null}::timestamptz, ${query.after?.id ?? null}::uuid, ${query.limit})`;
-}
+/** Newest first; nothing for anyone but an admin. With `id`, that user alone. */
+export const usersStatement = (query: UserQuery & { id?: string }): SqlText => sql`
+  select * from gateway.admin_list_users(${query.id ?? null}::uuid, ${query.email ?? null}, ${query.role ?? null}::public.app_role,
+    ${query.after?.createdAt ?? null}::timestamptz, ${query.after?.id ?? null}::uuid, ${query.limit}::integer)`;
 
-/** Newest first; nothing for anyone but an admin. */
-export async function listUsers(tx: Transaction, query: UserQuery): Promise<User[]> {
-  return (await selectUsers(tx, query)).map(toUser);
-}
-
-export async function findUser(tx: Transaction, id: string): Promise<User | null> {
-  const [row] = await selectUsers(tx, { id, limit: 1 });
-  return row ? toUser(row) : null;
-}
+/** usersStatement's rows as users. */
+export const toUsers = (rows: readonly Row[]): User[] => (rows as unknown as UserRow[]).map(toUser);
 
 export type SetRoleOutcome =
   | 'forbidden'
@@ -78,13 +71,9 @@ export interface AdminClient {
   userAgent: string | null;
 }
 
-export async function setUserRole(
-  tx: Transaction,
+export const setUserRoleStatement = (
   id: string,
   change: { role: AppRole; companyId: string | null },
   client: AdminClient,
-): Promise<SetRoleOutcome> {
-  const [row] = await tx<{ outcome: SetRoleOutcome }[]>`
-    select gateway.admin_set_role(${id}, ${change.role}::public.app_role, ${change.companyId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;
-  return row!.outcome;
-}
+): SqlText => sql`
+  select gateway.admin_set_role(${id}::uuid, ${change.role}::public.app_role, ${change.companyId}::uuid, ${client.ip}, ${client.userAgent}) as outcome`;

@@ -186,6 +186,26 @@ describe('users and roles', () => {
 });
 
 describe('companies', () => {
+  it('names that look like SQL or like the constants the gateway writes values as are stored exactly', async () => {
+    // Values travel as dollar-quoted constants in the SQL text (src/db/sql-text.ts).
+    const suffix = crypto.randomUUID().slice(0, 8);
+    for (const name of [
+      `$v$'); drop table public.companies; -- ${suffix}`,
+      `$v0$ $$ \\' ${suffix} $v`,
+      `Ünïcödé – 日本語 \n ${suffix} $`,
+    ]) {
+      const created = await call('POST', '/v1/companies', { token: admin, json: { name } });
+      expect(created.status, created.text).toBe(201);
+      expect(created.json.company.name).toBe(name);
+      const [stored] = await sql<
+        { name: string }[]
+      >`select name from public.companies where id = ${created.json.company.id}`;
+      expect(stored!.name).toBe(name);
+      const listed = (await call('GET', '/v1/companies', { token: admin })).json.companies;
+      expect(listed).toContainEqual({ id: created.json.company.id, name });
+    }
+  });
+
   it('an admin creates a company once; the same name again is 409', async () => {
     const name = uniqueName('Globex');
     const created = await call('POST', '/v1/companies', { token: admin, headers: agent, json: { name } });

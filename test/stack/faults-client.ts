@@ -71,11 +71,12 @@ export async function submissionRow(harness: Harness, id: string) {
       size: string | null;
       sha256: string | null;
       reviewed_by: string | null;
+      review_note: string | null;
       multipart_upload_id: string | null;
       object_key: string;
     }[]
   >`
-    select status, size, sha256, reviewed_by, multipart_upload_id, object_key from public.submissions where id = ${id}`;
+    select status, size, sha256, reviewed_by, review_note, multipart_upload_id, object_key from public.submissions where id = ${id}`;
   return row;
 }
 

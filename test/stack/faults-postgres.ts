@@ -4,11 +4,17 @@ import { demoCompanyId, demoTaskId, demoUsers } from '../../scripts/lib/jwt';
 import { datasetClient } from './dataset-client';
 import { call, expectError, MiB, rowCounts, sha256, submissionRow, uploadPending, type Answer } from './faults-client';
 import type { Harness } from '../support/harness';
+import type { CutMoment } from '../support/pg-proxy';
 
-// Postgres stopping in the middle of a request, on every route that writes: the proxy cuts the
-// Worker's connection when it sends the write (a gateway function call or an insert), after the
-// request's earlier statements ran. The route answers 503 in the envelope, Postgres rolls the
-// transaction back so no table changed, and the same call succeeds once traffic flows again.
+// Postgres stopping in the middle of a request, on every route that writes. A route's database
+// work leaves as one message (role, claims, profile, reads, writes; one implicit transaction), or,
+// for the dataset routes, as BEGIN and statements one after another. Two moments are cut:
+// - before the message with the write reaches Postgres: the route answers 503 in the envelope,
+//   no table changed (the statements that travelled with it never ran; an open transaction is
+//   rolled back), and the same call succeeds once traffic flows again;
+// - after Postgres ran the message to its end, before its answer reached the Worker: 503 too, and
+//   every write of the message is there, never a part of them; the retry succeeds or answers the
+//   state the lost call left, as the route documents.
 
 const writtenTables = [
   'submissions',
@@ -40,24 +46,56 @@ export function describePostgresFaults(harness: () => Harness) {
   });
   afterEach(() => pg().clear());
 
-  /**
-   * Runs `request` with the connection cut at the first message carrying `sqlText`; checks the
-   * cut happened mid-request, the 503 envelope and that no table changed. Returns the counts.
-   */
-  async function cutAt(sqlText: string, request: () => Promise<Answer>) {
-    const before = await rowCounts(harness(), writtenTables);
+  /** Arms the cut at `moment`, runs `request`, and checks that exactly that cut happened and the 503 envelope. */
+  async function cutDuring(sqlText: string, moment: CutMoment, request: () => Promise<Answer>) {
     const cutsBefore = pg().cuts.length;
-    pg().cutOn(sqlText);
+    pg().cutOn(sqlText, 1, moment);
     const answer = await request();
     expect(
       pg()
         .cuts.slice(cutsBefore)
-        .map((cut) => cut.sql),
-    ).toEqual([sqlText]);
-    // The transaction was open and had run statements (role and claims, the reads) before the write.
-    expect(pg().cuts.at(-1)!.statementsBefore).toBeGreaterThanOrEqual(2);
+        .map((cut) => [cut.sql, cut.moment]),
+    ).toEqual([[sqlText, moment]]);
     expectError(answer, 503, 'upstream_unavailable');
+    return pg().cuts.at(-1)!;
+  }
+
+  /**
+   * Runs `request` with the connection cut before the first message carrying `sqlText` reaches
+   * Postgres; checks the cut happened mid-request, the 503 envelope and that no table changed.
+   * Returns the counts.
+   */
+  async function cutAt(sqlText: string, request: () => Promise<Answer>) {
+    const before = await rowCounts(harness(), writtenTables);
+    const cut = await cutDuring(sqlText, 'before', request);
+    // One message: the write travelled with the role, the claims and the caller's profile, so none
+    // of them ran either. Or a transaction of several messages: the first opened it with the role,
+    // the claims and the profile (and the reads), or BEGIN and statements went one by one; either
+    // way it was open and had run statements before the write.
+    const withClaims = (text: string) =>
+      /set_config\('role', .+set_config\('request\.jwt\.claims'/s.test(text) &&
+      text.includes('gateway.caller_profile(');
+    const inOneMessage = withClaims(cut.message);
+    const afterOpening = cut.earlierQueries.some((text) => text.startsWith('begin;') && withClaims(text));
+    expect(inOneMessage || afterOpening || cut.statementsBefore >= 2, cut.message).toBe(true);
     expect(await rowCounts(harness(), writtenTables)).toEqual(before);
+    return before;
+  }
+
+  /**
+   * Runs `request` with the answer to the one message carrying `sqlText` lost after Postgres ran
+   * it; checks the 503 envelope and that the tables changed by exactly `written` (the whole
+   * message, never a part). Returns the counts before.
+   */
+  async function loseAnswerTo(sqlText: string, request: () => Promise<Answer>, written: Record<string, number>) {
+    const before = await rowCounts(harness(), writtenTables);
+    const cut = await cutDuring(sqlText, 'answer', request);
+    expect(cut.message).toContain('gateway.caller_profile(');
+    const after = await rowCounts(harness(), writtenTables);
+    expect(after).toEqual({
+      ...before,
+      ...Object.fromEntries(Object.entries(written).map(([t, n]) => [t, before[t]! + n])),
+    });
     return before;
   }
 
@@ -197,6 +235,92 @@ export function describePostgresFaults(harness: () => Harness) {
       const retried = await grant();
       expect(retried.status, retried.text).toBe(201);
       expect((await rowCounts(harness(), ['dataset_grants'])).dataset_grants).toBe(before.dataset_grants! + 1);
+    });
+  });
+
+  describe('Postgres answer lost after the message ran → 503, every write of it there, the retry answers', () => {
+    let uploadedId: string;
+    let uploadedBytes: Buffer;
+
+    it('POST /v1/uploads: the submission is opened whole; the retry opens another', async () => {
+      const open = () =>
+        call(harness(), 'POST', '/v1/uploads', {
+          token: contributor,
+          json: { taskId: demoTaskId, contentType: 'audio/webm', size: 12 },
+        });
+      const before = await loseAnswerTo('insert into public.submissions', open, { submissions: 1 });
+      const [lost] = await harness().sql<{ status: string; declared_size: string; contributor_id: string }[]>`
+        select status, declared_size, contributor_id from public.submissions order by created_at desc, id desc limit 1`;
+      expect(lost).toEqual({ status: 'pending', declared_size: '12', contributor_id: demoUsers.contributor.userId });
+      const retried = await open();
+      expect(retried.status, retried.text).toBe(201);
+      expect((await rowCounts(harness(), ['submissions'])).submissions).toBe(before.submissions! + 2);
+    });
+
+    it('POST /v1/uploads/{id}/complete: recorded whole; the retry answers the completed submission', async () => {
+      uploadedBytes = randomBytes(50_000);
+      uploadedId = await uploadPending(harness(), contributor, uploadedBytes);
+      const complete = () => call(harness(), 'POST', `/v1/uploads/${uploadedId}/complete`, { token: contributor });
+      await loseAnswerTo('complete_submission', complete, {});
+      expect(await submissionRow(harness(), uploadedId)).toMatchObject({
+        status: 'uploaded',
+        size: String(uploadedBytes.byteLength),
+        sha256: sha256(uploadedBytes),
+      });
+      const retried = await complete();
+      expect(retried.status, retried.text).toBe(200);
+      expect(retried.json.submission).toMatchObject({
+        id: uploadedId,
+        status: 'uploaded',
+        sha256: sha256(uploadedBytes),
+      });
+    });
+
+    it('POST /v1/submissions/{id}/review: recorded; the same review repeated answers 200 with it', async () => {
+      const review = () =>
+        call(harness(), 'POST', `/v1/submissions/${uploadedId}/review`, {
+          token: validator,
+          json: { decision: 'approve', note: 'lost answer' },
+        });
+      await loseAnswerTo('review_submission', review, {});
+      expect(await submissionRow(harness(), uploadedId)).toMatchObject({
+        status: 'approved',
+        reviewed_by: demoUsers.validator.userId,
+        review_note: 'lost answer',
+      });
+      const retried = await review();
+      expect(retried.status, retried.text).toBe(200);
+      expect(retried.json.submission).toMatchObject({ id: uploadedId, status: 'approved', reviewNote: 'lost answer' });
+      const different = await call(harness(), 'POST', `/v1/submissions/${uploadedId}/review`, {
+        token: validator,
+        json: { decision: 'reject', note: 'lost answer' },
+      });
+      expectError(different, 409, 'conflict');
+    });
+
+    it('POST /v1/submissions/{id}/view-url: the log row is written though no URL left; the retry logs and answers one', async () => {
+      const viewUrl = () => call(harness(), 'POST', `/v1/submissions/${uploadedId}/view-url`, { token: admin });
+      const before = await loseAnswerTo('log_access', viewUrl, { access_log: 1 });
+      const retried = await viewUrl();
+      expect(retried.status, retried.text).toBe(200);
+      expect(retried.json.url).toEqual(expect.any(String));
+      expect((await rowCounts(harness(), ['access_log'])).access_log).toBe(before.access_log! + 2);
+    });
+
+    it('POST /v1/bundles: bundle, members and log row all written; the retry creates another', async () => {
+      const members = await harness().seedApproved([randomBytes(1000), randomBytes(2000)]);
+      const create = () =>
+        call(harness(), 'POST', '/v1/bundles', {
+          token: admin,
+          json: { submissionIds: members.map((member) => member.id) },
+        });
+      const before = await loseAnswerTo('create_bundle', create, { bundles: 1, bundle_members: 2, access_log: 1 });
+      const retried = await create();
+      expect(retried.status, retried.text).toBe(201);
+      expect(await rowCounts(harness(), ['bundles', 'bundle_members'])).toEqual({
+        bundles: before.bundles! + 2,
+        bundle_members: before.bundle_members! + 4,
+      });
     });
   });
 

@@ -7,6 +7,7 @@ import { startPostgres } from '../../scripts/lib/postgres';
 import { startRgw } from '../../scripts/lib/rgw';
 import { startS3rver } from '../../scripts/lib/s3rver';
 import { createStack } from '../../scripts/lib/stack';
+import { startPgFlightProxy } from './pg-flight-proxy';
 import { startPgProxy } from './pg-proxy';
 import { startS3Proxy } from './s3-proxy';
 
@@ -18,14 +19,24 @@ export type { Seeded };
  *
  * `postgresProxy: true` puts the Worker's database connection (Hyperdrive) behind test/support/pg-proxy.ts,
  * exposed as `pg`, so a test can cut or refuse it; `sql` still goes to PostgreSQL directly.
+ * `postgresFlights` puts it behind test/support/pg-flight-proxy.ts instead, exposed as `flights`, which
+ * delays and counts round trips.
  */
 export async function startHarness(
-  options: { workerBindings?: Record<string, string>; s3?: 's3rver' | 'rgw'; postgresProxy?: boolean } = {},
+  options: {
+    workerBindings?: Record<string, string>;
+    s3?: 's3rver' | 'rgw';
+    postgresProxy?: boolean;
+    postgresFlights?: { delayMs: number; delayStartup: boolean };
+  } = {},
 ) {
   const s3 = options.s3 === 'rgw' ? await startRgw() : await startS3rver();
   const proxy = await startS3Proxy(s3.endpoint);
-  const database = options.postgresProxy ? await startPostgres() : undefined;
-  const pg = database ? await startPgProxy(database.url) : undefined;
+  const database = options.postgresProxy || options.postgresFlights ? await startPostgres() : undefined;
+  const pg = database && options.postgresProxy ? await startPgProxy(database.url) : undefined;
+  const flights =
+    database && options.postgresFlights ? await startPgFlightProxy(database.url, options.postgresFlights) : undefined;
+  const proxied = pg ?? flights;
   const stack = createStack({
     port: await freePort(),
     env: {
@@ -35,7 +46,7 @@ export async function startHarness(
       S3_REGION: s3.region,
       S3_FORCE_PATH_STYLE: 'true',
       // The stack then uses this database as an external one: it migrates it and leaves it running.
-      ...(pg ? { DATABASE_URL: pg.url } : {}),
+      ...(proxied ? { DATABASE_URL: proxied.url } : {}),
     },
     workerBindings: options.workerBindings,
   });
@@ -50,6 +61,8 @@ export async function startHarness(
     proxy,
     /** The Postgres proxy in front of the Worker's database, with `postgresProxy: true`. */
     pg,
+    /** The delaying, counting proxy in front of the Worker's database, with `postgresFlights`. */
+    flights,
     sql,
     tokenFor,
     /** The local signing key, JWKS and bundle-link secret, so tests can forge tokens and links the gateway must refuse. */
@@ -60,6 +73,7 @@ export async function startHarness(
       await sql.end();
       await stack.stop();
       await pg?.stop();
+      await flights?.stop();
       await database?.stop();
       await proxy.stop();
       await s3.stop();

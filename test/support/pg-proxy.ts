@@ -6,7 +6,20 @@ export interface PgCut {
   sql: string;
   /** Parse and Query messages the connection forwarded before the cut: the request's earlier statements. */
   statementsBefore: number;
+  /** The text of the message that carried `sql`: what else travelled with it (role, claims, other statements). */
+  message: string;
+  /** The texts of the Query messages the connection forwarded before it. */
+  earlierQueries: string[];
+  /** `before`: the message never reached Postgres. `answer`: Postgres ran it to its end, its answer was lost. */
+  moment: CutMoment;
 }
+
+/**
+ * When a cut happens: `before` the armed message reaches Postgres, or after Postgres has run it
+ * and said ReadyForQuery but before any of its `answer` reaches the client, as when the network
+ * fails while the answer travels back.
+ */
+export type CutMoment = 'before' | 'answer';
 
 // Protocol codes of the untyped messages a client may open with (PostgreSQL manual, "Message
 // Formats"): after SSLRequest or GSSENCRequest another opening message follows.
@@ -65,7 +78,7 @@ function answerShuttingDown(client: Socket) {
  */
 export async function startPgProxy(target: string) {
   const upstream = new URL(target);
-  const armed: { sql: Buffer; text: string; times: number }[] = [];
+  const armed: { sql: Buffer; text: string; times: number; moment: CutMoment }[] = [];
   const cuts: PgCut[] = [];
   const open = new Set<Socket>();
   let refusing = false;
@@ -90,11 +103,32 @@ export async function startPgProxy(target: string) {
     });
     database.on('error', () => client.destroy());
     client.on('close', () => database.destroy());
-    database.pipe(client);
+    // Postgres's messages are forwarded one by one, so that an answer can be withheld whole.
+    let answer = Buffer.alloc(0);
+    let withholding = false;
+    database.on('data', (chunk: Buffer) => {
+      if (!withholding) {
+        client.write(chunk);
+        return;
+      }
+      answer = Buffer.concat([answer, chunk]);
+      for (let at = 0; answer.byteLength - at >= 5; ) {
+        const length = 1 + answer.readInt32BE(at + 1);
+        if (answer.byteLength - at < length) break;
+        if (answer[at] === 0x5a) {
+          // ReadyForQuery: the message ran to its end (and its implicit transaction committed).
+          client.destroy();
+          database.destroy();
+          return;
+        }
+        at += length;
+      }
+    });
 
     let pending = Buffer.alloc(0);
     let startup = true;
     let statements = 0;
+    const earlierQueries: string[] = [];
     client.on('data', (chunk: Buffer) => {
       pending = Buffer.concat([pending, chunk]);
       let end = 0;
@@ -111,7 +145,22 @@ export async function startPgProxy(target: string) {
           const match = armed.find((candidate) => candidate.times > 0 && message.includes(candidate.sql));
           if (match) {
             match.times -= 1;
-            cuts.push({ sql: match.text, statementsBefore: statements });
+            cuts.push({
+              sql: match.text,
+              statementsBefore: statements,
+              message: message.toString('utf8', 5),
+              earlierQueries: [...earlierQueries],
+              moment: match.moment,
+            });
+            if (match.moment === 'answer') {
+              // Everything the client sent reaches Postgres; what it answers from here on does not.
+              // Answers to earlier messages already in the pipe are dropped too: the client is cut.
+              withholding = true;
+              database.write(pending);
+              pending = Buffer.alloc(0);
+              client.removeAllListeners('data');
+              return;
+            }
             // What came before the message reaches Postgres; the message and everything after do not.
             database.end(pending.subarray(0, end), () => database.destroy());
             client.destroy();
@@ -119,6 +168,7 @@ export async function startPgProxy(target: string) {
           }
           const type = String.fromCharCode(message[0]!);
           if (type === 'P' || type === 'Q') statements += 1;
+          if (type === 'Q') earlierQueries.push(message.toString('utf8', 5));
         }
         end += length;
       }
@@ -148,9 +198,9 @@ export async function startPgProxy(target: string) {
     refuse(on: boolean) {
       refusing = on;
     },
-    /** Cut the next `times` connections that send a message containing `sql`. */
-    cutOn(sql: string, times = 1) {
-      armed.push({ sql: Buffer.from(sql, 'utf8'), text: sql, times });
+    /** Cut the next `times` connections that send a message containing `sql`, at `moment`. */
+    cutOn(sql: string, times = 1, moment: CutMoment = 'before') {
+      armed.push({ sql: Buffer.from(sql, 'utf8'), text: sql, times, moment });
     },
     /** Disarm every cut and stop refusing. */
     clear() {

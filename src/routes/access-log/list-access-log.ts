@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listAccessLog } from '../../db/access-log';
+import { accessLogStatement, toAccessLogEntries } from '../../db/access-log';
 import { keysetPage } from '../paging';
 import { bearerSecurity, errorResponses, timestampSchema } from '../schemas';
 
@@ -79,9 +79,11 @@ export const listAccessLogRoute = createRoute({
 
 export const listAccessLogHandler: RouteHandler<typeof listAccessLogRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
-  const rows = await asPrincipal(c, ['admin'], (tx) =>
-    listAccessLog(tx, { ...query, limit: query.limit + 1, beforeId: query.cursor }),
+  const { rows } = await asPrincipalInOneFlight(
+    c,
+    ['admin'],
+    [accessLogStatement({ ...query, limit: query.limit + 1, beforeId: query.cursor })],
   );
-  const { items, nextCursor } = keysetPage(rows, query.limit, (last) => last.id);
+  const { items, nextCursor } = keysetPage(toAccessLogEntries(rows[0]!), query.limit, (last) => last.id);
   return c.json({ entries: items as z.infer<typeof entrySchema>[], nextCursor }, 200);
 };

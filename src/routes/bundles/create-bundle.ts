@@ -1,9 +1,9 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import { layOutBundle } from '../../bundles/archive-layout';
 import type { AppEnv } from '../../context';
-import { readBundle, recordBundle } from '../../db/bundles';
+import { createdBundleContentsStatement, recordBundleStatement, toCreatedBundle } from '../../db/bundles';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
@@ -47,12 +47,17 @@ export const createBundleHandler: RouteHandler<typeof createBundleRoute, AppEnv>
   if (new Set(submissionIds).size !== submissionIds.length)
     throw new ApiError('invalid_request', 'submissionIds contains duplicates');
 
-  const contents = await asPrincipal(c, ['admin', 'company'], async (tx) => {
-    const bundleId = await recordBundle(tx, submissionIds, clientOf(c));
-    if (!bundleId)
-      throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
-    return { bundleId, bundle: (await readBundle(tx, bundleId))! };
-  });
+  // The bundle and its members as recorded, in one round trip.
+  const {
+    rows: [recorded, members],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin', 'company'],
+    [recordBundleStatement(submissionIds, clientOf(c)), createdBundleContentsStatement],
+  );
+  const contents = toCreatedBundle(recorded, members);
+  if (!contents)
+    throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
   const { plan } = layOutBundle(contents.bundle.members);
   const expiresAt = new Date(Date.now() + bundles.linkTtlSeconds * 1000);
   const token = await c.var.isolate.bundleLinks.sign(contents.bundleId, expiresAt);

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createCompany } from '../../db/administration';
+import { createCompanyStatement } from '../../db/administration';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
@@ -29,7 +29,10 @@ export const createCompanyRoute = createRoute({
 
 export const createCompanyHandler: RouteHandler<typeof createCompanyRoute, AppEnv> = async (c) => {
   const { name } = c.req.valid('json');
-  const id = await asPrincipal(c, ['admin'], (tx) => createCompany(tx, name, clientOf(c)));
+  const {
+    rows: [[created]],
+  } = await asPrincipalInOneFlight(c, ['admin'], [createCompanyStatement(name, clientOf(c))]);
+  const id = (created as { id: string | null }).id;
   if (!id) throw new ApiError('conflict', 'a company with this name exists');
   return c.json({ company: { id, name } }, 201);
 };

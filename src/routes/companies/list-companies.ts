@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listCompanies } from '../../db/companies';
+import { type Company, companiesStatement } from '../../db/companies';
 import { bearerSecurity, errorResponses } from '../schemas';
 
 export const companySchema = z.object({ id: z.uuid(), name: z.string() }).openapi('Company');
@@ -23,6 +23,7 @@ export const listCompaniesRoute = createRoute({
 });
 
 export const listCompaniesHandler: RouteHandler<typeof listCompaniesRoute, AppEnv> = async (c) => {
-  const companies = await asPrincipal(c, ['admin'], (tx) => listCompanies(tx));
+  const { rows } = await asPrincipalInOneFlight(c, ['admin'], [companiesStatement]);
+  const companies = rows[0] as unknown as Company[];
   return c.json({ companies }, 200);
 };

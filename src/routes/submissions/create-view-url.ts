@@ -1,9 +1,9 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { logAccess } from '../../db/access-log';
-import { findSubmission } from '../../db/submissions';
+import { logViewStatement } from '../../db/access-log';
+import { firstSubmission, submissionStatement } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
@@ -32,20 +32,19 @@ export const createViewUrlHandler: RouteHandler<typeof createViewUrlRoute, AppEn
   const { config } = c.var;
   // RLS already limits contributors to their own submissions and lets staff see all, which is
   // exactly who may view.
-  const submission = await asPrincipal(c, ['contributor', 'validator', 'admin'], async (tx) => {
-    const found = await findSubmission(tx, id);
-    if (!found) throw new ApiError('not_found', 'submission not found');
-    if (found.status === 'pending' || found.status === 'aborted')
-      throw new ApiError('conflict', 'submission has no uploaded object');
-    // The log row commits with this transaction, before the URL leaves the Worker; if it fails,
-    // no URL is handed out.
-    await logAccess(tx, {
-      action: 'submission.view',
-      submissionId: found.id,
-      ...clientOf(c),
-    });
-    return found;
-  });
+  // The log row commits in the same round trip as the read, before the URL leaves the Worker; if
+  // it fails, no URL is handed out. It is written only for a submission with an uploaded object.
+  const {
+    rows: [found],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['contributor', 'validator', 'admin'],
+    [submissionStatement(id), logViewStatement({ action: 'submission.view', submissionId: id, ...clientOf(c) })],
+  );
+  const submission = firstSubmission(found);
+  if (!submission) throw new ApiError('not_found', 'submission not found');
+  if (submission.status === 'pending' || submission.status === 'aborted')
+    throw new ApiError('conflict', 'submission has no uploaded object');
   // The link decides how the browser treats the bytes, not what is stored: only media that cannot
   // run script is shown inline; anything else downloads, so nothing renders on the bucket's origin.
   const shown = viewResponseHeaders(submission.contentType);

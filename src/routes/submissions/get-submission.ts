@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findSubmission } from '../../db/submissions';
+import { firstSubmission, submissionStatement } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, idParamsSchema, presentSubmission, submissionSchema } from '../schemas';
 
@@ -24,7 +24,8 @@ export const getSubmissionRoute = createRoute({
 
 export const getSubmissionHandler: RouteHandler<typeof getSubmissionRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const submission = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) => findSubmission(tx, id));
+  const { rows } = await asPrincipalInOneFlight(c, ['contributor', 'validator', 'admin'], [submissionStatement(id)]);
+  const submission = firstSubmission(rows[0]);
   if (!submission) throw new ApiError('not_found', 'submission not found');
   return c.json({ submission: presentSubmission(submission) }, 200);
 };

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listSubmissions } from '../../db/submissions';
+import { submissionPageStatement, toSubmissions } from '../../db/submissions';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import {
   bearerSecurity,
@@ -43,10 +43,12 @@ export const listSubmissionsRoute = createRoute({
 export const listSubmissionsHandler: RouteHandler<typeof listSubmissionsRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const rows = await asPrincipal(c, ['contributor', 'validator', 'admin'], (tx) =>
-    listSubmissions(tx, { status: query.status, taskId: query.taskId, limit: query.limit + 1, after }),
+  const { rows } = await asPrincipalInOneFlight(
+    c,
+    ['contributor', 'validator', 'admin'],
+    [submissionPageStatement({ status: query.status, taskId: query.taskId, limit: query.limit + 1, after })],
   );
-  const { items: submissions, nextCursor } = keysetPage(rows, query.limit, (last) =>
+  const { items: submissions, nextCursor } = keysetPage(toSubmissions(rows[0]!), query.limit, (last) =>
     encodeCursor({ createdAt: last.createdAt, id: last.id }),
   );
   return c.json({ submissions: submissions.map(presentSubmission), nextCursor }, 200);

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findSubmission, recordReview } from '../../db/submissions';
+import { firstSubmission, recordReviewStatement, submissionStatement } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import {
   bearerSecurity,
@@ -24,6 +24,8 @@ export const reviewSubmissionRoute = createRoute({
   method: 'post',
   path: '/v1/submissions/{id}/review',
   summary: 'Approve or reject an uploaded submission',
+  description:
+    'The same review again (same reviewer, decision and note) answers 200 with the submission: a retry whose first answer was lost.',
   security: bearerSecurity,
   middleware: [authenticate()] as const,
   request: {
@@ -42,18 +44,34 @@ export const reviewSubmissionRoute = createRoute({
 export const reviewSubmissionHandler: RouteHandler<typeof reviewSubmissionRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const review = c.req.valid('json');
-  const reviewed = await asPrincipal(c, ['validator', 'admin'], async (tx, principal) => {
-    const found = await findSubmission(tx, id);
+  // The submission as it was and the review in one round trip: gateway.review_submission records
+  // it only when every check below holds, so the row read first says which one refused.
+  const {
+    principal,
+    rows: [before, updated],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['validator', 'admin'],
+    [submissionStatement(id), recordReviewStatement(id, { decision: review.decision, note: review.note ?? null })],
+  );
+  const reviewed = firstSubmission(updated);
+  if (!reviewed) {
+    const found = firstSubmission(before);
     if (!found) throw new ApiError('not_found', 'submission not found');
     // A reviewer who once contributed (roles change) does not approve their own work.
     if (found.contributorId === principal.userId)
       throw new ApiError('forbidden', 'you may not review your own submission');
+    // The same review again (a retry whose first answer was lost): it stands, and is answered.
+    if (
+      found.reviewedBy === principal.userId &&
+      found.status === (review.decision === 'approve' ? 'approved' : 'rejected') &&
+      found.reviewNote === (review.note ?? null)
+    )
+      return c.json({ submission: presentSubmission(found) }, 200);
     if (found.status !== 'uploaded')
       throw new ApiError('conflict', `only an uploaded submission can be reviewed; this one is ${found.status}`);
-    const updated = await recordReview(tx, id, { decision: review.decision, note: review.note ?? null });
-    // Null only if another reviewer decided in between.
-    if (!updated) throw new ApiError('conflict', 'submission was reviewed concurrently');
-    return updated;
-  });
+    // Only if another reviewer decided in between.
+    throw new ApiError('conflict', 'submission was reviewed concurrently');
+  }
   return c.json({ submission: presentSubmission(reviewed) }, 200);
 };

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { assignTask, type AssignOutcome } from '../../db/administration';
+import { assignTaskStatement, type AssignOutcome } from '../../db/administration';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
@@ -36,7 +36,10 @@ const refusals: Partial<Record<AssignOutcome, [ErrorCode, string]>> = {
 
 export const assignTaskHandler: RouteHandler<typeof assignTaskRoute, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid('param');
-  const outcome = await asPrincipal(c, ['admin'], (tx) => assignTask(tx, id, userId, clientOf(c)));
+  const {
+    rows: [[result]],
+  } = await asPrincipalInOneFlight(c, ['admin'], [assignTaskStatement(id, userId, clientOf(c))]);
+  const outcome = (result as { outcome: AssignOutcome }).outcome;
   const refusal = refusals[outcome];
   if (refusal) throw new ApiError(...refusal);
   return c.json({ taskId: id, userId }, outcome === 'created' ? 201 : 200);

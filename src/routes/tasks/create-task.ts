@@ -1,9 +1,9 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createTask } from '../../db/administration';
-import { findTask } from '../../db/tasks';
+import { createdTask, createTaskStatement } from '../../db/administration';
+import { firstTask, taskStatement } from '../../db/tasks';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
 import {
@@ -40,9 +40,19 @@ export const createTaskRoute = createRoute({
 
 export const createTaskHandler: RouteHandler<typeof createTaskRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
-  const task = await asPrincipal(c, ['admin'], async (tx) => {
-    const id = await createTask(tx, { ...body, description: body.description ?? null }, clientOf(c));
-    return (await findTask(tx, id))!;
-  });
+  // The creation and the task as created in one round trip: the new id passes between the two
+  // statements inside the transaction (createdTask).
+  const {
+    rows: [, created],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin'],
+    [
+      createTaskStatement({ ...body, description: body.description ?? null }, clientOf(c)),
+      taskStatement(createdTask.value),
+    ],
+  );
+  const task = firstTask(created);
+  if (!task) throw new Error('gateway.admin_create_task refused an admin');
   return c.json({ task }, 201);
 };

@@ -1,9 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal, everyRole } from '../../auth/principal';
+import { asPrincipalInOneFlight, everyRole } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listAllTasks, listSubmittableTasks } from '../../db/tasks';
-import { ApiError } from '../../errors';
+import { allTasksStatement, submittableTasksStatement, toTasks } from '../../db/tasks';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { taskSchema } from './task-schema';
 
@@ -31,10 +30,9 @@ export const listTasksRoute = createRoute({
 
 export const listTasksHandler: RouteHandler<typeof listTasksRoute, AppEnv> = async (c) => {
   const { scope } = c.req.valid('query');
-  const tasks = await asPrincipal(c, everyRole, (tx, principal) => {
-    if (scope === 'assigned') return listSubmittableTasks(tx);
-    if (principal.role !== 'admin') throw new ApiError('forbidden', 'not allowed for this account');
-    return listAllTasks(tx);
-  });
-  return c.json({ tasks }, 200);
+  // Every task is for admins only: the role check travels with the query, one round trip.
+  const { rows } = await asPrincipalInOneFlight(c, scope === 'assigned' ? everyRole : ['admin'], [
+    scope === 'assigned' ? submittableTasksStatement : allTasksStatement,
+  ]);
+  return c.json({ tasks: toTasks(rows[0]!) }, 200);
 };

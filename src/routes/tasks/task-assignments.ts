@@ -1,8 +1,9 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findTask, listAssignees } from '../../db/tasks';
+import { assigneesStatement, firstTask, taskStatement } from '../../db/tasks';
+import { sql } from '../../db/sql-text';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { taskParamsSchema } from './task-schema';
@@ -25,9 +26,10 @@ export const listTaskAssignmentsRoute = createRoute({
 
 export const listTaskAssignmentsHandler: RouteHandler<typeof listTaskAssignmentsRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const userIds = await asPrincipal(c, ['admin'], async (tx) => {
-    if (!(await findTask(tx, id))) throw new ApiError('not_found', 'task not found');
-    return listAssignees(tx, id);
-  });
+  const {
+    rows: [task, assignees],
+  } = await asPrincipalInOneFlight(c, ['admin'], [taskStatement(sql`${id}`), assigneesStatement(id)]);
+  if (!firstTask(task)) throw new ApiError('not_found', 'task not found');
+  const userIds = assignees!.map((row) => row.user_id as string);
   return c.json({ userIds }, 200);
 };

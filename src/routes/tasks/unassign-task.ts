@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { unassignTask } from '../../db/administration';
+import { unassignTaskStatement, type UnassignOutcome } from '../../db/administration';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
@@ -25,7 +25,10 @@ export const unassignTaskRoute = createRoute({
 
 export const unassignTaskHandler: RouteHandler<typeof unassignTaskRoute, AppEnv> = async (c) => {
   const { id, userId } = c.req.valid('param');
-  const outcome = await asPrincipal(c, ['admin'], (tx) => unassignTask(tx, id, userId, clientOf(c)));
+  const {
+    rows: [[result]],
+  } = await asPrincipalInOneFlight(c, ['admin'], [unassignTaskStatement(id, userId, clientOf(c))]);
+  const outcome = (result as { outcome: UnassignOutcome }).outcome;
   if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
   if (outcome === 'none') throw new ApiError('not_found', 'no such assignment');
   return c.body(null, 204);

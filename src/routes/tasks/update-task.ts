@@ -1,9 +1,10 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { updateTask } from '../../db/administration';
-import { findTask } from '../../db/tasks';
+import { type TaskChangeOutcome, updateTaskStatement } from '../../db/administration';
+import { firstTask, taskStatement } from '../../db/tasks';
+import { sql } from '../../db/sql-text';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
@@ -54,11 +55,16 @@ export const updateTaskRoute = createRoute({
 export const updateTaskHandler: RouteHandler<typeof updateTaskRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const change = c.req.valid('json');
-  const task = await asPrincipal(c, ['admin'], async (tx) => {
-    const outcome = await updateTask(tx, id, change, clientOf(c));
-    if (outcome === 'not_found') throw new ApiError('not_found', 'task not found');
-    if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
-    return (await findTask(tx, id))!;
-  });
+  const {
+    rows: [[result], after],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin'],
+    [updateTaskStatement(id, change, clientOf(c)), taskStatement(sql`${id}`)],
+  );
+  const outcome = (result as { outcome: TaskChangeOutcome }).outcome;
+  if (outcome === 'not_found') throw new ApiError('not_found', 'task not found');
+  if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
+  const task = firstTask(after)!;
   return c.json({ task }, 200);
 };

@@ -1,12 +1,13 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppContext, AppEnv } from '../../context';
 import {
-  claimCompletion,
-  findSubmission,
-  markUploaded,
-  releaseCompletion,
+  claimCompletionStatement,
+  firstSubmission,
+  markUploadedStatement,
+  releaseCompletionStatement,
+  submissionStatement,
   type Submission,
 } from '../../db/submissions';
 import { ApiError } from '../../errors';
@@ -56,15 +57,6 @@ export const completeUploadRoute = createRoute({
 
 const completedStatuses = new Set<Submission['status']>(['uploaded', 'approved', 'rejected']);
 
-/**
- * How long a completion may hold the lease: longer than copying and reading the object at a slow
- * 4 MiB/s, so a healthy completion keeps it; short for small objects, so a request that died
- * holding it (and could not give it back) blocks a retry for seconds, not minutes. Past 15 minutes
- * another request may take over, which is safe: the first one's checksums can no longer be recorded.
- */
-function leaseSecondsFor(size: number): number {
-  return Math.min(900, 30 + Math.ceil(size / (4 * 1024 * 1024)));
-}
 // How long a concurrent complete waits for the lease holder's result before answering 409.
 const waitForHolderMs = 10_000;
 
@@ -80,13 +72,21 @@ type CompletionState =
   | { kind: 'held' };
 
 /** One short transaction: the submission as it stands, and the completion lease if it is free. */
-function claim(c: AppContext, id: string): Promise<CompletionState> {
-  return asPrincipal(c, ['contributor'], async (tx, principal): Promise<CompletionState> => {
-    const own = ownPendingOrDone(await findSubmission(tx, id), principal.userId);
-    if (completedStatuses.has(own.status)) return { kind: 'done', submission: own };
-    const lease = await claimCompletion(tx, id, leaseSecondsFor(own.declaredSize));
-    return lease ? { kind: 'claimed', submission: own, lease } : { kind: 'held' };
-  });
+// The lease lasts longer than copying and reading the object at a slow 4 MiB/s, so a healthy
+// completion keeps it; short for small objects, so a request that died holding it (and could not
+// give it back) blocks a retry for seconds, not minutes. Past 15 minutes another request may take
+// over, which is safe: the first one's checksums can no longer be recorded. The duration is
+// computed in SQL from the declared size (claimCompletionStatement), so the submission is read
+// and the lease taken in the same round trip.
+async function claim(c: AppContext, id: string): Promise<CompletionState> {
+  const {
+    principal,
+    rows: [before, claimed],
+  } = await asPrincipalInOneFlight(c, ['contributor'], [submissionStatement(id), claimCompletionStatement(id)]);
+  const own = ownPendingOrDone(firstSubmission(before), principal.userId);
+  if (completedStatuses.has(own.status)) return { kind: 'done', submission: own };
+  const lease = (claimed?.[0]?.lease as string | null | undefined) ?? null;
+  return lease ? { kind: 'claimed', submission: own, lease } : { kind: 'held' };
 }
 
 /**
@@ -125,13 +125,19 @@ export const completeUploadHandler: RouteHandler<typeof completeUploadRoute, App
       submission,
       body?.parts,
     );
-    completed = await asPrincipal(c, ['contributor'], async (tx, principal) => {
-      const updated = await markUploaded(tx, id, lease, checksums);
-      return updated ?? ownPendingOrDone(await findSubmission(tx, id), principal.userId);
-    });
+    // The record and, when it was refused, the submission as it stands: one round trip.
+    const {
+      principal,
+      rows: [updated, after],
+    } = await asPrincipalInOneFlight(
+      c,
+      ['contributor'],
+      [markUploadedStatement(id, lease, checksums), submissionStatement(id)],
+    );
+    completed = firstSubmission(updated) ?? ownPendingOrDone(firstSubmission(after), principal.userId);
   } catch (error) {
     // Given back so that a retry need not wait for the lease to expire; if even that fails, it does.
-    await asPrincipal(c, ['contributor'], (tx) => releaseCompletion(tx, id, lease)).catch(() => {});
+    await asPrincipalInOneFlight(c, ['contributor'], [releaseCompletionStatement(id, lease)]).catch(() => {});
     throw error;
   }
   // Still pending: the lease expired and another request took it over; its result stands.

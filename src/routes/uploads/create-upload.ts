@@ -1,9 +1,15 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInFlights, asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { attachMultipartUpload, insertPendingSubmission } from '../../db/submissions';
-import { findTaskForUpload } from '../../db/tasks';
+import type { Row } from '../../db/client';
+import {
+  attachMultipartUploadStatement,
+  firstSubmission,
+  insertPendingSubmissionStatement,
+  type Submission,
+} from '../../db/submissions';
+import { firstTaskForUpload, taskForUploadStatement } from '../../db/tasks';
 import { ApiError } from '../../errors';
 import { createMultipartUpload } from '../../s3/multipart';
 import { presignUpload } from '../../sign/presign';
@@ -72,36 +78,50 @@ export const createUploadRoute = createRoute({
 
 export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv> = async (c) => {
   const input = c.req.valid('json');
-  const { config, objectStore } = c.var;
+  const { config } = c.var;
   const multipart = input.size > config.multipartThresholdBytes;
   if (input.size > maximumMultipartObjectSize)
     throw new ApiError('payload_too_large', 'size exceeds what object storage accepts');
-  const submission = await asPrincipal(c, ['contributor'], async (tx) => {
-    const task = await findTaskForUpload(tx, input.taskId);
-    // A task that is hidden or not assigned to the caller looks the same: it does not exist.
-    if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
-    if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
-    // A declared type is one type: a media range such as `image/*` would match the pattern itself.
-    const concrete = !input.contentType.includes('*');
-    if (
-      !concrete ||
-      isActiveContentType(input.contentType) ||
-      !isContentTypeAllowed(task.allowedContentTypes, input.contentType)
-    ) {
-      throw new ApiError('invalid_request', 'content type not allowed for this task');
-    }
-    if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
-    const opened = await insertPendingSubmission(tx, {
-      taskId: task.id,
+  // A declared type is one type: a media range such as `image/*` would match the pattern itself.
+  const typeAcceptable = !input.contentType.includes('*') && !isActiveContentType(input.contentType);
+  // The task and the insert leave together: the insert happens only where every check holds,
+  // decided in SQL on the same snapshot; the task row then says which check refused.
+  const opening = [
+    taskForUploadStatement(input.taskId),
+    insertPendingSubmissionStatement({
+      taskId: input.taskId,
       contentType: input.contentType,
       declaredSize: input.size,
       originalFilename: input.filename ?? null,
-    });
-    if (!multipart) return opened;
-    // Created inside the transaction: if S3 refuses, the submission is rolled back with it.
-    const uploadId = await createMultipartUpload(objectStore, config.buckets.raw, opened.objectKey, opened.contentType);
-    return (await attachMultipartUpload(tx, opened.id, { uploadId, partSize: layOutParts(input.size).partSize }))!;
-  });
+      acceptable: typeAcceptable,
+    }),
+  ] as const;
+  const submission = multipart
+    ? // Two round trips of one transaction: S3 names the upload only once the insert has given
+      // the submission its id (the object key), and the submission commits only with its upload:
+      // if S3 refuses or the database is lost, no submission is left behind (an S3 upload whose
+      // record was lost is removed by the bucket's AbortIncompleteMultipartUpload rule).
+      await asPrincipalInFlights(c, ['contributor'], opening, async (_principal, [taskRows, inserted], flight) => {
+        const opened = openedOrRefused(taskRows!, inserted!, input, typeAcceptable);
+        const { objectStore } = c.var;
+        const uploadId = await createMultipartUpload(
+          objectStore,
+          config.buckets.raw,
+          opened.objectKey,
+          opened.contentType,
+        );
+        const [attached] = await flight(
+          [attachMultipartUploadStatement(opened.id, { uploadId, partSize: layOutParts(input.size).partSize })],
+          { commit: true },
+        );
+        return firstSubmission(attached)!;
+      })
+    : await (async () => {
+        const {
+          rows: [taskRows, inserted],
+        } = await asPrincipalInOneFlight(c, ['contributor'], opening);
+        return openedOrRefused(taskRows, inserted, input, typeAcceptable);
+      })();
 
   if (submission.multipart) {
     const layout = layOutParts(submission.declaredSize);
@@ -137,6 +157,25 @@ export const createUploadHandler: RouteHandler<typeof createUploadRoute, AppEnv>
     201,
   );
 };
+
+/** The submission the insert opened, or the 4xx that says which check refused it, from the task row. */
+function openedOrRefused(
+  taskRows: readonly Row[],
+  inserted: readonly Row[],
+  input: { contentType: string; size: number },
+  typeAcceptable: boolean,
+): Submission {
+  const opened = firstSubmission(inserted);
+  if (opened) return opened;
+  const task = firstTaskForUpload(taskRows);
+  // A task that is hidden or not assigned to the caller looks the same: it does not exist.
+  if (!task?.assignedToCaller) throw new ApiError('not_found', 'task not found');
+  if (task.status !== 'open') throw new ApiError('conflict', 'task is closed');
+  if (!typeAcceptable || !isContentTypeAllowed(task.allowedContentTypes, input.contentType))
+    throw new ApiError('invalid_request', 'content type not allowed for this task');
+  if (input.size > task.maxBytes) throw new ApiError('payload_too_large', 'size exceeds the task limit');
+  throw new ApiError('conflict', 'the task changed while the upload was opened; try again');
+}
 
 export type CreateUploadRequest = z.input<typeof createUploadBody>;
 export type CreateUploadResponse = z.infer<typeof createUploadResponse>;

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findSubmission } from '../../db/submissions';
+import { firstSubmission, submissionStatement } from '../../db/submissions';
 import { listParts } from '../../s3/multipart';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
 import { ownOpenMultipart } from '../../uploads/ownership';
@@ -27,9 +27,11 @@ export const listPartsRoute = createRoute({
 
 export const listPartsHandler: RouteHandler<typeof listPartsRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) =>
-    ownOpenMultipart(await findSubmission(tx, id), principal.userId),
-  );
+  const {
+    principal,
+    rows: [found],
+  } = await asPrincipalInOneFlight(c, ['contributor'], [submissionStatement(id)]);
+  const upload = ownOpenMultipart(firstSubmission(found), principal.userId);
   const parts = await listParts(
     c.var.objectStore,
     c.var.config.buckets.raw,

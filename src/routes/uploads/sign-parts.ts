@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findSubmission } from '../../db/submissions';
+import { firstSubmission, submissionStatement } from '../../db/submissions';
 import { ApiError } from '../../errors';
 import { presignUploadPart } from '../../sign/presign';
 import { layOutParts, partLength } from '../../uploads/part-layout';
@@ -44,9 +44,11 @@ export const signPartsHandler: RouteHandler<typeof signPartsRoute, AppEnv> = asy
   const { id } = c.req.valid('param');
   const { partNumbers } = c.req.valid('json');
   const { config } = c.var;
-  const upload = await asPrincipal(c, ['contributor'], async (tx, principal) =>
-    ownOpenMultipart(await findSubmission(tx, id), principal.userId),
-  );
+  const {
+    principal,
+    rows: [found],
+  } = await asPrincipalInOneFlight(c, ['contributor'], [submissionStatement(id)]);
+  const upload = ownOpenMultipart(firstSubmission(found), principal.userId);
   const layout = layOutParts(upload.declaredSize);
   const outside = partNumbers.filter((partNumber) => partNumber > layout.partCount);
   if (outside.length > 0) throw new ApiError('invalid_request', `this upload has parts 1 to ${layout.partCount}`);

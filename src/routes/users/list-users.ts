@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listUsers } from '../../db/users';
+import { toUsers, usersStatement } from '../../db/users';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { appRoleSchema, userSchema } from './user-schema';
@@ -36,10 +36,12 @@ export const listUsersRoute = createRoute({
 export const listUsersHandler: RouteHandler<typeof listUsersRoute, AppEnv> = async (c) => {
   const query = c.req.valid('query');
   const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-  const rows = await asPrincipal(c, ['admin'], (tx) =>
-    listUsers(tx, { email: query.email, role: query.role, limit: query.limit + 1, after }),
+  const { rows } = await asPrincipalInOneFlight(
+    c,
+    ['admin'],
+    [usersStatement({ email: query.email, role: query.role, limit: query.limit + 1, after })],
   );
-  const { items: users, nextCursor } = keysetPage(rows, query.limit, (last) =>
+  const { items: users, nextCursor } = keysetPage(toUsers(rows[0]!), query.limit, (last) =>
     encodeCursor({ createdAt: last.createdAt, id: last.id }),
   );
   return c.json({ users, nextCursor }, 200);

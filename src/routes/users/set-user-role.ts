@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { findUser, setUserRole, type SetRoleOutcome } from '../../db/users';
+import { setUserRoleStatement, toUsers, usersStatement, type SetRoleOutcome } from '../../db/users';
 import { ApiError, type ErrorCode } from '../../errors';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses, idParamsSchema } from '../schemas';
@@ -55,10 +55,17 @@ const refusals: Partial<Record<SetRoleOutcome, [ErrorCode, string]>> = {
 export const setUserRoleHandler: RouteHandler<typeof setUserRoleRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { role, companyId } = c.req.valid('json');
-  const user = await asPrincipal(c, ['admin'], async (tx) => {
-    const refusal = refusals[await setUserRole(tx, id, { role, companyId: companyId ?? null }, clientOf(c))];
-    if (refusal) throw new ApiError(...refusal);
-    return (await findUser(tx, id))!;
-  });
+  // The change and the user as they are after it, in one round trip. A refused change changes
+  // nothing, so the user read after it is simply not used.
+  const {
+    rows: [[result], after],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin'],
+    [setUserRoleStatement(id, { role, companyId: companyId ?? null }, clientOf(c)), usersStatement({ id, limit: 1 })],
+  );
+  const refusal = refusals[(result as { outcome: SetRoleOutcome }).outcome];
+  if (refusal) throw new ApiError(...refusal);
+  const user = toUsers(after!)[0]!;
   return c.json({ user }, 200);
 };
