@@ -1,5 +1,6 @@
 import { shardFileName } from '../datasets/shard-names';
-import type { Transaction } from './client';
+import type { Row } from './client';
+import { array, type SqlText, sql } from './sql-text';
 
 export type DatasetStatus = 'building' | 'ready' | 'failed';
 
@@ -68,12 +69,16 @@ function toDataset(row: DatasetRow): Dataset {
   };
 }
 
-/** Visible datasets, newest first, RLS deciding which; `before` is a keyset position. */
-export async function listDatasets(
-  tx: Transaction,
-  query: { limit: number; before?: { createdAt: string; id: string }; id?: string },
-): Promise<Dataset[]> {
-  const rows = await tx<DatasetRow[]>`
+/**
+ * Visible datasets, newest first, RLS deciding which; `before` is a keyset position, `id` one
+ * dataset. Rows for `toDatasets`.
+ */
+export function listDatasetsStatement(query: {
+  limit: number;
+  before?: { createdAt: string; id: string };
+  id?: string;
+}): SqlText {
+  return sql`
     select d.id, d.name, d.description, d.status, d.created_at, d.bytes, d.entries, d.etag, d.finished_at, d.shard_count,
       (select count(*)::integer from public.dataset_shards s where s.dataset_id = d.id and s.status = 'ready') as shards_ready,
       (select coalesce(sum(s.bytes), 0) from public.dataset_shards s where s.dataset_id = d.id and s.status = 'ready') as bytes_ready,
@@ -84,19 +89,32 @@ export async function listDatasets(
       (select to_json(coalesce(array_agg(g.company_id order by g.company_id), '{}')) from public.dataset_grants g where g.dataset_id = d.id) as granted_to
     from public.datasets d
     where true
-      ${query.id ? tx`and d.id = ${query.id}` : tx``}
-      ${query.before ? tx`and (d.created_at, d.id) < (${query.before.createdAt}::timestamptz, ${query.before.id}::uuid)` : tx``}
+      ${query.id === undefined ? sql`` : sql`and d.id = ${query.id}::uuid`}
+      ${query.before ? sql`and (d.created_at, d.id) < (${query.before.createdAt}::timestamptz, ${query.before.id}::uuid)` : sql``}
     order by d.created_at desc, d.id desc
-    limit ${query.limit}`;
-  return rows.map(toDataset);
+    limit ${query.limit}::integer`;
 }
 
-export async function readDataset(tx: Transaction, id: string): Promise<(Dataset & { shards: DatasetShard[] }) | null> {
-  const dataset = (await listDatasets(tx, { limit: 1, id }))[0];
+export const toDatasets = (rows: readonly Row[]): Dataset[] => (rows as unknown as DatasetRow[]).map(toDataset);
+
+/** The shards of a dataset the caller can see (RLS), in order; rows for `toDatasetWithShards`. */
+export const datasetShardsStatement = (id: string): SqlText => sql`
+  select shard_index, status, bytes, entries, etag from public.dataset_shards where dataset_id = ${id}::uuid order by shard_index`;
+
+/** listDatasetsStatement({ id }) and datasetShardsStatement's rows, read on one snapshot; null when not visible. */
+export function toDatasetWithShards(
+  datasetRows: readonly Row[],
+  shardRows: readonly Row[],
+): (Dataset & { shards: DatasetShard[] }) | null {
+  const dataset = toDatasets(datasetRows)[0];
   if (!dataset) return null;
-  const rows = await tx<
-    { shard_index: number; status: DatasetStatus; bytes: string | null; entries: number | null; etag: string | null }[]
-  >`select shard_index, status, bytes, entries, etag from public.dataset_shards where dataset_id = ${id} order by shard_index`;
+  const rows = shardRows as unknown as {
+    shard_index: number;
+    status: DatasetStatus;
+    bytes: string | null;
+    entries: number | null;
+    etag: string | null;
+  }[];
   const shards = rows.map((row) => ({
     index: row.shard_index,
     name: shardFileName(dataset.name, row.shard_index, rows.length),
@@ -108,47 +126,55 @@ export async function readDataset(tx: Transaction, id: string): Promise<(Dataset
   return { ...dataset, shards };
 }
 
+/** Integers as an `integer[]` constant; callers pass validated integers only. */
+const integerArray = (values: readonly number[]): SqlText => sql`${`{${values.join(',')}}`}::integer[]`;
+
 /**
  * Records a dataset and freezes its members (gateway.create_dataset): the given approved
- * submissions in order, or the task's approved submissions. Null when the caller is not an
- * admin, a submission is missing or not approved, or the selection is empty.
+ * submissions in order, or the task's approved submissions. The row's `id` is null when a
+ * submission is missing or not approved, or the selection is empty.
  */
-export async function createDataset(
-  tx: Transaction,
-  input: {
-    name: string;
-    description: string;
-    submissionIds?: string[];
-    taskId?: string;
-    shardMaxMembers?: number;
-    shardMaxBytes?: number;
-  },
-): Promise<string | null> {
-  const rows = await tx<{ id: string | null }[]>`
-    select gateway.create_dataset(${input.name}, ${input.description},
-      ${
-        input.submissionIds
-          ? tx`array(select value::uuid from jsonb_array_elements_text(${tx.json(input.submissionIds)}) with ordinality as ids(value, position) order by position)`
-          : tx`null::uuid[]`
-      },
+export function createDatasetStatement(input: {
+  name: string;
+  description: string;
+  submissionIds?: string[];
+  taskId?: string;
+  shardMaxMembers?: number;
+  shardMaxBytes?: number;
+}): SqlText {
+  return sql`
+    select gateway.create_dataset(${input.name}::text, ${input.description}::text,
+      ${input.submissionIds ? array(input.submissionIds, 'uuid') : sql`null::uuid[]`},
       ${input.taskId ?? null}::uuid, ${input.shardMaxMembers ?? null}::integer, ${input.shardMaxBytes ?? null}::bigint) as id`;
-  return rows[0]?.id ?? null;
 }
 
-/** Grants through RLS (admins only). False when the grant already existed. */
-export async function grantDataset(tx: Transaction, datasetId: string, companyId: string): Promise<boolean> {
-  const rows = await tx`
-    insert into public.dataset_grants (dataset_id, company_id) values (${datasetId}, ${companyId})
-    on conflict do nothing returning company_id`;
-  return rows.length > 0;
+/**
+ * Grants through RLS (admins only), in one statement on one snapshot: whether the dataset and the
+ * company exist, and whether the grant is new. Nothing is inserted unless both exist.
+ */
+export const grantDatasetStatement = (datasetId: string, companyId: string): SqlText => sql`
+  with dataset as (select 1 from public.datasets where id = ${datasetId}::uuid),
+    company as (select 1 from public.companies where id = ${companyId}::uuid),
+    granted as (
+      insert into public.dataset_grants (dataset_id, company_id)
+      select ${datasetId}::uuid, ${companyId}::uuid where exists (select from dataset) and exists (select from company)
+      on conflict do nothing returning company_id)
+  select exists (select from dataset) as dataset_found, exists (select from company) as company_found,
+    exists (select from granted) as created`;
+
+export type GrantOutcome = 'dataset_not_found' | 'company_not_found' | 'created' | 'existed';
+
+export function toGrantOutcome(rows: readonly Row[]): GrantOutcome {
+  const row = rows[0] as { dataset_found: boolean; company_found: boolean; created: boolean };
+  if (!row.dataset_found) return 'dataset_not_found';
+  if (!row.company_found) return 'company_not_found';
+  return row.created ? 'created' : 'existed';
 }
 
-/** Revokes through RLS (admins only). False when there was no such grant. */
-export async function revokeDatasetGrant(tx: Transaction, datasetId: string, companyId: string): Promise<boolean> {
-  const rows =
-    await tx`delete from public.dataset_grants where dataset_id = ${datasetId} and company_id = ${companyId} returning company_id`;
-  return rows.length > 0;
-}
+/** Revokes through RLS (admins only); no row when there was no such grant. */
+export const revokeDatasetGrantStatement = (datasetId: string, companyId: string): SqlText => sql`
+  delete from public.dataset_grants where dataset_id = ${datasetId}::uuid and company_id = ${companyId}::uuid
+  returning company_id`;
 
 export interface DatasetDownload {
   name: string;
@@ -160,36 +186,34 @@ export interface DatasetDownload {
 
 /**
  * Writes one `dataset.download` access-log row per shard asked for (all when `shards` is absent)
- * and returns what their URLs need, in one call (gateway.record_dataset_shard_downloads). Null
- * when the caller may not see the dataset; no shards (and no rows) when it is not ready.
+ * and returns what their URLs need (gateway.record_dataset_shard_downloads). No row when the
+ * caller may not see the dataset; no shards (and no log rows) when it is not ready.
  */
-export async function recordDatasetDownload(
-  tx: Transaction,
+export const recordDatasetDownloadStatement = (
   datasetId: string,
-  shards: number[] | undefined,
+  shards: readonly number[] | undefined,
   client: { ip: string | null; userAgent: string | null },
-): Promise<DatasetDownload | null> {
-  const rows = await tx<
-    {
-      name: string;
-      status: DatasetStatus;
-      shard_count: number | null;
-      shard_index: number | null;
-      object_key: string | null;
-      bytes: string | null;
-      etag: string | null;
-    }[]
-  >`
-    select * from gateway.record_dataset_shard_downloads(${datasetId},
-      ${shards ? tx`array(select value::integer from jsonb_array_elements_text(${tx.json(shards)}))` : tx`null::integer[]`},
-      ${client.ip}, ${client.userAgent})`;
-  const first = rows[0];
+): SqlText => sql`
+  select * from gateway.record_dataset_shard_downloads(${datasetId}::uuid,
+    ${shards ? integerArray(shards) : sql`null::integer[]`}, ${client.ip}::text, ${client.userAgent}::text)`;
+
+export function toDatasetDownload(rows: readonly Row[]): DatasetDownload | null {
+  const typed = rows as unknown as {
+    name: string;
+    status: DatasetStatus;
+    shard_count: number | null;
+    shard_index: number | null;
+    object_key: string | null;
+    bytes: string | null;
+    etag: string | null;
+  }[];
+  const first = typed[0];
   if (!first) return null;
   return {
     name: first.name,
     status: first.status,
     shardCount: first.shard_count,
-    shards: rows
+    shards: typed
       .filter((row) => row.shard_index !== null)
       .map((row) => ({
         index: row.shard_index!,
@@ -206,12 +230,22 @@ export type RetriedDataset =
   /** `shards` null: the dataset failed before it was cut, and is cut again. */
   | { kind: 'retried'; shards: number[] | null };
 
-/** Sets a failed dataset's failed shards building again (gateway.retry_dataset; admins only). */
-export async function retryDataset(tx: Transaction, datasetId: string): Promise<RetriedDataset> {
-  const [dataset] = await tx<{ status: DatasetStatus }[]>`select status from public.datasets where id = ${datasetId}`;
-  if (!dataset) return { kind: 'not_found' };
-  if (dataset.status !== 'failed') return { kind: 'not_failed', status: dataset.status };
-  const rows = await tx<{ shard_index: number }[]>`select shard_index from gateway.retry_dataset(${datasetId})`;
-  const shards = rows.map((row) => row.shard_index).sort((a, b) => a - b);
-  return { kind: 'retried', shards: shards.includes(-1) ? null : shards };
+/**
+ * Sets a failed dataset's failed shards building again (gateway.retry_dataset; admins only), in
+ * one statement: the status it had on the statement's snapshot, and the shards set building. The
+ * function locks the row and checks the status again, so it changes nothing unless it has failed.
+ */
+export const retryDatasetStatement = (datasetId: string): SqlText => sql`
+  with found as (select status from public.datasets where id = ${datasetId}::uuid),
+    retried as (
+      select r.shard_index from found, gateway.retry_dataset(${datasetId}::uuid) as r(shard_index)
+      where found.status = 'failed')
+  select (select status from found) as status,
+    (select to_json(coalesce(array_agg(shard_index order by shard_index), '{}')) from retried) as shards`;
+
+export function toRetriedDataset(rows: readonly Row[]): RetriedDataset {
+  const row = rows[0] as { status: DatasetStatus | null; shards: number[] };
+  if (row.status === null) return { kind: 'not_found' };
+  if (row.status !== 'failed') return { kind: 'not_failed', status: row.status };
+  return { kind: 'retried', shards: row.shards.includes(-1) ? null : row.shards };
 }

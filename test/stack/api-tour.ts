@@ -228,6 +228,20 @@ export function apiTour(harness: Harness, tokens: Record<'contributor' | 'valida
       status: 204,
       call: () => request('DELETE', `/v1/datasets/${state.datasetId}/grants/${demoCompanyId}`, admin),
     },
+    {
+      route: 'POST /v1/datasets/{id}/retry',
+      status: 202,
+      // Only a failed dataset is retried: fail the built one and its shards, as a build failing for good does.
+      setup: async () => {
+        await harness.sql`
+          update public.dataset_shards set status = 'failed', failure_reason = 'tour', finished_at = now()
+          where dataset_id = ${state.datasetId ?? null}`;
+        await harness.sql`
+          update public.datasets set status = 'failed', failure_reason = 'shard 0: tour', finished_at = now()
+          where id = ${state.datasetId ?? null}`;
+      },
+      call: () => request('POST', `/v1/datasets/${state.datasetId}/retry`, admin),
+    },
     { route: 'GET /v1/access-log', status: 200, call: () => request('GET', '/v1/access-log', admin) },
     { route: 'GET /v1/users', status: 200, call: () => request('GET', '/v1/users', admin) },
     {

@@ -18,18 +18,17 @@ const budgets: Record<string, number> = {
   // Authorise and insert (one flight), S3 CreateMultipartUpload on the key the insert assigned,
   // record the upload id (one flight).
   'POST /v1/uploads (multipart)': 2,
+  // Record the dataset (one flight), queue its build, COMMIT (one flight): queued before the
+  // commit, so that nothing is recorded if queuing fails.
+  'POST /v1/datasets': 2,
+  // Set the failed shards building (one flight), queue them, COMMIT (one flight), likewise.
+  'POST /v1/datasets/{id}/retry': 2,
 };
-// To do: the dataset routes belong to the sharded-datasets work (issue 13) and are not converted
-// yet; held to today's counts so that they cannot get worse.
-const datasetsToDo: Record<string, number> = {
-  'POST /v1/datasets': 5,
-  'GET /v1/datasets/{id}': 7,
-  'GET /v1/datasets': 5,
-  'POST /v1/datasets/{id}/grants': 11,
-  'POST /v1/datasets/{id}/download-url': 5,
-  'DELETE /v1/datasets/{id}/grants/{companyId}': 5,
-};
-const budget = (route: string) => datasetsToDo[route] ?? budgets[route] ?? oneFlight;
+// Routes not yet converted, held to today's counts so that they cannot get worse.
+const notConverted: Record<string, number> = {};
+const budget = (route: string) => notConverted[route] ?? budgets[route] ?? oneFlight;
+// Calls that queue a dataset build: the build runs from the queue on its own connections.
+const queuesBuild = new Set(['POST /v1/datasets', 'POST /v1/datasets/{id}/retry']);
 
 let harness: Harness;
 let steps: TourStep[];
@@ -65,8 +64,7 @@ describe('database round trips per API call', () => {
       expect(answer.status, `${step.route}: ${JSON.stringify(answer.json)}`).toBe(step.status);
       await flights.quiet();
       // The dataset build runs from the queue on its own connection, after the call answered.
-      const connections =
-        step.route === 'POST /v1/datasets' ? flights.connections().slice(0, 1) : flights.connections();
+      const connections = queuesBuild.has(step.route) ? flights.connections().slice(0, 1) : flights.connections();
       counted[step.route] = connections.reduce((sum, connection) => sum + connection.flights, 0);
       console.log(
         `${step.route.padEnd(46)} ${counted[step.route]} round trips, statements per flight ${JSON.stringify(connections.map((c) => c.statementsPerFlight))}`,
@@ -78,7 +76,7 @@ describe('database round trips per API call', () => {
     // Exactly, not at most: a count below the budget means the budget (and the README) is stale.
     const exact = Object.fromEntries(
       Object.keys(counted)
-        .filter((route) => !(route in datasetsToDo))
+        .filter((route) => !(route in notConverted))
         .map((route) => [route, budget(route)]),
     );
     expect(Object.fromEntries(Object.entries(counted).filter(([route]) => route in exact))).toEqual(exact);

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInFlights } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { createDataset } from '../../db/datasets';
+import { createDatasetStatement } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
 
@@ -76,15 +76,20 @@ export const createDatasetHandler: RouteHandler<typeof createDatasetRoute, AppEn
   if (body.submissionIds && new Set(body.submissionIds).size !== body.submissionIds.length) {
     throw new ApiError('invalid_request', 'submissionIds contains duplicates');
   }
-  const id = await asPrincipal(c, ['admin'], async (tx) => {
-    const created = await createDataset(tx, {
-      name: body.name,
-      description: body.description ?? '',
-      submissionIds: body.submissionIds,
-      taskId: body.taskId,
-      shardMaxMembers: body.shardMaxMembers,
-      shardMaxBytes: body.shardMaxBytes,
-    });
+  // Two round trips of one transaction: BEGIN, the claims, the profile and the insert; then the
+  // queue send; then COMMIT. Queued before the commit, so that if queuing fails nothing is
+  // recorded; the send cannot go earlier, since only the first round trip's answer says the
+  // caller is an admin and the dataset exists.
+  const statement = createDatasetStatement({
+    name: body.name,
+    description: body.description ?? '',
+    submissionIds: body.submissionIds,
+    taskId: body.taskId,
+    shardMaxMembers: body.shardMaxMembers,
+    shardMaxBytes: body.shardMaxBytes,
+  });
+  const id = await asPrincipalInFlights(c, ['admin'], [statement], async (_principal, [recorded]) => {
+    const created = (recorded![0]?.id as string | null | undefined) ?? null;
     if (!created) {
       throw new ApiError(
         'invalid_request',

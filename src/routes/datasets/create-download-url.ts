@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { recordDatasetDownload } from '../../db/datasets';
+import { recordDatasetDownloadStatement, toDatasetDownload } from '../../db/datasets';
 import { shardFileName } from '../../datasets/shard-names';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
@@ -69,10 +69,16 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   const { config } = c.var;
   if (requested && new Set(requested).size !== requested.length)
     throw new ApiError('invalid_request', 'shards contains duplicates');
-  // The rows commit with this transaction, before anything is signed; a failure is a 503 and no URL.
-  const download = await asPrincipal(c, ['admin', 'company'], (tx) =>
-    recordDatasetDownload(tx, id, requested, clientOf(c)),
+  // The rows commit with this one-message transaction before anything is signed: if they cannot
+  // be written, the call fails (503, or 500 for any other database error) and no URL is made.
+  const {
+    rows: [recorded],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin', 'company'],
+    [recordDatasetDownloadStatement(id, requested, clientOf(c))],
   );
+  const download = toDatasetDownload(recorded);
   if (!download) throw new ApiError('not_found', 'dataset not found');
   // Only a ready dataset was logged (gateway.record_dataset_shard_downloads); only it gets URLs.
   if (download.status !== 'ready' || download.shardCount === null)

@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { readDataset } from '../../db/datasets';
+import { datasetShardsStatement, listDatasetsStatement, toDatasetWithShards } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema, datasetWithShardsSchema } from './dataset-schema';
@@ -24,7 +24,15 @@ export const getDatasetRoute = createRoute({
 
 export const getDatasetHandler: RouteHandler<typeof getDatasetRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const dataset = await asPrincipal(c, ['admin', 'company'], (tx) => readDataset(tx, id));
+  // The dataset and its shards on one snapshot, in one round trip; RLS hides both alike.
+  const {
+    rows: [datasetRows, shardRows],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin', 'company'],
+    [listDatasetsStatement({ limit: 1, id }), datasetShardsStatement(id)],
+  );
+  const dataset = toDatasetWithShards(datasetRows, shardRows);
   if (!dataset) throw new ApiError('not_found', 'dataset not found');
   return c.json(dataset, 200);
 };

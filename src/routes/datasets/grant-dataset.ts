@@ -1,9 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { companyExists } from '../../db/companies';
-import { grantDataset, readDataset } from '../../db/datasets';
+import { grantDatasetStatement, toGrantOutcome } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema } from './dataset-schema';
@@ -36,10 +35,11 @@ export const grantDatasetRoute = createRoute({
 export const grantDatasetHandler: RouteHandler<typeof grantDatasetRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
   const { companyId } = c.req.valid('json');
-  const created = await asPrincipal(c, ['admin'], async (tx) => {
-    if (!(await readDataset(tx, id))) throw new ApiError('not_found', 'dataset not found');
-    if (!(await companyExists(tx, companyId))) throw new ApiError('not_found', 'company not found');
-    return grantDataset(tx, id, companyId);
-  });
-  return c.json({ datasetId: id, companyId }, created ? 201 : 200);
+  const {
+    rows: [granted],
+  } = await asPrincipalInOneFlight(c, ['admin'], [grantDatasetStatement(id, companyId)]);
+  const outcome = toGrantOutcome(granted);
+  if (outcome === 'dataset_not_found') throw new ApiError('not_found', 'dataset not found');
+  if (outcome === 'company_not_found') throw new ApiError('not_found', 'company not found');
+  return c.json({ datasetId: id, companyId }, outcome === 'created' ? 201 : 200);
 };

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { listDatasets } from '../../db/datasets';
+import { listDatasetsStatement, toDatasets } from '../../db/datasets';
 import { decodeCursor, encodeCursor, keysetPage } from '../paging';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetSchema } from './dataset-schema';
@@ -37,7 +37,14 @@ export const listDatasetsHandler: RouteHandler<typeof listDatasetsRoute, AppEnv>
   const query = c.req.valid('query');
   const before = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
   // RLS (datasets: admins, or companies granted) decides which rows come back.
-  const rows = await asPrincipal(c, ['admin', 'company'], (tx) => listDatasets(tx, { limit: query.limit + 1, before }));
+  const {
+    rows: [listed],
+  } = await asPrincipalInOneFlight(
+    c,
+    ['admin', 'company'],
+    [listDatasetsStatement({ limit: query.limit + 1, before })],
+  );
+  const rows = toDatasets(listed);
   const { items, nextCursor } = keysetPage(rows, query.limit, (last) =>
     encodeCursor({ createdAt: last.createdAt, id: last.id }),
   );

@@ -1,8 +1,8 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInFlights } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { retryDataset } from '../../db/datasets';
+import { retryDatasetStatement, toRetriedDataset } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses } from '../schemas';
 import { datasetParamsSchema } from './dataset-schema';
@@ -37,8 +37,9 @@ export const retryDatasetRoute = createRoute({
 
 export const retryDatasetHandler: RouteHandler<typeof retryDatasetRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const shards = await asPrincipal(c, ['admin'], async (tx) => {
-    const retried = await retryDataset(tx, id);
+  // Two round trips of one transaction, as POST /v1/datasets: the retry, the queue send, COMMIT.
+  const shards = await asPrincipalInFlights(c, ['admin'], [retryDatasetStatement(id)], async (_principal, [rows]) => {
+    const retried = toRetriedDataset(rows!);
     if (retried.kind === 'not_found') throw new ApiError('not_found', 'dataset not found');
     if (retried.kind === 'not_failed') throw new ApiError('conflict', `dataset is ${retried.status}, not failed`);
     // Queued inside the transaction, as POST /v1/datasets does: if queuing fails nothing changes.

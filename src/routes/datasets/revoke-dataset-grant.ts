@@ -1,8 +1,8 @@
 import { createRoute, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
-import { asPrincipal } from '../../auth/principal';
+import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
-import { revokeDatasetGrant } from '../../db/datasets';
+import { revokeDatasetGrantStatement } from '../../db/datasets';
 import { ApiError } from '../../errors';
 import { bearerSecurity, errorResponses, uuidPathParams } from '../schemas';
 
@@ -24,7 +24,9 @@ export const revokeDatasetGrantRoute = createRoute({
 
 export const revokeDatasetGrantHandler: RouteHandler<typeof revokeDatasetGrantRoute, AppEnv> = async (c) => {
   const { id, companyId } = c.req.valid('param');
-  const revoked = await asPrincipal(c, ['admin'], (tx) => revokeDatasetGrant(tx, id, companyId));
-  if (!revoked) throw new ApiError('not_found', 'no such grant');
+  const {
+    rows: [revoked],
+  } = await asPrincipalInOneFlight(c, ['admin'], [revokeDatasetGrantStatement(id, companyId)]);
+  if (revoked.length === 0) throw new ApiError('not_found', 'no such grant');
   return c.body(null, 204);
 };
