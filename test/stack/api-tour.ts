@@ -231,6 +231,7 @@ export function apiTour(harness: Harness, tokens: Record<'contributor' | 'valida
     {
       route: 'POST /v1/datasets/{id}/retry',
       status: 202,
+      objectStorage: true,
       // Only a failed dataset is retried: fail the built one and its shards, as a build failing for good does.
       setup: async () => {
         await harness.sql`
