@@ -53,6 +53,10 @@ export async function startPgFlightProxy(target: string, options: { delayMs?: nu
     open.add(client);
     client.on('error', () => {});
     const database = connect({ host: upstream.hostname, port: Number(upstream.port) });
+    // Each delayed write goes out at once: with Nagle's algorithm a multi-segment answer (a
+    // listing) would wait for the peer's delayed ACK, 40 ms that no real link adds.
+    client.setNoDelay(true);
+    database.setNoDelay(true);
     open.add(database);
     database.on('error', () => client.destroy());
     client.on('close', () => {
