@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cutDataset } from '../../src/datasets/cut';
 import { buildShard, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
-import { createObjectStore } from '../../src/s3/store';
 import { objectUrl } from '../../src/s3/addressing';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase, workerObjectStore } from '../support/integration-helpers';
 
 // The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which
 // wrangler.toml [limits] subrequests is derived from: one invocation after another, called as
@@ -21,13 +20,7 @@ import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/
 
 const sql = serviceDatabase();
 const database = openDatabase(env.HYPERDRIVE.connectionString);
-const store = createObjectStore({
-  endpoint: env.S3_ENDPOINT,
-  region: env.S3_REGION,
-  accessKeyId: env.S3_ACCESS_KEY_ID,
-  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-  forcePathStyle: true,
-});
+const store = workerObjectStore();
 let members: string[];
 
 beforeAll(async () => {

@@ -6,8 +6,7 @@ import { cutDataset, type ShardQueue } from '../../src/datasets/cut';
 import { openDatabase } from '../../src/db/client';
 import type { DatasetBuildMessage } from '../../src/env';
 import { objectUrl } from '../../src/s3/addressing';
-import { createObjectStore } from '../../src/s3/store';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase, workerObjectStore } from '../support/integration-helpers';
 
 // Shards built at the same time, as Queues runs consumer invocations concurrently in production
 // (the local queue of the stack tests delivers one batch at a time): the cut and four shard
@@ -16,13 +15,7 @@ import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/
 
 const sql = serviceDatabase();
 const database = openDatabase(env.HYPERDRIVE.connectionString);
-const store = createObjectStore({
-  endpoint: env.S3_ENDPOINT,
-  region: env.S3_REGION,
-  accessKeyId: env.S3_ACCESS_KEY_ID,
-  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-  forcePathStyle: true,
-});
+const store = workerObjectStore();
 let members: string[];
 
 beforeAll(async () => {

@@ -2,11 +2,10 @@ import { createScheduledController, env } from 'cloudflare:test';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import worker from '../../src/worker';
-import { createObjectStore } from '../../src/s3/store';
 import { objectUrl } from '../../src/s3/addressing';
 import { createMultipartUpload, listParts } from '../../src/s3/multipart';
 import { ObjectStoreError } from '../../src/s3/send';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/integration-helpers';
+import { demoTaskId, demoUsers, randomBytes, serviceDatabase, workerObjectStore } from '../support/integration-helpers';
 
 // The Cron Trigger's sweep of dataset builds nobody works on, through the Worker's exported
 // `scheduled` handler, against PostgreSQL and S3. Fixtures are written straight to the database,
@@ -15,13 +14,7 @@ import { demoTaskId, demoUsers, randomBytes, serviceDatabase } from '../support/
 
 const sql = serviceDatabase();
 afterAll(() => sql.end());
-const store = createObjectStore({
-  endpoint: env.S3_ENDPOINT,
-  region: env.S3_REGION,
-  accessKeyId: env.S3_ACCESS_KEY_ID,
-  secretAccessKey: env.S3_SECRET_ACCESS_KEY,
-  forcePathStyle: true,
-});
+const store = workerObjectStore();
 
 /** One run of the Cron Trigger, as the runtime calls it (the handler awaits all its work). */
 async function runCron() {

@@ -1,5 +1,6 @@
 import { env, SELF } from 'cloudflare:test';
 import postgres from 'postgres';
+import { createObjectStore, type ObjectStore } from '../../src/s3/store';
 import { demoTaskId, demoUsers, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt';
 
 export { demoTaskId, demoUsers };
@@ -88,4 +89,15 @@ export function randomBytes(length: number): Uint8Array {
   for (let offset = 0; offset < length; offset += 65536)
     crypto.getRandomValues(bytes.subarray(offset, Math.min(length, offset + 65536)));
   return bytes;
+}
+
+/** The S3 handle the Worker builds from these bindings, for tests that drive the build job directly. */
+export function workerObjectStore(): ObjectStore {
+  return createObjectStore({
+    endpoint: env.S3_ENDPOINT,
+    region: env.S3_REGION,
+    accessKeyId: env.S3_ACCESS_KEY_ID,
+    secretAccessKey: env.S3_SECRET_ACCESS_KEY,
+    forcePathStyle: true,
+  });
 }

@@ -1,5 +1,5 @@
 import { connect, createServer, type Socket } from 'node:net';
-import { freePort } from '../../scripts/lib/ports';
+import { listenInFrontOf } from './pg-proxy';
 
 // Opening messages without a type byte (PostgreSQL manual, "Message Formats"): an SSLRequest or
 // GSSENCRequest is answered by one byte, then the StartupMessage follows.
@@ -145,11 +145,7 @@ export async function startPgFlightProxy(target: string, options: { delayMs?: nu
     });
   });
 
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
+  const url = await listenInFrontOf(server, target);
 
   return {
     /** The same database, user and password as `target`, through the proxy. */

@@ -176,11 +176,7 @@ export async function startPgProxy(target: string) {
       pending = pending.subarray(end);
     });
   });
-  const port = await freePort();
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  const url = new URL(target);
-  url.hostname = '127.0.0.1';
-  url.port = String(port);
+  const url = await listenInFrontOf(server, target);
 
   return {
     /** The same database, user and password as `target`, through the proxy. */
@@ -215,3 +211,13 @@ export async function startPgProxy(target: string) {
 }
 
 export type PgProxy = Awaited<ReturnType<typeof startPgProxy>>;
+
+/** Listens on a free loopback port; answers `target` (a postgres:// URL) with its host and port. */
+export async function listenInFrontOf(server: Server, target: string): Promise<URL> {
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  const url = new URL(target);
+  url.hostname = '127.0.0.1';
+  url.port = String(port);
+  return url;
+}
