@@ -1,0 +1,96 @@
+import { TarPlanError } from './errors';
+import { headerField } from './format';
+
+const utf8 = new TextEncoder();
+
+/**
+ * C0 controls, DEL and C1 controls: no reader shows them sensibly and a newline in a name is a
+ * classic way to forge listings. Tab and newline being excluded also keeps the ETag's
+ * line-per-member input unambiguous (etag.ts).
+ */
+const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/u;
+
+/** With the u flag a well-formed pair is one code point, so this matches only lone surrogates. */
+const loneSurrogate = /[\ud800-\udfff]/u;
+
+/**
+ * Guards a member name and returns its UTF-8 bytes. Callers build names from ids, so a failure
+ * is a bug upstream; the guard refuses anything that could escape the extraction directory (a
+ * leading slash, a dot segment), a trailing slash (a directory, not a file, to every tar reader),
+ * and anything TextEncoder would silently rewrite.
+ */
+export function encodeMemberName(name: string): Uint8Array {
+  const refuse = (reason: string): never => {
+    throw new TarPlanError('invalid_name', `member name ${JSON.stringify(name)} ${reason}`);
+  };
+  if (typeof name !== 'string' || name.length === 0) refuse('is empty');
+  if (name.includes('\\')) refuse('contains a backslash');
+  if (name.startsWith('/')) refuse('starts with a slash');
+  if (controlCharacter.test(name)) refuse('contains a control character');
+  if (loneSurrogate.test(name)) refuse('contains a lone surrogate');
+  for (const segment of name.split('/')) {
+    if (segment === '..' || segment === '.') refuse('contains a dot segment');
+    if (segment === '') refuse('contains an empty segment');
+  }
+  return utf8.encode(name);
+}
+
+/** Where a path goes in the header block: `prefix` + '/' + `name`, or `name` alone. */
+export interface UstarPath {
+  name: Uint8Array;
+  prefix: Uint8Array;
+}
+
+const slash = 0x2f;
+
+function isAscii(bytes: Uint8Array): boolean {
+  return bytes.every((byte) => byte < 0x80);
+}
+
+/**
+ * The path as plain ustar fields, or null when it needs a pax `path` record. "ustar Interchange
+ * Format": the pathname is `prefix`, a slash, then `name`, when prefix is non-empty; so a path
+ * over 100 bytes fits when it has a slash with at most 155 bytes before it and 1 to 100 after.
+ * The leftmost such slash gives the shortest prefix, so if it leaves too long a prefix, every
+ * other slash does too. The portable character set of those fields is ASCII; any other byte
+ * would be read in the reader's locale, so a non-ASCII path always goes to a pax record, which
+ * is UTF-8 by definition.
+ */
+export function ustarPath(nameBytes: Uint8Array): UstarPath | null {
+  if (!isAscii(nameBytes)) return null;
+  if (nameBytes.length <= headerField.name.length) return { name: nameBytes, prefix: new Uint8Array(0) };
+  const earliestSlash = nameBytes.length - headerField.name.length - 1;
+  for (let position = Math.max(1, earliestSlash); position < nameBytes.length - 1; position++) {
+    if (nameBytes[position] !== slash) continue;
+    if (position > headerField.prefix.length) return null;
+    return { name: nameBytes.subarray(position + 1), prefix: nameBytes.subarray(0, position) };
+  }
+  return null;
+}
+
+/** The name with every non-ASCII or non-printable character as '_'. */
+function asciiOnly(name: string): string {
+  return name.replace(/[^\u0020-\u007e]/gu, '_');
+}
+
+/**
+ * What the ustar fields hold when a pax `path` record carries the real path: a readable ASCII
+ * stand-in (the spec lets a pax writer put anything there, and a reader without pax support
+ * extracts under this name), split like a real path when it fits, else its first 100 bytes.
+ */
+export function fallbackUstarPath(name: string): UstarPath {
+  const ascii = utf8.encode(asciiOnly(name));
+  return ustarPath(ascii) ?? { name: ascii.subarray(0, headerField.name.length), prefix: new Uint8Array(0) };
+}
+
+/**
+ * The name of a member's extended header entry. A pax reader never extracts it, but one without
+ * pax support writes it out as a file, so it reads as what it is: "PaxHeaders/" and the member's
+ * last segment in ASCII, cut to the 100-byte name field. The spec's default, with a process id,
+ * would make the bytes differ between runs.
+ */
+export function paxHeaderPath(name: string): UstarPath {
+  const basename = name.slice(name.lastIndexOf('/') + 1);
+  const path = utf8.encode(`PaxHeaders/${asciiOnly(basename)}`);
+  return { name: path.subarray(0, headerField.name.length), prefix: new Uint8Array(0) };
+}
