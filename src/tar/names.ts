@@ -52,9 +52,9 @@ function isAscii(bytes: Uint8Array): boolean {
  * Format": the pathname is `prefix`, a slash, then `name`, when prefix is non-empty; so a path
  * over 100 bytes fits when it has a slash with at most 155 bytes before it and 1 to 100 after.
  * The leftmost such slash gives the shortest prefix, so if it leaves too long a prefix, every
- * other slash does too. The portable character set of those fields is ASCII; any other byte
- * would be read in the reader's locale, so a non-ASCII path always goes to a pax record, which
- * is UTF-8 by definition.
+ * other slash does too. The ustar fields carry no encoding: a byte outside ASCII is read in the
+ * extracting user's locale, so a non-ASCII path always goes to a pax record, whose values are
+ * UTF-8 ("pax Extended Header", hdrcharset absent).
  */
 export function ustarPath(nameBytes: Uint8Array): UstarPath | null {
   if (!isAscii(nameBytes)) return null;
