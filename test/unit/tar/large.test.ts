@@ -1,7 +1,7 @@
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planTar } from '../../../src/tar/plan';
 import type { TarMember } from '../../../src/tar/types';
 import { listWithBsdtar, listWithGnuTar, readWithPython, runReader, sha256Hex, writeLayoutFile } from './tar-fixture';
@@ -26,7 +26,8 @@ const members: TarMember[] = [
 ];
 const layout = planTar(members);
 const path = join(directory, 'large.tar');
-writeLayoutFile(path, layout, new Map([[1, after]]));
+// In a hook, so that the file is deleted by afterAll even when writing it fails.
+beforeAll(() => writeLayoutFile(path, layout, new Map([[1, after]])));
 
 /** The bytes a writer would send for a range: the big body is zeros, the small one `after`. */
 function plannedRange(start: number, end: number): Uint8Array {

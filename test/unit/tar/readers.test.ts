@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { planTar } from '../../../src/tar/plan';
 import type { TarMember } from '../../../src/tar/types';
 import { assembleContainer } from '../../support/container-assembly';
@@ -19,7 +19,7 @@ const set = buildMemberSet();
 const archivePath = join(directory, 'archive.tar');
 const layout = planTar(set.members);
 const archive = assembleContainer(layout, set.bodies);
-writeFileSync(archivePath, archive);
+beforeAll(() => writeFileSync(archivePath, archive));
 
 /** Every regular file under `root`, as '/'-separated paths relative to it. */
 function filesUnder(root: string, relative = ''): string[] {
