@@ -7,7 +7,7 @@
 // counts them, and queue sends). Target: at most 64 MB of heap per invocation.
 // BENCH_SHARD_SIZES=10000,100000 chooses the sizes.
 import { randomUUID } from 'node:crypto';
-import { layOutBundle } from '../src/bundles/archive-layout';
+import { layOutPackage } from '../src/formats/package-layout';
 import { cutDataset, cutPageSize, type ShardQueue } from '../src/datasets/cut';
 import { partSubrequests } from '../src/datasets/part-cost';
 import { planUploadParts } from '../src/datasets/part-plan';
@@ -127,14 +127,14 @@ async function main() {
       statements = 0;
       const plan = await measured(async () => {
         const build = await asService(countingDatabase as typeof database, (tx) => readShardBuild(tx, datasetId, 0));
-        const layout = layOutBundle(build!.members);
-        const parts = planUploadParts(layout.plan).parts;
+        const layout = layOutPackage(build!.members, build!.format);
+        const parts = planUploadParts(layout.container).parts;
         // Invocations the shard's parts take at the default budget (src/datasets/build.ts uploadParts).
         let invocations = 1;
         let spent = 0;
         let largest = 0;
         for (const part of parts) {
-          const cost = partSubrequests(layout.plan, part);
+          const cost = partSubrequests(layout.container, part);
           if (spent > 0 && spent + cost > subrequestBudget) {
             invocations++;
             largest = Math.max(largest, spent);

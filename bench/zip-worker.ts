@@ -9,7 +9,7 @@ import { Zip, ZipPassThrough } from 'fflate';
 import { downloadZip } from 'client-zip';
 import { Hono } from 'hono';
 import { buildApp } from '../src/app';
-import { layOutBundle, type BundleLayout } from '../src/bundles/archive-layout';
+import { layOutPackage, type PackageLayout } from '../src/formats/package-layout';
 import { bucketMemberSource } from '../src/bundles/member-source';
 import type { AppEnv } from '../src/context';
 import { inOneFlight } from '../src/db/client';
@@ -34,12 +34,12 @@ interface OpenedEntry {
 
 /** Every entry of the layout in archive order, its body fetched up to `lookahead` entries ahead. */
 async function* openInOrder(
-  layout: BundleLayout,
+  layout: PackageLayout,
   createdAt: Date,
   source: MemberSource,
   signal: AbortSignal,
 ): AsyncGenerator<OpenedEntry> {
-  const { entries } = layout.plan;
+  const { entries } = layout.zipPlan!;
   const opened: Promise<ReadableStream<Uint8Array> | Uint8Array>[] = [];
   let next = 0;
   const openAhead = () => {
@@ -69,9 +69,9 @@ async function* openInOrder(
 }
 
 /** The stored members only, piped natively into one FixedLengthStream by the production writer. */
-function passThrough(layout: BundleLayout, source: MemberSource): ReadableStream<Uint8Array> {
-  const segments: ArchiveSegment[] = layout.plan.entries
-    .filter((entry) => entry.body.kind === 'stored' && entry.dataLength > 0)
+function passThrough(layout: PackageLayout, source: MemberSource): ReadableStream<Uint8Array> {
+  const segments: ArchiveSegment[] = layout
+    .zipPlan!.entries.filter((entry) => entry.body.kind === 'stored' && entry.dataLength > 0)
     .map((entry) => ({ kind: 'member', index: entry.index, start: 0, end: entry.dataLength - 1 }));
   const length = segments.reduce((sum, segment) => sum + (segment.kind === 'member' ? segment.end + 1 : 0), 0);
   return streamSegments(segments, length, source, { channel: fixedLengthChannel });
@@ -82,7 +82,7 @@ function passThrough(layout: BundleLayout, source: MemberSource): ReadableStream
  * data descriptor after it. fflate calls back synchronously, so backpressure is the writer's
  * `ready` after each chunk pushed.
  */
-function withFflate(layout: BundleLayout, createdAt: Date, source: MemberSource): ReadableStream<Uint8Array> {
+function withFflate(layout: PackageLayout, createdAt: Date, source: MemberSource): ReadableStream<Uint8Array> {
   const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
   const writer = writable.getWriter();
   const upstream = new AbortController();
@@ -121,7 +121,7 @@ function withFflate(layout: BundleLayout, createdAt: Date, source: MemberSource)
 }
 
 /** client-zip's downloadZip over the same entries; it computes CRC-32 in JavaScript too. */
-function withClientZip(layout: BundleLayout, createdAt: Date, source: MemberSource): ReadableStream<Uint8Array> {
+function withClientZip(layout: PackageLayout, createdAt: Date, source: MemberSource): ReadableStream<Uint8Array> {
   const upstream = new AbortController();
   async function* inputs() {
     for await (const { entry, modifiedAt, body } of openInOrder(layout, createdAt, source, upstream.signal)) {
@@ -132,7 +132,7 @@ function withClientZip(layout: BundleLayout, createdAt: Date, source: MemberSour
 }
 
 const variants = {
-  passthrough: (layout: BundleLayout, _createdAt: Date, source: MemberSource) => passThrough(layout, source),
+  passthrough: (layout: PackageLayout, _createdAt: Date, source: MemberSource) => passThrough(layout, source),
   fflate: withFflate,
   'client-zip': withClientZip,
 } as const;
@@ -147,7 +147,7 @@ bench.get('/__bench/:variant/:id', async (c) => {
   ]);
   const bundle = toBundleContents(rows!);
   if (!bundle) return c.text('no such bundle', 404);
-  const layout = layOutBundle(bundle.members);
+  const layout = layOutPackage(bundle.members, 'zip');
   const source = bucketMemberSource(c.var.objectStore, c.var.config.buckets.raw, layout.objectKeys);
   return new Response(variant(layout, bundle.createdAt, source), {
     headers: { 'Content-Type': 'application/zip', 'Cache-Control': 'no-store' },

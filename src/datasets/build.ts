@@ -1,4 +1,4 @@
-import { layOutBundle } from '../bundles/archive-layout';
+import { layOutPackage, packageFormats } from '../formats/package-layout';
 import { asService, type Database } from '../db/client';
 import {
   everyShardReady,
@@ -91,9 +91,9 @@ export async function buildShard(
   let composedDeleted = false;
   const archive = { store: settings.store, processedBucket: settings.processedBucket, objectKey: build.objectKey };
   try {
-    const layout = layOutBundle(build.members);
-    parts = planUploadParts(layout.plan).parts;
-    const costs = new Map(parts.map((part) => [part.partNumber, partSubrequests(layout.plan, part)]));
+    const layout = layOutPackage(build.members, build.format);
+    parts = planUploadParts(layout.container).parts;
+    const costs = new Map(parts.map((part) => [part.partNumber, partSubrequests(layout.container, part)]));
     for (const [partNumber, cost] of costs) {
       if (cost > settings.subrequestBudget) {
         throw new PermanentBuildError(
@@ -106,7 +106,7 @@ export async function buildShard(
         settings.store,
         settings.processedBucket,
         build.objectKey,
-        'application/zip',
+        packageFormats[build.format].contentType,
       );
       uploadId = await asService(settings.database, (tx) => recordUploadId(tx, datasetId, shardIndex, created));
       if (uploadId !== created) {
@@ -156,15 +156,17 @@ export async function buildShard(
       uploadId,
       parts.map((part) => ({ partNumber: part.partNumber, etag: etags.get(part.partNumber)! })),
     );
-    if (stored.size !== layout.plan.totalLength) {
-      throw new PermanentBuildError(`the stored archive has ${stored.size} bytes, the plan ${layout.plan.totalLength}`);
+    if (stored.size !== layout.container.totalLength) {
+      throw new PermanentBuildError(
+        `the stored shard has ${stored.size} bytes, the plan ${layout.container.totalLength}`,
+      );
     }
     composedDeleted = true;
     await deleteComposedParts(archive, parts);
     const notReady = await asService(settings.database, (tx) =>
       markShardReady(tx, datasetId, shardIndex, {
         bytes: stored.size,
-        entries: layout.plan.entries.length,
+        entries: layout.entries,
         etag: stored.etag ?? '',
       }),
     );
@@ -265,14 +267,14 @@ async function explainPartFailure(target: ArchiveTarget, part: PlannedPart, erro
   if (error instanceof ObjectStoreError && error.kind === 'not_found') {
     for (const piece of part.pieces) {
       if (piece.kind !== 'copy') continue;
-      const key = target.layout.objectKeys[piece.entryIndex]!;
+      const key = target.layout.objectKeys[piece.memberIndex]!;
       const present = await headObject(target.store, target.rawBucket, key).then(
         () => true,
         (headError: unknown) => !(headError instanceof ObjectStoreError && headError.kind === 'not_found'),
       );
       if (!present)
         throw new PermanentBuildError(
-          `member ${target.layout.plan.entries[piece.entryIndex]!.name} is missing from the raw bucket`,
+          `member ${memberNameOf(target, piece.memberIndex)} is missing from the raw bucket`,
         );
     }
   }
@@ -289,4 +291,8 @@ function describeFailure(error: unknown): string {
   if (error instanceof PermanentBuildError || error instanceof PartPlanError || error instanceof ObjectStoreError)
     return error.message;
   return 'internal error';
+}
+
+function memberNameOf(target: ArchiveTarget, memberIndex: number): string {
+  return target.layout.container.storedBodies.find((body) => body.index === memberIndex)?.name ?? `#${memberIndex}`;
 }

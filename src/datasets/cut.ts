@@ -70,7 +70,12 @@ export async function cutDataset(datasetId: string, settings: CutSettings): Prom
   if (input.shardCount !== null) {
     const building = await asService(settings.database, (tx) => buildingShards(tx, datasetId));
     if (building.length === 0) {
-      const finished = await finishDataset(settings, { id: datasetId, name: input.name, shardCount: input.shardCount });
+      const finished = await finishDataset(settings, {
+        id: datasetId,
+        name: input.name,
+        format: input.format,
+        shardCount: input.shardCount,
+      });
       return finished ? { kind: 'ready' } : { kind: 'skipped' };
     }
     await queueShards(settings.queue, datasetId, building);

@@ -1,9 +1,10 @@
-import { memberName } from '../bundles/archive-layout';
+import { memberName } from '../formats/member-names';
 import { asService, type Database } from '../db/client';
 import { readManifestPage } from '../db/dataset-shards';
 import { multipartLimits } from '../s3/limits';
 import { abortMultipartUpload, completeMultipartUpload, createMultipartUpload, uploadPart } from '../s3/multipart';
 import type { ObjectStore } from '../s3/store';
+import type { DatasetFormat } from '../db/dataset-builds';
 import { manifestObjectKey, shardFileName } from './shard-names';
 
 /** Members read per keyset page while writing the manifest: ~110 bytes of CSV each. */
@@ -22,7 +23,7 @@ function csvRow(fields: (string | number)[]): string {
  */
 export async function writeDatasetManifest(
   settings: { store: ObjectStore; database: Database; processedBucket: string },
-  dataset: { id: string; name: string; shardCount: number },
+  dataset: { id: string; name: string; format: DatasetFormat; shardCount: number },
 ): Promise<{ pages: number; parts: number }> {
   const { store, processedBucket } = settings;
   const key = manifestObjectKey(dataset.id, dataset.name);
@@ -65,7 +66,7 @@ export async function writeDatasetManifest(
       for (const member of page)
         text += csvRow([
           member.submissionId,
-          shardFileName(dataset.name, member.shardIndex, dataset.shardCount),
+          shardFileName(dataset, member.shardIndex, dataset.shardCount),
           memberName(member),
         ]);
       await append(text);

@@ -1,5 +1,5 @@
 import { memberFetchAttempts } from '../bundles/member-source';
-import { sliceArchive, type ArchivePlan } from '../zip';
+import type { ContainerLayout } from '../containers/layout';
 import type { PartPiece, PlannedPart } from './part-plan';
 
 // Workers count every fetch of an invocation against one limit (wrangler.toml [limits]
@@ -14,18 +14,18 @@ import type { PartPiece, PlannedPart } from './part-plan';
 const recordStatements = 4;
 
 /** Subrequests one piece may send: its UploadPart or UploadPartCopy and what feeds or explains it. */
-function pieceSubrequests(plan: ArchivePlan, piece: PartPiece): number {
+function pieceSubrequests(container: ContainerLayout, piece: PartPiece): number {
   // UploadPartCopy, and a HEAD of the member when the copy answers 404 (explainPartFailure).
   if (piece.kind === 'copy') return 2;
   // UploadPart, and a ranged GET of every member whose bytes the piece holds, with its retries.
-  const members = sliceArchive(plan, piece.start, piece.end - 1).filter((segment) => segment.kind === 'member').length;
+  const members = container.slice(piece.start, piece.end - 1).filter((segment) => segment.kind === 'member').length;
   return 1 + members * memberFetchAttempts;
 }
 
 /** The most subrequests uploading and recording `part` can make (src/datasets/upload-part.ts). */
-export function partSubrequests(plan: ArchivePlan, part: PlannedPart): number {
+export function partSubrequests(container: ContainerLayout, part: PlannedPart): number {
   let count = recordStatements;
-  for (const piece of part.pieces) count += pieceSubrequests(plan, piece);
+  for (const piece of part.pieces) count += pieceSubrequests(container, piece);
   // A composed part's temporary object: Create, Complete, Abort when a piece fails, and the
   // UploadPartCopy of the object into the archive.
   if (part.kind === 'composed') count += 4;

@@ -1,17 +1,17 @@
 import { multipartLimits } from '../s3/limits';
-import type { ArchivePlan } from '../zip';
+import type { ContainerLayout, StoredBody } from '../containers/layout';
 
 const { minimumPartSize, maximumPartSize, maximumParts } = multipartLimits;
 const MiB = 1024 ** 2;
 
 /**
- * Where a part's bytes come from. Offsets are half-open. `stream`: archive bytes [start, end)
+ * Where a part's bytes come from. Offsets are half-open. `stream`: container bytes [start, end)
  * that the Worker produces (headers, small members); `copy`: bytes [start, end) of a stored
  * member's body, copied inside the object store.
  */
 export type PartPiece =
   | { kind: 'stream'; start: number; end: number }
-  | { kind: 'copy'; entryIndex: number; start: number; end: number };
+  | { kind: 'copy'; memberIndex: number; start: number; end: number };
 
 /**
  * One part of the archive's multipart upload, covering archive bytes [archiveStart, archiveEnd):
@@ -61,13 +61,15 @@ export class PartPlanError extends Error {
  * bytes ahead of it (manifest, headers, small members) are under the minimum part size, the
  * first part borrows the start of that member's body to reach it.
  */
-export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}): PartPlan {
+export function planUploadParts(plan: ContainerLayout, options: PartPlanOptions = {}): PartPlan {
   const minimumPart = options.minimumPart ?? minimumPartSize;
   const maximumPart = options.maximumPart ?? maximumPartSize;
   const copyThreshold = Math.max(options.copyThreshold ?? minimumPart, minimumPart);
   const streamPartSize = Math.max(options.streamPartSize ?? 16 * MiB, minimumPart);
   if (!plan.rangesSupported)
-    throw new PartPlanError('every member CRC-32 must be known to copy members inside the object store');
+    throw new PartPlanError(
+      'every byte must be known ahead (every ZIP member CRC-32) to copy members inside the object store',
+    );
 
   const parts: PlannedPart[] = [];
   const add = (kind: PlannedPart['kind'], pieces: PartPiece[], archiveStart: number, archiveEnd: number) =>
@@ -84,8 +86,7 @@ export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}
     }
   };
 
-  const addCopy = (entryIndex: number, start: number, end: number) => {
-    const entry = plan.entries[entryIndex]!;
+  const addCopy = (body: StoredBody, start: number, end: number) => {
     const length = end - start;
     const count = Math.ceil(length / maximumPart);
     for (let index = 0; index < count; index++) {
@@ -93,53 +94,52 @@ export function planUploadParts(plan: ArchivePlan, options: PartPlanOptions = {}
       const pieceEnd = start + Math.floor((length * (index + 1)) / count);
       add(
         'copy',
-        [{ kind: 'copy', entryIndex, start: pieceStart, end: pieceEnd }],
-        entry.dataOffset + pieceStart,
-        entry.dataOffset + pieceEnd,
+        [{ kind: 'copy', memberIndex: body.index, start: pieceStart, end: pieceEnd }],
+        body.offset + pieceStart,
+        body.offset + pieceEnd,
       );
     }
   };
 
   // The large member whose body [start, end) still awaits parts, and where the bytes after it begin.
-  let pending: { entryIndex: number; start: number; end: number } | null = null;
+  let pending: { body: StoredBody; start: number; end: number } | null = null;
   let runStart = 0;
 
-  const large = plan.entries.filter((entry) => entry.body.kind === 'stored' && entry.dataLength >= copyThreshold);
+  const large = plan.storedBodies.filter((body) => body.length >= copyThreshold);
   for (const entry of large) {
-    const runEnd = entry.dataOffset;
+    const runEnd = entry.offset;
     const runLength = runEnd - runStart;
     let bodyStart = 0;
     if (pending === null) {
       if (runLength < minimumPart) {
         bodyStart = minimumPart - runLength;
         // Too little left after borrowing to copy: this member streams with the bytes before it.
-        if (entry.dataLength - bodyStart < minimumPart) continue;
+        if (entry.length - bodyStart < minimumPart) continue;
       }
       addStream(runStart, runEnd + bodyStart);
     } else {
-      const previous = plan.entries[pending.entryIndex]!;
       if (runLength >= minimumPart) {
-        addCopy(pending.entryIndex, pending.start, pending.end);
+        addCopy(pending.body, pending.start, pending.end);
         addStream(runStart, runEnd);
       } else {
         // Keep the composed object small: only the last minimumPart bytes of the body are copied twice.
         const tailStart = pending.end - pending.start >= 2 * minimumPart ? pending.end - minimumPart : pending.start;
-        if (tailStart > pending.start) addCopy(pending.entryIndex, pending.start, tailStart);
+        if (tailStart > pending.start) addCopy(pending.body, pending.start, tailStart);
         add(
           'composed',
           [
-            { kind: 'copy', entryIndex: pending.entryIndex, start: tailStart, end: pending.end },
+            { kind: 'copy', memberIndex: pending.body.index, start: tailStart, end: pending.end },
             { kind: 'stream', start: runStart, end: runEnd },
           ],
-          previous.dataOffset + tailStart,
+          pending.body.offset + tailStart,
           runEnd,
         );
       }
     }
-    pending = { entryIndex: entry.index, start: bodyStart, end: entry.dataLength };
-    runStart = entry.dataOffset + entry.dataLength;
+    pending = { body: entry, start: bodyStart, end: entry.length };
+    runStart = entry.offset + entry.length;
   }
-  if (pending !== null) addCopy(pending.entryIndex, pending.start, pending.end);
+  if (pending !== null) addCopy(pending.body, pending.start, pending.end);
   // The rest (the central directory at least) ends the upload; its last part may be any size.
   addStream(runStart, plan.totalLength);
 

@@ -29,7 +29,7 @@ export interface MemberSize {
 const archiveOverhead = 4096;
 
 /**
- * At least what one member adds to a shard archive (src/bundles/archive-layout.ts): its body;
+ * At least what one member adds to a shard archive (src/formats/package-layout.ts): its body;
  * local and central headers with the name `<task>/<submission>.<ext>` (at most 80 bytes) and
  * ZIP64 extra fields (APPNOTE 4.3.7, 4.3.12, 4.5.3: 30 + 46 + 2 x 80 + 48 < 300), a data
  * descriptor (24); and its manifest.csv row: two ids, size, SHA-256 and name (~250), plus the

@@ -1,5 +1,5 @@
 import { asService, type Database } from '../db/client';
-import { markDatasetReady, readReadyShards } from '../db/dataset-builds';
+import { markDatasetReady, readReadyShards, type DatasetFormat } from '../db/dataset-builds';
 import { putObject } from '../s3/objects';
 import type { ObjectStore } from '../s3/store';
 import { writeDatasetManifest } from './dataset-manifest';
@@ -34,7 +34,7 @@ export interface ShardIndex {
  */
 export async function finishDataset(
   settings: { store: ObjectStore; database: Database; processedBucket: string },
-  dataset: { id: string; name: string; shardCount: number },
+  dataset: { id: string; name: string; format: DatasetFormat; shardCount: number },
 ): Promise<boolean> {
   const shards = await asService(settings.database, (tx) => readReadyShards(tx, dataset.id));
   if (shards.length !== dataset.shardCount) return false;
@@ -45,7 +45,7 @@ export async function finishDataset(
     manifest: manifestObjectKey(dataset.id, dataset.name).split('/').at(-1)!,
     shards: shards.map((shard) => ({
       index: shard.index,
-      name: shardFileName(dataset.name, shard.index, dataset.shardCount),
+      name: shardFileName(dataset, shard.index, dataset.shardCount),
       bytes: shard.bytes,
       entries: shard.entries,
       etag: shard.etag,

@@ -1,4 +1,4 @@
-import { layOutBundle } from '../bundles/archive-layout';
+import { layOutPackage } from '../formats/package-layout';
 import { asService, type Database } from '../db/client';
 import { readShardBuild } from '../db/dataset-builds';
 import { claimStalledForRequeue, failOneStalled, type AbandonedShard } from '../db/dataset-sweep';
@@ -81,7 +81,7 @@ async function releaseUpload(
   let parts: PlannedPart[] = [];
   const recorded = await asService(settings.database, (tx) => readShardBuild(tx, datasetId, build.shardIndex));
   try {
-    parts = planUploadParts(layOutBundle(recorded?.members ?? []).plan).parts;
+    parts = recorded ? planUploadParts(layOutPackage(recorded.members, recorded.format).container).parts : [];
   } catch {
     // No plan, no composed parts: a build that cannot be planned never uploaded any.
   }

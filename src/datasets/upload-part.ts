@@ -1,5 +1,5 @@
 import { bucketMemberSource } from '../bundles/member-source';
-import type { BundleLayout } from '../bundles/archive-layout';
+import type { PackageLayout } from '../formats/package-layout';
 import type { ObjectStore } from '../s3/store';
 import {
   abortMultipartUpload,
@@ -11,22 +11,21 @@ import {
 import { deleteObject } from '../s3/objects';
 import { streamSegments } from '../streams/archive-writer';
 import { fixedLengthChannel } from '../streams/fixed-length';
-import { sliceArchive } from '../zip';
 import type { PartPiece, PlannedPart } from './part-plan';
 
-/** Where one dataset's archive goes and where its members come from. */
+/** Where one dataset shard goes and where its members come from. */
 export interface ArchiveTarget {
   store: ObjectStore;
   rawBucket: string;
   processedBucket: string;
   objectKey: string;
   uploadId: string;
-  layout: BundleLayout;
+  layout: PackageLayout;
 }
 
-function memberKey(target: ArchiveTarget, entryIndex: number): string {
-  const key = target.layout.objectKeys[entryIndex];
-  if (!key) throw new Error(`entry ${entryIndex} has no object`);
+function memberKey(target: ArchiveTarget, memberIndex: number): string {
+  const key = target.layout.objectKeys[memberIndex];
+  if (!key) throw new Error(`member ${memberIndex} has no object`);
   return key;
 }
 
@@ -47,7 +46,7 @@ async function sendStreamPiece(
   partNumber: number,
   piece: Extract<PartPiece, { kind: 'stream' }>,
 ): Promise<string> {
-  const segments = sliceArchive(target.layout.plan, piece.start, piece.end - 1);
+  const segments = target.layout.container.slice(piece.start, piece.end - 1);
   let sourceFailure: unknown;
   const body = streamSegments(
     segments,
@@ -86,7 +85,7 @@ async function sendPiece(
   if (piece.kind === 'stream') return sendStreamPiece(target, key, uploadId, partNumber, piece);
   return uploadPartCopy(target.store, target.processedBucket, key, uploadId, partNumber, {
     bucket: target.rawBucket,
-    key: memberKey(target, piece.entryIndex),
+    key: memberKey(target, piece.memberIndex),
     start: piece.start,
     end: piece.end,
   });

@@ -37,3 +37,18 @@ export function toMemberRecord(row: ArchiveMemberRow): ArchiveMemberRecord {
     objectKey: row.object_key,
   };
 }
+
+/** A member as a dataset shard holds it: with the times its metadata (Parquet row, WebDataset JSON) carries. */
+export interface DatasetMemberRecord extends ArchiveMemberRecord {
+  createdAt: Date;
+  reviewedAt: Date | null;
+}
+
+export interface DatasetMemberRow extends ArchiveMemberRow {
+  created_at: Date;
+  reviewed_at: Date | null;
+}
+
+export function toDatasetMemberRecord(row: DatasetMemberRow): DatasetMemberRecord {
+  return { ...toMemberRecord(row), createdAt: row.created_at, reviewedAt: row.reviewed_at };
+}

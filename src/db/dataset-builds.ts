@@ -1,7 +1,10 @@
-import type { ArchiveMemberRecord } from './archive-members';
-import { toMemberRecord, type ArchiveMemberRow } from './archive-members';
+import type { PackageFormat } from '../formats/package-layout';
+import { toDatasetMemberRecord, type DatasetMemberRecord, type DatasetMemberRow } from './archive-members';
 import type { Transaction } from './client';
 import type { DatasetStatus } from './datasets';
+
+/** The formats a dataset may be packaged in. */
+export type DatasetFormat = Extract<PackageFormat, 'zip' | 'parquet' | 'webdataset'>;
 
 // What the build job reads and records for one shard. It runs as service_role (asService), which
 // is granted exactly these tables. Every record of progress also stamps the dataset's
@@ -13,11 +16,12 @@ export interface ShardBuild {
   datasetName: string;
   shardIndex: number;
   shardCount: number;
+  format: DatasetFormat;
   status: DatasetStatus;
   objectKey: string;
   uploadId: string | null;
   /** The shard's members, in archive order: at most the dataset's shard_max_members. */
-  members: ArchiveMemberRecord[];
+  members: DatasetMemberRecord[];
   /** Parts S3 has accepted in earlier attempts, by part number. */
   finishedParts: Map<number, { etag: string; size: number }>;
 }
@@ -32,6 +36,7 @@ export async function readShardBuild(
     {
       name: string;
       shard_count: number;
+      format: DatasetFormat;
       status: DatasetStatus;
       object_key: string;
       upload_id: string | null;
@@ -39,13 +44,13 @@ export async function readShardBuild(
       last_position: number;
     }[]
   >`
-    select d.name, d.shard_count, s.status, s.object_key, s.upload_id, s.first_position, s.last_position
+    select d.name, d.shard_count, d.format, s.status, s.object_key, s.upload_id, s.first_position, s.last_position
     from public.dataset_shards s join public.datasets d on d.id = s.dataset_id
     where s.dataset_id = ${datasetId} and s.shard_index = ${shardIndex}`;
   if (!shard) return null;
-  const members = await tx<ArchiveMemberRow[]>`
+  const members = await tx<DatasetMemberRow[]>`
     select s.id as submission_id, s.task_id, p.pseudonym as contributor_pseudonym, s.content_type, s.size, s.crc32,
-      s.sha256, s.uploaded_at, s.object_key
+      s.sha256, s.uploaded_at, s.object_key, s.created_at, s.reviewed_at
     from public.dataset_members m
     join public.submissions s on s.id = m.submission_id
     join public.profiles p on p.id = s.contributor_id
@@ -59,10 +64,11 @@ export async function readShardBuild(
     datasetName: shard.name,
     shardIndex,
     shardCount: shard.shard_count,
+    format: shard.format,
     status: shard.status,
     objectKey: shard.object_key,
     uploadId: shard.upload_id,
-    members: members.map(toMemberRecord),
+    members: members.map(toDatasetMemberRecord),
     finishedParts: new Map(parts.map((part) => [part.part_number, { etag: part.etag, size: Number(part.size) }])),
   };
 }

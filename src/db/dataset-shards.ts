@@ -1,6 +1,7 @@
 import type { MemberSize, ShardRange } from '../datasets/shard-cut';
 import { shardObjectKey } from '../datasets/shard-names';
 import type { Transaction } from './client';
+import type { DatasetFormat } from './dataset-builds';
 import type { DatasetStatus } from './datasets';
 
 // What cutting a dataset into shards reads and records, as service_role (src/datasets/cut.ts).
@@ -8,6 +9,7 @@ import type { DatasetStatus } from './datasets';
 export interface CutInput {
   id: string;
   name: string;
+  format: DatasetFormat;
   status: DatasetStatus;
   /** Null until the dataset has been cut. */
   shardCount: number | null;
@@ -20,16 +22,18 @@ export async function readCutInput(tx: Transaction, datasetId: string): Promise<
     {
       id: string;
       name: string;
+      format: DatasetFormat;
       status: DatasetStatus;
       shard_count: number | null;
       shard_max_members: number;
       shard_max_bytes: string;
     }[]
-  >`select id, name, status, shard_count, shard_max_members, shard_max_bytes from public.datasets where id = ${datasetId}`;
+  >`select id, name, format, status, shard_count, shard_max_members, shard_max_bytes from public.datasets where id = ${datasetId}`;
   if (!row) return null;
   return {
     id: row.id,
     name: row.name,
+    format: row.format,
     status: row.status,
     shardCount: row.shard_count,
     maxMembers: row.shard_max_members,
@@ -61,7 +65,7 @@ export async function readMemberSizes(
  */
 export async function recordShards(
   tx: Transaction,
-  dataset: Pick<CutInput, 'id' | 'name'>,
+  dataset: Pick<CutInput, 'id' | 'name' | 'format'>,
   shards: readonly ShardRange[],
 ): Promise<boolean> {
   const [claimed] = await tx<{ id: string }[]>`
@@ -74,7 +78,7 @@ export async function recordShards(
     shard_index: shard.index,
     first_position: shard.firstPosition,
     last_position: shard.lastPosition,
-    object_key: shardObjectKey(dataset.id, dataset.name, shard.index, shards.length),
+    object_key: shardObjectKey(dataset.id, dataset, shard.index, shards.length),
   }));
   await tx`
     insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key)

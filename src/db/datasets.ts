@@ -1,5 +1,6 @@
 import { shardFileName } from '../datasets/shard-names';
 import type { Row } from './client';
+import type { DatasetFormat } from './dataset-builds';
 import { array, type SqlText, sql } from './sql-text';
 
 export type DatasetStatus = 'building' | 'ready' | 'failed';
@@ -8,6 +9,7 @@ export interface Dataset {
   id: string;
   name: string;
   description: string;
+  format: DatasetFormat;
   status: DatasetStatus;
   createdAt: string;
   members: number;
@@ -36,6 +38,7 @@ interface DatasetRow {
   id: string;
   name: string;
   description: string;
+  format: DatasetFormat;
   status: DatasetStatus;
   created_at: Date;
   members: string;
@@ -55,6 +58,7 @@ function toDataset(row: DatasetRow): Dataset {
     id: row.id,
     name: row.name,
     description: row.description,
+    format: row.format,
     status: row.status,
     createdAt: row.created_at.toISOString(),
     members: Number(row.members),
@@ -79,7 +83,7 @@ export function listDatasetsStatement(query: {
   id?: string;
 }): SqlText {
   return sql`
-    select d.id, d.name, d.description, d.status, d.created_at, d.bytes, d.entries, d.etag, d.finished_at, d.shard_count,
+    select d.id, d.name, d.description, d.format, d.status, d.created_at, d.bytes, d.entries, d.etag, d.finished_at, d.shard_count,
       (select count(*)::integer from public.dataset_shards s where s.dataset_id = d.id and s.status = 'ready') as shards_ready,
       (select coalesce(sum(s.bytes), 0) from public.dataset_shards s where s.dataset_id = d.id and s.status = 'ready') as bytes_ready,
       -- The detail is for admins; company users get a generic reason (and cannot select the column).
@@ -117,7 +121,7 @@ export function toDatasetWithShards(
   }[];
   const shards = rows.map((row) => ({
     index: row.shard_index,
-    name: shardFileName(dataset.name, row.shard_index, rows.length),
+    name: shardFileName(dataset, row.shard_index, rows.length),
     status: row.status,
     bytes: row.bytes === null ? null : Number(row.bytes),
     entries: row.entries,
@@ -132,7 +136,8 @@ const integerArray = (values: readonly number[]): SqlText => sql`${`{${values.jo
 /**
  * Records a dataset and freezes its members (gateway.create_dataset): the given approved
  * submissions in order, or the task's approved submissions. The row's `id` is null when a
- * submission is missing or not approved, or the selection is empty.
+ * submission is missing or not approved, or the selection is empty; then `oversized_member`
+ * names the first member larger than `largestMember`, if one is.
  */
 export function createDatasetStatement(input: {
   name: string;
@@ -141,11 +146,15 @@ export function createDatasetStatement(input: {
   taskId?: string;
   shardMaxMembers?: number;
   shardMaxBytes?: number;
+  format: DatasetFormat;
+  /** The largest member the format holds; null when only S3's own limits apply. */
+  largestMember: number | null;
 }): SqlText {
   return sql`
-    select gateway.create_dataset(${input.name}::text, ${input.description}::text,
+    select id, oversized_member, oversized_bytes from gateway.create_dataset(${input.name}::text, ${input.description}::text,
       ${input.submissionIds ? array(input.submissionIds, 'uuid') : sql`null::uuid[]`},
-      ${input.taskId ?? null}::uuid, ${input.shardMaxMembers ?? null}::integer, ${input.shardMaxBytes ?? null}::bigint) as id`;
+      ${input.taskId ?? null}::uuid, ${input.shardMaxMembers ?? null}::integer, ${input.shardMaxBytes ?? null}::bigint,
+      ${input.format}::text, ${input.largestMember}::bigint)`;
 }
 
 /**

@@ -95,3 +95,11 @@ export const contentTypeSchema = z
 
 /** A multipart upload's part number, 1 to 10,000 (S3 API: UploadPart). */
 export const partNumberSchema = z.number().int().min(1).max(multipartLimits.maximumParts);
+
+/**
+ * How a bundle is packaged: ZIP, or POSIX tar, which needs no CRC, so any tar bundle offers
+ * ranges. The same selection either way; the link's token covers the selection, not the format.
+ */
+export const bundleFormatSchema = z
+  .enum(['zip', 'tar'])
+  .openapi({ description: 'zip (default) or tar', example: 'tar' });

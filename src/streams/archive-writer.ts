@@ -1,7 +1,7 @@
 import { encodeCentralDirectory } from '../zip/central-directory';
 import { encodeDataDescriptor, encodeLocalHeader } from '../zip/headers';
 import { forEachChunk } from './read-chunks';
-import type { ArchiveSegment } from '../zip/slice';
+import type { ContainerSegment } from '../containers/layout';
 import type { ArchivePlan } from '../zip/types';
 
 /**
@@ -67,12 +67,12 @@ function writeArchive(
 }
 
 /**
- * Streams exactly the bytes `segments` describe (a `sliceArchive` result). Header bytes are
+ * Streams exactly the bytes `segments` describe (a container's slice). Header bytes are
  * written from the plan; each member body is piped natively from its source, so JavaScript never
  * touches body bytes. The next members' requests start while the current body streams.
  */
 export function streamSegments(
-  segments: readonly ArchiveSegment[],
+  segments: readonly ContainerSegment[],
   length: number,
   source: MemberSource,
   output: ArchiveOutput,
@@ -86,7 +86,7 @@ export function streamSegments(
       const openAhead = () => {
         while (nextToOpen < memberSegments.length && opened.size < lookahead + 1) {
           const position = memberSegments[nextToOpen++]!;
-          const segment = segments[position] as Extract<ArchiveSegment, { kind: 'member' }>;
+          const segment = segments[position] as Extract<ContainerSegment, { kind: 'member' }>;
           const body = source.open(segment.index, segment.start, segment.end, signal);
           // Failures surface when the member's turn comes; until then they must not go unhandled.
           body.catch(() => {});

@@ -27,4 +27,5 @@ export { planManifestMember } from './manifest';
 export { encodeMemberName } from './names';
 export { planArchive } from './plan';
 export { sliceArchive, type ArchiveSegment } from './slice';
+export { zipContainer } from './container';
 export type * from './types';

@@ -2,69 +2,16 @@ import { encodeCentralHeaders, resolveCrc32, type Crc32Overrides } from './centr
 import { ZipPlanError } from './errors';
 import { encodeDataDescriptor, encodeLocalHeader } from './headers';
 import type { ArchivePlan, PlannedEntry } from './types';
+import { type ContainerSegment, lastAtOrBefore, SegmentList } from '../containers/layout';
 
-/**
- * One piece of an archive byte range: bytes the planner produces, or an inclusive range of a
- * stored member's body, relative to that body (an HTTP Range for the object store).
- */
-export type ArchiveSegment =
-  | { kind: 'bytes'; bytes: Uint8Array }
-  | { kind: 'member'; index: number; start: number; end: number };
+/** One piece of an archive byte range: the container segment every format slices into. */
+export type ArchiveSegment = ContainerSegment;
 
 /** Half-open [start, end) byte region of the archive, and a way to produce its bytes on demand. */
 interface Region {
   start: number;
   end: number;
   bytes: () => Uint8Array;
-}
-
-/** Last position whose value is ≤ target, over an ascending array; -1 when none. */
-function lastAtOrBefore(length: number, valueAt: (position: number) => number, target: number): number {
-  let low = 0;
-  let high = length - 1;
-  let found = -1;
-  while (low <= high) {
-    const middle = (low + high) >>> 1;
-    if (valueAt(middle) <= target) {
-      found = middle;
-      low = middle + 1;
-    } else {
-      high = middle - 1;
-    }
-  }
-  return found;
-}
-
-class SegmentList {
-  readonly segments: ArchiveSegment[] = [];
-  private pending: Uint8Array[] = [];
-
-  addBytes(bytes: Uint8Array): void {
-    if (bytes.length > 0) this.pending.push(bytes);
-  }
-
-  addMember(index: number, start: number, end: number): void {
-    this.flush();
-    this.segments.push({ kind: 'member', index, start, end });
-  }
-
-  /** Adjacent byte pieces (a descriptor and the next local header, say) become one segment. */
-  flush(): void {
-    if (this.pending.length === 0) return;
-    const [only] = this.pending;
-    if (this.pending.length === 1 && only !== undefined) {
-      this.segments.push({ kind: 'bytes', bytes: only });
-    } else {
-      const joined = new Uint8Array(this.pending.reduce((sum, piece) => sum + piece.length, 0));
-      let offset = 0;
-      for (const piece of this.pending) {
-        joined.set(piece, offset);
-        offset += piece.length;
-      }
-      this.segments.push({ kind: 'bytes', bytes: joined });
-    }
-    this.pending = [];
-  }
 }
 
 /**
@@ -134,8 +81,7 @@ export function sliceArchive(
     });
   }
   emit({ start: plan.endRecordsOffset, end: plan.totalLength, bytes: () => plan.endRecords });
-  output.flush();
-  return output.segments;
+  return output.flush();
 }
 
 function emitData(entry: PlannedEntry, start: number, end: number, output: SegmentList): void {

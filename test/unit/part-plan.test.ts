@@ -1,7 +1,7 @@
 import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { planUploadParts, PartPlanError, type PartPlan } from '../../src/datasets/part-plan';
-import { planArchive, planManifestMember, type ArchiveMember, type ArchivePlan } from '../../src/zip';
+import { planArchive, planManifestMember, zipContainer, type ArchiveMember, type ArchivePlan } from '../../src/zip';
 import { assembleArchive, assembleRange, bodiesFromArrays } from './zip/archive-fixture';
 
 // Small limits so that archives with every shape fit in memory; the planner takes them as options.
@@ -32,7 +32,7 @@ function rebuild(plan: ArchivePlan, partPlan: PartPlan, bodies: Uint8Array[]): U
   for (const part of partPlan.parts) {
     for (const piece of part.pieces) {
       if (piece.kind === 'stream') chunks.push(assembleRange(plan, piece.start, piece.end - 1, source));
-      else chunks.push(bodies[piece.entryIndex]!.subarray(piece.start, piece.end));
+      else chunks.push(bodies[piece.memberIndex]!.subarray(piece.start, piece.end));
     }
   }
   return Buffer.concat(chunks);
@@ -76,7 +76,7 @@ describe('planUploadParts', () => {
   for (const [shape, sizes] of Object.entries(shapes)) {
     it(`rebuilds the archive byte for byte: ${shape}`, () => {
       const { plan, bodies } = archiveOf(sizes);
-      const partPlan = planUploadParts(plan, limits);
+      const partPlan = planUploadParts(zipContainer(plan), limits);
       checkInvariants(plan, partPlan);
       expect(Buffer.compare(rebuild(plan, partPlan, bodies), assembleArchive(plan, bodiesFromArrays(bodies)))).toBe(0);
       const pieceBytes = partPlan.parts
@@ -89,7 +89,7 @@ describe('planUploadParts', () => {
   it('copies large bodies and streams only headers and small members, borrowing once at the start', () => {
     const sizes = [10, 20, 5000, 30, 6000, 40, 7000];
     const { plan } = archiveOf(sizes);
-    const partPlan = planUploadParts(plan, limits);
+    const partPlan = planUploadParts(zipContainer(plan), limits);
     const largeBytes = 5000 + 6000 + 7000;
     const smallAndHeaders = plan.totalLength - largeBytes;
     // The first part is the bytes before member 3 plus what it borrows of that member's body.
@@ -106,13 +106,18 @@ describe('planUploadParts', () => {
 
   it('refuses an archive whose CRCs are not all known, since copied bodies are never read', () => {
     const plan = planArchive([{ name: 'a.bin', size: 5000, crc32: null, modifiedAt, body: 'stored' }]);
-    expect(() => planUploadParts(plan, limits)).toThrow(PartPlanError);
+    expect(() => planUploadParts(zipContainer(plan), limits)).toThrow(PartPlanError);
   });
 
   it('refuses an archive that would need more than 10,000 parts', () => {
     const many = archiveOf(Array.from({ length: 5100 }, () => 20));
     expect(() =>
-      planUploadParts(many.plan, { minimumPart: 10, copyThreshold: 10, streamPartSize: 10, maximumPart: 100 }),
+      planUploadParts(zipContainer(many.plan), {
+        minimumPart: 10,
+        copyThreshold: 10,
+        streamPartSize: 10,
+        maximumPart: 100,
+      }),
     ).toThrow(/10000 parts|S3 allows/);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { layOutBundle } from '../../src/bundles/archive-layout';
+import { layOutPackage } from '../../src/formats/package-layout';
 import type { ArchiveMemberRecord } from '../../src/db/archive-members';
 import { memberArchiveBytes, ShardCutter } from '../../src/datasets/shard-cut';
 import { shardFileName, shardObjectKey } from '../../src/datasets/shard-names';
@@ -29,7 +29,7 @@ describe('cutting a member list into shards', () => {
     ]);
   });
 
-  it('bounds the shard archive from above: the estimate covers what layOutBundle plans', () => {
+  it('bounds the shard archive from above: the estimate covers what layOutPackage plans', () => {
     const records: ArchiveMemberRecord[] = Array.from({ length: 200 }, (_, index) => ({
       submissionId: crypto.randomUUID(),
       taskId: crypto.randomUUID(),
@@ -41,7 +41,7 @@ describe('cutting a member list into shards', () => {
       uploadedAt: new Date('2026-11-01T12:00:00Z'),
       objectKey: `raw/${index}`,
     }));
-    const planned = layOutBundle(records).plan.totalLength;
+    const planned = layOutPackage(records, 'zip').container.totalLength;
     const textBytes = records[0]!.contentType.length + records[0]!.contributorPseudonym.length;
     const cutter = new ShardCutter({ maxMembers: 1000, maxBytes: 1e12 });
     for (const [position, record] of records.entries()) cutter.add({ position, size: record.size, textBytes });
@@ -51,8 +51,11 @@ describe('cutting a member list into shards', () => {
   });
 
   it('names shards as Hugging Face and WebDataset expect, and one shard as the single archive it was', () => {
-    expect(shardFileName('speech', 0, 1)).toBe('speech.zip');
-    expect(shardFileName('speech', 3, 42)).toBe('speech-00003-of-00042.zip');
-    expect(shardObjectKey('id', 'speech', 41, 42)).toBe('datasets/id/speech-00041-of-00042.zip');
+    const zip = { name: 'speech', format: 'zip' } as const;
+    expect(shardFileName(zip, 0, 1)).toBe('speech.zip');
+    expect(shardFileName(zip, 3, 42)).toBe('speech-00003-of-00042.zip');
+    expect(shardObjectKey('id', zip, 41, 42)).toBe('datasets/id/speech-00041-of-00042.zip');
+    expect(shardFileName({ name: 'speech', format: 'parquet' }, 3, 42)).toBe('speech-00003-of-00042.parquet');
+    expect(shardFileName({ name: 'speech', format: 'webdataset' }, 0, 1)).toBe('speech.tar');
   });
 });

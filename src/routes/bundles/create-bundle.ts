@@ -1,16 +1,17 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { authenticate } from '../../auth/authenticate';
 import { asPrincipalInOneFlight } from '../../auth/principal';
-import { layOutBundle } from '../../bundles/archive-layout';
+import { layOutPackage } from '../../formats/package-layout';
 import type { AppEnv } from '../../context';
 import { createdBundleContentsStatement, recordBundleStatement, toCreatedBundle } from '../../db/bundles';
 import { ApiError } from '../../errors';
 import { clientOf } from '../client';
-import { bearerSecurity, errorResponses } from '../schemas';
+import { bearerSecurity, bundleFormatSchema, errorResponses } from '../schemas';
 
 const createBundleBody = z
   .strictObject({
     submissionIds: z.array(z.uuid()).min(1).openapi({ description: 'Approved submissions, in archive order' }),
+    format: bundleFormatSchema.optional(),
   })
   .openapi('CreateBundleRequest');
 
@@ -19,8 +20,9 @@ const createBundleResponse = z
     id: z.uuid(),
     url: z.url().openapi({ description: 'Download link on this gateway; carries its own signed, expiring token' }),
     expiresAt: z.string(),
-    bytes: z.number().int().openapi({ description: 'Exact size of the ZIP' }),
-    entries: z.number().int().openapi({ description: 'Entries in the ZIP, manifest.csv included' }),
+    format: bundleFormatSchema,
+    bytes: z.number().int().openapi({ description: 'Exact size of the archive' }),
+    entries: z.number().int().openapi({ description: 'Entries in the archive, manifest.csv included' }),
   })
   .openapi('Bundle');
 
@@ -40,7 +42,7 @@ export const createBundleRoute = createRoute({
 });
 
 export const createBundleHandler: RouteHandler<typeof createBundleRoute, AppEnv> = async (c) => {
-  const { submissionIds } = c.req.valid('json');
+  const { submissionIds, format = 'zip' } = c.req.valid('json');
   const { bundles } = c.var.config;
   if (submissionIds.length > bundles.memberLimit)
     throw new ApiError('invalid_request', `a bundle holds at most ${bundles.memberLimit} submissions`);
@@ -58,18 +60,20 @@ export const createBundleHandler: RouteHandler<typeof createBundleRoute, AppEnv>
   const contents = toCreatedBundle(recorded, members);
   if (!contents)
     throw new ApiError('invalid_request', 'every submission must exist, be approved, and be yours to bundle');
-  const { plan } = layOutBundle(contents.bundle.members);
+  const layout = layOutPackage(contents.bundle.members, format);
   const expiresAt = new Date(Date.now() + bundles.linkTtlSeconds * 1000);
   const token = await c.var.isolate.bundleLinks.sign(contents.bundleId, expiresAt);
   const url = new URL(`/v1/bundles/${contents.bundleId}/download`, c.req.url);
   url.searchParams.set('token', token);
+  if (format !== 'zip') url.searchParams.set('format', format);
   return c.json(
     {
       id: contents.bundleId,
       url: url.toString(),
       expiresAt: expiresAt.toISOString(),
-      bytes: plan.totalLength,
-      entries: plan.entries.length,
+      format,
+      bytes: layout.container.totalLength,
+      entries: layout.entries,
     },
     201,
   );

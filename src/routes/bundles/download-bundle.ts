@@ -1,6 +1,6 @@
 import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { crc32 } from 'node:zlib';
-import { layOutBundle } from '../../bundles/archive-layout';
+import { layOutPackage, packageFormats } from '../../formats/package-layout';
 import { bucketMemberSource, openFirstMember } from '../../bundles/member-source';
 import type { AppEnv } from '../../context';
 import { inOneFlight } from '../../db/client';
@@ -11,23 +11,28 @@ import { bodyRange, decideResponse, unsatisfiedRange } from '../../http/conditio
 import { clientOf } from '../client';
 import { streamSegments, streamWithComputedCrcs } from '../../streams/archive-writer';
 import { fixedLengthChannel } from '../../streams/fixed-length';
-import { archiveEtag, sliceArchive } from '../../zip';
-import { errorResponses, idParamsSchema } from '../schemas';
+import { bundleFormatSchema, errorResponses, idParamsSchema } from '../schemas';
 
 export const downloadBundleRoute = createRoute({
   method: 'get',
   path: '/v1/bundles/{id}/download',
-  summary: 'The bundle as one ZIP, streamed from object storage',
+  summary: 'The bundle as one ZIP or tar, streamed from object storage',
   description:
-    'Also HEAD. Authorised by the signed token in the link, not by a session. Byte-identical on every request (strong ETag), so Range and If-Range resume an interrupted download; a bundle with a member whose CRC is unknown answers Accept-Ranges: none and a weak ETag.',
+    'Also HEAD. Authorised by the signed token in the link, not by a session. Byte-identical on every request (strong ETag), so Range and If-Range resume an interrupted download; a ZIP bundle with a member whose CRC is unknown answers Accept-Ranges: none and a weak ETag (tar needs no CRC).',
   request: {
     params: idParamsSchema,
-    query: z.object({ token: z.string().max(100).openapi({ description: 'From the link POST /v1/bundles returned' }) }),
+    query: z.object({
+      token: z.string().max(100).openapi({ description: 'From the link POST /v1/bundles returned' }),
+      format: bundleFormatSchema.optional(),
+    }),
   },
   responses: {
     200: {
       description: 'The archive',
-      content: { 'application/zip': { schema: z.string().openapi({ format: 'binary' }) } },
+      content: {
+        'application/zip': { schema: z.string().openapi({ format: 'binary' }) },
+        'application/x-tar': { schema: z.string().openapi({ format: 'binary' }) },
+      },
     },
     206: { description: 'A byte range of the archive' },
     304: { description: 'Not modified' },
@@ -37,7 +42,7 @@ export const downloadBundleRoute = createRoute({
 
 export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, AppEnv> = async (c) => {
   const { id } = c.req.valid('param');
-  const { token } = c.req.valid('query');
+  const { token, format = 'zip' } = c.req.valid('query');
   const { config, requestId } = c.var;
   const refuse = (reason: string) => {
     log('warn', 'bundle link refused', { reason, requestId });
@@ -57,29 +62,30 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, App
   if (bundle.kind === 'missing') throw new ApiError('not_found', 'bundle not found');
   if (bundle.kind === 'refused') throw refuse('creator may no longer bundle these members');
 
-  const { plan, objectKeys } = layOutBundle(bundle.members);
-  const etag = await archiveEtag(plan);
+  const layout = layOutPackage(bundle.members, format);
+  const { container, objectKeys } = layout;
+  const etag = await layout.etag();
   const lastModified = bundle.createdAt.toUTCString();
   const headers = new Headers({
-    'Content-Type': 'application/zip',
-    'Content-Disposition': `attachment; filename="bundle-${id}.zip"`,
+    'Content-Type': packageFormats[format].contentType,
+    'Content-Disposition': `attachment; filename="bundle-${id}.${packageFormats[format].extension}"`,
     ETag: etag,
     'Last-Modified': lastModified,
     // RFC 9110 §14.3: "none" tells clients not to try; such a bundle's bytes exist only in order.
-    'Accept-Ranges': plan.rangesSupported ? 'bytes' : 'none',
+    'Accept-Ranges': container.rangesSupported ? 'bytes' : 'none',
     'Cache-Control': 'private, no-store',
   });
   // Without every CRC, the archive can only be produced front to back: Range is ignored (§14.2).
   const requestHeaders = new Headers(c.req.raw.headers);
-  if (!plan.rangesSupported) requestHeaders.delete('range');
-  const decision = decideResponse(c.req.method, requestHeaders, { etag, lastModified, size: plan.totalLength });
+  if (!container.rangesSupported) requestHeaders.delete('range');
+  const decision = decideResponse(c.req.method, requestHeaders, { etag, lastModified, size: container.totalLength });
 
   if (decision.kind === 'not_modified') return new Response(null, { status: 304, headers });
   if (decision.kind === 'unsatisfiable') {
-    c.header('Content-Range', unsatisfiedRange(plan.totalLength));
+    c.header('Content-Range', unsatisfiedRange(container.totalLength));
     throw new ApiError('range_not_satisfiable', 'the requested range is outside the bundle');
   }
-  const { status, start, end } = bodyRange(headers, decision, plan.totalLength);
+  const { status, start, end } = bodyRange(headers, decision, container.totalLength);
   const length = end - start + 1;
   if (c.req.method === 'HEAD') return new Response(null, { status, headers });
 
@@ -90,8 +96,8 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, App
       requestId,
     });
   const bucketSource = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
-  if (plan.rangesSupported) {
-    const segments = sliceArchive(plan, start, end);
+  if (container.rangesSupported) {
+    const segments = container.slice(start, end);
     const first = segments.find((segment) => segment.kind === 'member') ?? null;
     const source = await openFirstMember(
       bucketSource,
@@ -102,6 +108,8 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, App
       headers,
     });
   }
+  // Only a ZIP can lack ranges (src/formats/package-layout.ts).
+  const plan = layout.zipPlan!;
   const first = plan.entries.find((entry) => entry.body.kind === 'stored' && entry.dataLength > 0);
   const source = await openFirstMember(
     bucketSource,

@@ -4,6 +4,7 @@ import { asPrincipalInFlights } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { createDatasetStatement } from '../../db/datasets';
 import { ApiError } from '../../errors';
+import { largestMemberBytes } from '../../formats/package-layout';
 import { bearerSecurity, errorResponses, freeTextSchema } from '../schemas';
 
 const createDatasetBody = z
@@ -15,7 +16,7 @@ const createDatasetBody = z
         'letters, digits, ".", "_" and "-", starting with a letter or digit, at most 100',
       )
       .openapi({
-        description: 'Names the shards: <name>.zip for one, <name>-00000-of-00004.zip for several',
+        description: 'Names the shards: <name>.zip for one, <name>-00000-of-00004.zip for several (.parquet, .tar)',
         example: 'swahili-speech-v1',
       }),
     description: freeTextSchema(2000).optional(),
@@ -36,6 +37,10 @@ const createDatasetBody = z
       .max(100_000)
       .optional()
       .openapi({ description: 'Most members one shard holds (default 10,000)' }),
+    format: z.enum(['zip', 'parquet', 'webdataset']).optional().openapi({
+      description:
+        'zip (default): each shard a ZIP with manifest.csv; parquet: one row per submission with its media (Hugging Face features); webdataset: tar shards of <id>.<ext> and <id>.json samples',
+    }),
     shardMaxBytes: z
       .number()
       .int()
@@ -73,6 +78,7 @@ export const createDatasetRoute = createRoute({
 
 export const createDatasetHandler: RouteHandler<typeof createDatasetRoute, AppEnv> = async (c) => {
   const body = c.req.valid('json');
+  const format = body.format ?? 'zip';
   if (body.submissionIds && new Set(body.submissionIds).size !== body.submissionIds.length) {
     throw new ApiError('invalid_request', 'submissionIds contains duplicates');
   }
@@ -87,9 +93,18 @@ export const createDatasetHandler: RouteHandler<typeof createDatasetRoute, AppEn
     taskId: body.taskId,
     shardMaxMembers: body.shardMaxMembers,
     shardMaxBytes: body.shardMaxBytes,
+    format,
+    largestMember: largestMemberBytes[format],
   });
   const id = await asPrincipalInFlights(c, ['admin'], [statement], async (_principal, [recorded]) => {
-    const created = (recorded![0]?.id as string | null | undefined) ?? null;
+    const row = recorded![0] as { id: string | null; oversized_member: string | null; oversized_bytes: string | null };
+    if (row.oversized_member !== null) {
+      throw new ApiError(
+        'invalid_request',
+        `submission ${row.oversized_member} has ${row.oversized_bytes} bytes; one ${format} value holds at most ${largestMemberBytes[format]}: package it as zip or webdataset`,
+      );
+    }
+    const created = row.id;
     if (!created) {
       throw new ApiError(
         'invalid_request',

@@ -3,7 +3,6 @@ import { authenticate } from '../../auth/authenticate';
 import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { recordDatasetDownloadStatement, toDatasetDownload } from '../../db/datasets';
-import { shardFileName } from '../../datasets/shard-names';
 import { ApiError } from '../../errors';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
@@ -94,7 +93,8 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   const shardCount = download.shardCount;
   const shards = await Promise.all(
     download.shards.map(async (shard) => {
-      const name = shardFileName(download.name, shard.index, shardCount);
+      // The shard's file name, as recorded when the dataset was cut (src/datasets/shard-names.ts).
+      const name = shard.objectKey.slice(shard.objectKey.lastIndexOf('/') + 1);
       const signed = await presignDownload(c.var.objectStore, {
         bucket: config.buckets.processed,
         key: shard.objectKey,

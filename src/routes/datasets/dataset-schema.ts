@@ -6,15 +6,15 @@ export const datasetSchema = z
     id: z.uuid(),
     name: z.string(),
     description: z.string(),
+    format: z.enum(['zip', 'parquet', 'webdataset']),
     status: z.enum(['building', 'ready', 'failed']),
     createdAt: z.string(),
     members: z.number().int().openapi({ description: 'Submissions in the dataset, frozen at creation' }),
     bytes: z.number().int().nullable().openapi({ description: 'Size of all shards together, once ready' }),
-    entries: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "Entries in all shards, each shard's manifest.csv included, once ready" }),
+    entries: z.number().int().nullable().openapi({
+      description:
+        "Entries in all shards once ready: ZIP entries (each shard's manifest.csv included), tar entries (two per sample), or Parquet rows",
+    }),
     etag: z
       .string()
       .nullable()
@@ -41,7 +41,11 @@ export const datasetShardSchema = z
     name: z.string().openapi({ example: 'swahili-speech-v1-00000-of-00004.zip' }),
     status: z.enum(['building', 'ready', 'failed']),
     bytes: z.number().int().nullable(),
-    entries: z.number().int().nullable().openapi({ description: 'Entries in the shard, its manifest.csv included' }),
+    entries: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Entries in the shard: ZIP entries with manifest.csv, tar entries, or Parquet rows' }),
   })
   .openapi('DatasetShard');
 

@@ -1,0 +1,37 @@
+import type { ArchiveMemberRecord } from '../db/archive-members';
+import { mediaTypeEssence } from '../uploads/media-types';
+
+// Extensions for the types tasks accept; anything else is `.bin`. Names are built from ids and
+// this table only, so no client string becomes a path in a container. Decoders (soundfile,
+// Pillow, WebDataset's handlers) pick the format from the extension.
+const extensions: Record<string, string> = {
+  'audio/webm': 'webm',
+  'audio/ogg': 'ogg',
+  'audio/mpeg': 'mp3',
+  'audio/mp4': 'm4a',
+  'audio/aac': 'aac',
+  'audio/wav': 'wav',
+  'audio/x-wav': 'wav',
+  'audio/wave': 'wav',
+  'audio/flac': 'flac',
+  'video/mp4': 'mp4',
+  'video/webm': 'webm',
+  'video/quicktime': 'mov',
+  'video/ogg': 'ogv',
+  'image/png': 'png',
+  'image/jpeg': 'jpg',
+  'image/webp': 'webp',
+  'image/gif': 'gif',
+  'image/heic': 'heic',
+  'image/avif': 'avif',
+  'application/octet-stream': 'bin',
+};
+
+export function mediaExtension(contentType: string): string {
+  return extensions[mediaTypeEssence(contentType)] ?? 'bin';
+}
+
+/** `<task>/<submission>.<ext>`: a bundle's (and a ZIP dataset's) member path. */
+export function memberName(record: Pick<ArchiveMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
+  return `${record.taskId}/${record.submissionId}.${mediaExtension(record.contentType)}`;
+}
