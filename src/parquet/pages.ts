@@ -9,8 +9,6 @@ import { encodeStruct, maximumI32, thrift } from './thrift-compact';
  * values. Uncompressed, so compressed and uncompressed page sizes are equal.
  */
 
-const utf8 = new TextEncoder();
-
 /**
  * PageHeader {1 type, 2 uncompressed_page_size, 3 compressed_page_size, 5 data_page_header}
  * with DataPageHeader {1 num_values, 2 encoding, 3 definition_level_encoding,
@@ -35,48 +33,48 @@ export function encodeDataPageHeader(bodyLength: number, valueCount: number, wha
   ]);
 }
 
-/** PLAIN BYTE_ARRAY (Encodings.md): 4-byte little-endian length, then the bytes. */
-export function plainByteArrayLength(length: number): Uint8Array {
-  const bytes = new Uint8Array(4);
-  new DataView(bytes.buffer).setUint32(0, length, true);
-  return bytes;
-}
+/**
+ * A row's value in a small column: a string (BYTE_ARRAY, UTF-8), a bigint (INT64) or null. PLAIN
+ * (Encodings.md) writes a BYTE_ARRAY as a 4-byte little-endian length then the bytes, an INT64
+ * as 8 bytes little-endian two's complement.
+ */
+export type PlainValue = string | bigint | null;
 
-export function plainString(value: string): Uint8Array {
-  const text = utf8.encode(value);
-  const bytes = new Uint8Array(4 + text.length);
-  new DataView(bytes.buffer).setUint32(0, text.length, true);
-  bytes.set(text, 4);
-  return bytes;
-}
-
-/** PLAIN INT64: 8 bytes little-endian, two's complement. */
-export function plainInt64(value: bigint): Uint8Array {
-  const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigInt64(0, value, true);
-  return bytes;
-}
+const utf8 = new TextEncoder();
 
 /**
- * One whole page of a column chunk: `values` holds the PLAIN encoding of each row's value, null
- * for a null (definition level below the maximum, and no value written).
+ * One whole page of a column chunk: a definition level per value (the maximum when present, one
+ * less for a null, which writes no value), then the PLAIN values. Written into one buffer sized
+ * for the worst case (3 UTF-8 bytes per UTF-16 unit), as a shard has thousands of small values.
  */
-export function encodeColumnPage(values: readonly (Uint8Array | null)[], maxLevel: number, what: string): Uint8Array {
+export function encodeColumnPage(values: readonly PlainValue[], maxLevel: number, what: string): Uint8Array {
   const levels = encodeDefinitionLevels(
     values.map((value) => (value === null ? maxLevel - 1 : maxLevel)),
     maxLevel,
   );
-  const bodyLength = values.reduce((sum, value) => sum + (value?.length ?? 0), levels.length);
-  const header = encodeDataPageHeader(bodyLength, values.length, what);
-  const page = new Uint8Array(header.length + bodyLength);
-  page.set(header, 0);
-  page.set(levels, header.length);
-  let cursor = header.length + levels.length;
+  let capacity = levels.length;
   for (const value of values) {
-    if (value === null) continue;
-    page.set(value, cursor);
-    cursor += value.length;
+    if (typeof value === 'string') capacity += 4 + 3 * value.length;
+    else if (value !== null) capacity += 8;
   }
+  const body = new Uint8Array(capacity);
+  const view = new DataView(body.buffer);
+  body.set(levels, 0);
+  let cursor = levels.length;
+  for (const value of values) {
+    if (typeof value === 'string') {
+      const { written } = utf8.encodeInto(value, body.subarray(cursor + 4));
+      view.setUint32(cursor, written, true);
+      cursor += 4 + written;
+    } else if (value !== null) {
+      view.setBigInt64(cursor, value, true);
+      cursor += 8;
+    }
+  }
+  const header = encodeDataPageHeader(cursor, values.length, what);
+  const page = new Uint8Array(header.length + cursor);
+  page.set(header, 0);
+  page.set(body.subarray(0, cursor), header.length);
   return page;
 }
 
@@ -95,7 +93,8 @@ export function encodeMediaPagePrefix(bodyLength: number, what: string): Uint8Ar
   const prefix = new Uint8Array(header.length + mediaPageOverhead);
   prefix.set(header, 0);
   prefix.set(mediaLevels, header.length);
-  prefix.set(plainByteArrayLength(bodyLength), header.length + mediaLevels.length);
+  // PLAIN BYTE_ARRAY: the 4-byte little-endian length, then (as a member region) the bytes.
+  new DataView(prefix.buffer).setUint32(header.length + mediaLevels.length, bodyLength, true);
   return prefix;
 }
 

@@ -3,31 +3,31 @@ import { ParquetPlanError } from './errors';
 import { encodeFooter, type PlannedChunk, type PlannedRowGroup } from './footer';
 import { magic } from './format';
 import { mediaColumnFor } from './media-column';
-import { encodeColumnPage, encodeMediaPagePrefix, plainInt64, plainString } from './pages';
+import { encodeColumnPage, encodeMediaPagePrefix, type PlainValue } from './pages';
 import { cutRowGroups, resolveOptions } from './row-groups';
 import { checkRow, epochMicros } from './rows';
 import { huggingFaceMetadata, type LeafColumn, leafColumns } from './schema';
 import type { MediaRow, ParquetPlanOptions } from './types';
 
-/** The PLAIN value of one row in one leaf column other than the media bytes; null for a null. */
-function plainValue(row: MediaRow, column: LeafColumn): Uint8Array | null {
+/** The value of one row in one leaf column other than the media bytes; null for a null. */
+function plainValue(row: MediaRow, column: LeafColumn): PlainValue {
   switch (column.path[column.path.length - 1]) {
     case 'id':
-      return plainString(row.id);
+      return row.id;
     case 'task_id':
-      return plainString(row.taskId);
+      return row.taskId;
     case 'content_type':
-      return plainString(row.contentType);
+      return row.contentType;
     case 'size':
-      return plainInt64(BigInt(row.size));
+      return BigInt(row.size);
     case 'sha256':
-      return row.sha256 === null ? null : plainString(row.sha256);
+      return row.sha256;
     case 'created_at':
-      return plainInt64(epochMicros(row.createdAt));
+      return epochMicros(row.createdAt);
     case 'reviewed_at':
-      return row.reviewedAt === null ? null : plainInt64(epochMicros(row.reviewedAt));
+      return row.reviewedAt === null ? null : epochMicros(row.reviewedAt);
     case 'path':
-      return plainString(row.path);
+      return row.path;
     default:
       throw new Error(`no value for column ${column.path.join('.')}`);
   }

@@ -65,7 +65,7 @@ export const thrift = {
 export const maximumI32 = 2 ** 31 - 1;
 
 class ByteSink {
-  private buffer = new Uint8Array(256);
+  private buffer = new Uint8Array(64);
   length = 0;
 
   private reserve(extra: number): void {
