@@ -81,7 +81,7 @@ export async function cutDataset(datasetId: string, settings: CutSettings): Prom
     await queueShards(settings.queue, datasetId, building);
     return { kind: 'requeued', shards: building.length };
   }
-  const cutter = new ShardCutter({ maxMembers: input.maxMembers, maxBytes: input.maxBytes });
+  const cutter = new ShardCutter({ maxMembers: input.maxMembers, maxBytes: input.maxBytes, format: input.format });
   let pages = 0;
   for (let after = -1; ; ) {
     const page = await asService(settings.database, (tx) => readMemberSizes(tx, datasetId, after, settings.pageSize));

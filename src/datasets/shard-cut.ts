@@ -1,3 +1,5 @@
+import type { DatasetFormat } from '../db/dataset-builds';
+
 // Cutting a dataset's member list into shards, in archive order, one keyset page at a time: the
 // cutter keeps only the shard being filled, so the whole list is never in memory.
 
@@ -14,6 +16,8 @@ export interface ShardRange {
 export interface ShardBounds {
   maxMembers: number;
   maxBytes: number;
+  /** The shards' format, which decides what a member adds besides its body; zip when absent. */
+  format?: DatasetFormat;
 }
 
 /** A member as the cut reads it: its position, body size and the bytes of its free-text fields. */
@@ -24,20 +28,31 @@ export interface MemberSize {
   textBytes: number;
 }
 
-// Bytes an archive holds besides its members: manifest.csv's header line, headers, its own entry
-// in the central directory, and the ZIP64 end records (APPNOTE 4.3.14-4.3.16): well under 4 KiB.
+// Bytes a shard holds besides its members: for ZIP, manifest.csv's header line and entry and the
+// ZIP64 end records (APPNOTE 4.3.14-4.3.16); for Parquet, the magic, schema, Hugging Face
+// metadata and footer length; for tar, the two end blocks. Each well under 4 KiB.
 const archiveOverhead = 4096;
 
 /**
- * At least what one member adds to a shard archive (src/formats/package-layout.ts): its body;
- * local and central headers with the name `<task>/<submission>.<ext>` (at most 80 bytes) and
- * ZIP64 extra fields (APPNOTE 4.3.7, 4.3.12, 4.5.3: 30 + 46 + 2 x 80 + 48 < 300), a data
- * descriptor (24); and its manifest.csv row: two ids, size, SHA-256 and name (~250), plus the
- * content type and pseudonym, doubled as if every character were a quote (RFC 4180). 1 KiB
- * covers the fixed part with room to spare.
+ * The most one member adds to a shard besides its body and twice its free text, per format:
+ * - zip: local and central headers with the name `<task>/<submission>.<ext>` (at most 80 bytes)
+ *   and ZIP64 extra fields (APPNOTE 4.3.7, 4.3.12, 4.5.3: 30 + 46 + 2 x 80 + 48 < 300), a data
+ *   descriptor (24), and its manifest.csv row: two ids, size, SHA-256 and name (~250). 1 KiB.
+ * - parquet: its media page's header, levels and length (< 50), its values in the small columns
+ *   (< 300), and, when it is alone in its row group, that group's eight small pages' headers and
+ *   nine column chunks in the footer (< 1,100). 2 KiB.
+ * - webdataset: two 512-byte tar headers, each body's padding (< 512 each), the JSON (< 400),
+ *   and a pax header block pair for a size of 8 GiB or more (1,024). 3.5 KiB.
+ * The free text (content type, pseudonym) is counted twice, as if every character were escaped.
  */
-export function memberArchiveBytes(member: Pick<MemberSize, 'size' | 'textBytes'>): number {
-  return member.size + 1024 + 2 * member.textBytes;
+export const memberOverheadBytes: Record<DatasetFormat, number> = { zip: 1024, parquet: 2048, webdataset: 3584 };
+
+/** At least what one member adds to a shard (src/formats/package-layout.ts). */
+export function memberArchiveBytes(
+  member: Pick<MemberSize, 'size' | 'textBytes'>,
+  format: DatasetFormat = 'zip',
+): number {
+  return member.size + memberOverheadBytes[format] + 2 * member.textBytes;
 }
 
 /**
@@ -52,7 +67,7 @@ export class ShardCutter {
   constructor(private readonly bounds: ShardBounds) {}
 
   add(member: MemberSize): void {
-    const bytes = memberArchiveBytes(member);
+    const bytes = memberArchiveBytes(member, this.bounds.format);
     const open = this.open;
     if (open && open.members < this.bounds.maxMembers && open.estimatedBytes + bytes <= this.bounds.maxBytes) {
       open.lastPosition = member.position;

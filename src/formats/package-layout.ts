@@ -1,5 +1,6 @@
 import type { ContainerLayout } from '../containers/layout';
 import type { ArchiveMemberRecord, DatasetMemberRecord } from '../db/archive-members';
+import { largestMediaBytes } from '../parquet';
 import { planTar, tarEtag, type TarMember } from '../tar';
 import {
   archiveEtag,
@@ -11,6 +12,8 @@ import {
 } from '../zip';
 import { manifestCsv } from './manifest-csv';
 import { memberName } from './member-names';
+import { layOutParquet } from './parquet-package';
+import { layOutWebDataset } from './webdataset-package';
 
 const utf8 = new TextEncoder();
 
@@ -32,7 +35,7 @@ export const packageFormats: Record<PackageFormat, { extension: string; contentT
 export const largestMemberBytes: Record<PackageFormat, number | null> = {
   zip: null,
   tar: null,
-  parquet: null,
+  parquet: largestMediaBytes,
   webdataset: null,
 };
 
@@ -121,7 +124,9 @@ export function layOutPackage(
       return layOutZip(records);
     case 'tar':
       return layOutTarBundle(records);
-    default:
-      throw new Error(`format ${format} is not built yet`);
+    case 'webdataset':
+      return layOutWebDataset(records as readonly DatasetMemberRecord[]);
+    case 'parquet':
+      return layOutParquet(records as readonly DatasetMemberRecord[]);
   }
 }

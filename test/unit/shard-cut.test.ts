@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { layOutPackage } from '../../src/formats/package-layout';
-import type { ArchiveMemberRecord } from '../../src/db/archive-members';
+import type { ArchiveMemberRecord, DatasetMemberRecord } from '../../src/db/archive-members';
 import { memberArchiveBytes, ShardCutter } from '../../src/datasets/shard-cut';
 import { shardFileName, shardObjectKey } from '../../src/datasets/shard-names';
 
@@ -27,6 +27,37 @@ describe('cutting a member list into shards', () => {
       [3, 3],
       [4, 4],
     ]);
+  });
+
+  it.each([
+    ['parquet', 1],
+    ['parquet', 100],
+    ['webdataset', 1],
+    ['webdataset', 100],
+  ] as const)('bounds a %s shard from above, members of %d byte(s) to 64 MiB', (format, smallest) => {
+    // Sizes from tiny to one per row group (64 MiB), where Parquet's per-row overhead peaks.
+    const sizes = [smallest, 511, 513, 64 * 1024 ** 2 + 1, 70 * 1024 ** 2, 3, 1024];
+    const records: DatasetMemberRecord[] = sizes.map((size, index) => ({
+      submissionId: crypto.randomUUID(),
+      taskId: crypto.randomUUID(),
+      contributorPseudonym: 'p'.repeat(40),
+      contentType: 'audio/webm; codecs="opus"',
+      size,
+      crc32: null,
+      sha256: 'b'.repeat(64),
+      uploadedAt: new Date('2026-11-01T12:00:00Z'),
+      createdAt: new Date('2026-11-01T11:00:00.123Z'),
+      reviewedAt: index % 2 ? null : new Date('2026-11-02T11:00:00Z'),
+      objectKey: `raw/${index}`,
+    }));
+    const planned = layOutPackage(records, format).container.totalLength;
+    const textBytes = records[0]!.contentType.length + records[0]!.contributorPseudonym.length;
+    const cutter = new ShardCutter({ maxMembers: 1000, maxBytes: 1e12, format });
+    for (const [position, record] of records.entries()) cutter.add({ position, size: record.size, textBytes });
+    const [shard] = cutter.finish();
+    expect(shard!.estimatedBytes).toBeGreaterThanOrEqual(planned);
+    // Tight enough to be useful: within 4 KiB per member of the truth.
+    expect(shard!.estimatedBytes - planned).toBeLessThan(4096 * (records.length + 1));
   });
 
   it('bounds the shard archive from above: the estimate covers what layOutPackage plans', () => {
