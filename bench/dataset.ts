@@ -1,7 +1,8 @@
 // `npm run bench:dataset`: packages a dataset of 32 × 64 MiB members (2 GiB) plus 16 × 64 KiB ones
-// and reports (1) the bytes that passed through the Worker over the archive's size (target < 2 %)
-// and (2) the build time over a plain server-side copy (CopyObject) of the same objects, in the
-// same run. Both go through test/support/s3-proxy.ts, whose log counts the body bytes of every S3 request,
+// in each format (ZIP, Parquet, WebDataset) and reports, per format, (1) the bytes that passed
+// through the Worker over the dataset's size (target < 2 %) and (2) the build time over a bare
+// server-side concatenation (UploadPartCopy) and a plain copy (CopyObject) of the same objects, in
+// the same run. Both go through test/support/s3-proxy.ts, whose log counts the body bytes of every S3 request,
 // so "through the Worker" is measured on the wire, not inferred from the part plan.
 // The small members sit after every second large one: each is streamed by the Worker in a
 // composed part (the 5 MiB tail of the member before it copied, then its own bytes), so the build
@@ -27,7 +28,9 @@ if (s3Kind !== 's3rver' && s3Kind !== 'rgw') throw new Error(`STORAGE_MANAGER_S3
 // The local RGW keeps objects in a 2 GiB memstore and frees deleted ones only when its garbage
 // collector runs (hours later), so the members and every round's archive must fit at once; a full
 // OSD does not refuse writes, it blocks them. (Its CopyObject shares the source's data: no space used, as observed.)
-const totalMiB = Number(process.env.BENCH_DATASET_MIB ?? (s3Kind === 'rgw' ? 512 : 2048));
+const totalMiB = Number(process.env.BENCH_DATASET_MIB ?? (s3Kind === 'rgw' ? 320 : 2048));
+const formats = ['zip', 'parquet', 'webdataset'] as const;
+type Format = (typeof formats)[number];
 const memberSize = 64 * MiB;
 const largeCount = Math.max(1, Math.floor((totalMiB * MiB) / memberSize));
 const smallCount = Number(process.env.BENCH_DATASET_SMALL ?? 16);
@@ -37,10 +40,11 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? (s3Kind === 'rgw' ? 1 : 2));
 const concurrency = Number(process.env.BENCH_DATASET_CONCURRENCY ?? 4);
 const targetPercent = 2;
 const buildTimeoutMs = 15 * 60_000;
-const rgwNeedsMiB = (2 * rounds + 1) * totalMiB + 128; // members + archives + concatenations + warm-up and slack
+// Members + one dataset per format and a concatenation per round + warm-up and slack.
+const rgwNeedsMiB = ((formats.length + 1) * rounds + 1) * totalMiB + 128;
 if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
   throw new Error(
-    `RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((2 × BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS`,
+    `RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((4 × BENCH_ROUNDS + 1) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS`,
   );
 }
 
@@ -193,11 +197,12 @@ try {
    * POST to ready, polled every 100 ms; the proxy log of that window; then the shards and the
    * index removed (disk). `shardMaxMembers` cuts the members into shards, built one message each.
    */
-  async function build(name: string, list: Seeded[], shardMaxMembers?: number) {
+  async function build(name: string, list: Seeded[], shardMaxMembers?: number, format: Format = 'zip') {
     const from = logged.seen.length;
     const started = process.hrtime.bigint();
     const { id } = await datasetsApi('POST', '/v1/datasets', {
       name,
+      format,
       submissionIds: list.map((member) => member.id),
       shardMaxMembers,
     });
@@ -218,7 +223,7 @@ try {
       (request) =>
         request.method === 'POST' &&
         request.path.startsWith(datasetPath) &&
-        request.path.endsWith('.zip') &&
+        /\.(zip|parquet|tar)$/.test(request.path) &&
         request.query.has('uploadId'),
     );
     const completeAt = complete ? Number(arrivedAt.get(complete)! - started) / 1e9 : elapsed;
@@ -248,7 +253,7 @@ try {
       list.reduce((total, request) => total + request[field], 0);
     const puts = requests.filter((request) => request.method === 'PUT' && request.copySource === null);
     const gets = requests.filter((request) => request.method === 'GET' && request.path.startsWith(`/${raw}/`));
-    const temporary = puts.filter((request) => request.path.includes('.zip.parts/'));
+    const temporary = puts.filter((request) => request.path.includes('.parts/'));
     const all = sum(requests, 'requestBytes') + sum(requests, 'responseBytes');
     const out = sum(puts, 'requestBytes');
     const read = sum(gets, 'responseBytes');
@@ -325,20 +330,25 @@ try {
   await copy('warm-up', members.slice(0, 2));
 
   // Alternating which goes first, so drift in the machine's load falls on both alike.
-  const builds: Awaited<ReturnType<typeof build>>[] = [];
+  type Build = Awaited<ReturnType<typeof build>>;
+  const byFormat = Object.fromEntries(formats.map((format) => [format, [] as Build[]])) as Record<Format, Build[]>;
+  const builds = byFormat.zip;
   const copies: number[] = [];
   const concatenations: number[] = [];
   for (let round = 1; round <= rounds; round++) {
     const steps = [
-      async () => builds.push(await build('bench-2g', members)),
+      ...formats.map((format) => async () => {
+        byFormat[format].push(await build(`bench-${format}`, members, undefined, format));
+        const b = byFormat[format].at(-1)!;
+        log(
+          `round ${round}: ${format} ${b.seconds.toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`,
+        );
+      }),
       async () => copies.push(await copy(round)),
       async () => concatenations.push(await concatenate(round)),
     ];
     for (const step of round % 2 ? steps : steps.reverse()) await step();
-    const b = builds.at(-1)!;
-    log(
-      `round ${round}: build ${b.seconds.toFixed(2)} s, copy ${copies.at(-1)!.toFixed(2)} s, Worker ${mib(b.out + b.read)} MiB of ${mib(b.bytes)} MiB`,
-    );
+    log(`round ${round}: copy ${copies.at(-1)!.toFixed(2)} s, concatenation ${concatenations.at(-1)!.toFixed(2)} s`);
   }
 
   // The same members as 1 shard and as 4, side by side: shards are separate queue messages and
@@ -352,6 +362,7 @@ try {
     log(`${result.shards} shard(s): ${result.seconds.toFixed(2)} s`);
   }
 
+  const concatenateMedian = median(concatenations);
   const command = `STORAGE_MANAGER_S3=${s3Kind} BENCH_DATASET_MIB=${totalMiB} BENCH_DATASET_SMALL=${smallCount} BENCH_ROUNDS=${rounds} BENCH_DATASET_CONCURRENCY=${concurrency} npm run bench:dataset`;
   console.log(
     `bench:dataset — ${store.kind} behind test/support/s3-logged.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
@@ -424,10 +435,29 @@ try {
   console.log(
     `build ÷ plain server-side copy (CopyObject of the same ${members.length} objects, ${concurrency} at a time, same proxy): ${buildMedian.toFixed(2)} s ÷ ${copyMedian.toFixed(2)} s = ${(buildMedian / copyMedian).toFixed(2)}× (medians)`,
   );
-  const concatenateMedian = median(concatenations);
   console.log(
     `build ÷ server-side concatenation (UploadPartCopy of the ${large.length} large members into one object + Complete, ${concurrency} at a time): ${buildMedian.toFixed(2)} s ÷ ${concatenateMedian.toFixed(2)} s = ${(buildMedian / concatenateMedian).toFixed(2)}× (medians; rounds ${concatenations.map((value) => value.toFixed(2)).join(', ')} s)`,
   );
+  console.log(
+    `per format, the same ${members.length} members in one shard (medians of ${rounds} round(s); Worker %: worst round):`,
+  );
+  const formatHeaders = ['build s', 'dataset MiB', 'Worker MiB', 'Worker %', 'build÷concat', 'build÷copy', 'copies'];
+  console.log(`${'format'.padEnd(12)}${formatHeaders.map((header) => header.padStart(14)).join('')}`);
+  for (const format of formats) {
+    const list = byFormat[format];
+    const buildSeconds = median(list.map((b) => b.seconds));
+    const heaviest = list.reduce((a, b) => (percent(b) > percent(a) ? b : a));
+    const cells = [
+      buildSeconds.toFixed(2),
+      mib(heaviest.bytes),
+      mib(heaviest.out + heaviest.read),
+      `${percent(heaviest).toFixed(3)} %`,
+      `${(buildSeconds / concatenateMedian).toFixed(2)}×`,
+      `${(buildSeconds / copyMedian).toFixed(2)}×`,
+      heaviest.counts.copies,
+    ];
+    console.log(`${format.padEnd(12)}${cells.map((cell) => String(cell).padStart(14)).join('')}`);
+  }
   console.log(
     `same members, 1 shard vs 4 (shardMaxMembers ${quarter}): ${sharded.map((run) => `${run.shards} shard${run.shards > 1 ? 's' : ''} ${run.seconds.toFixed(2)} s`).join(' | ')} (local queue: one message at a time)`,
   );

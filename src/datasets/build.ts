@@ -260,7 +260,11 @@ async function explainPartFailure(target: ArchiveTarget, part: PlannedPart, erro
   if (error instanceof MemberReadError) {
     const cause = error.cause;
     if (cause instanceof ObjectStoreError && cause.kind === 'not_found') {
-      throw new PermanentBuildError(`a member of part ${part.partNumber} is missing from the raw bucket`);
+      throw new PermanentBuildError(
+        error.memberIndex === undefined
+          ? `a member of part ${part.partNumber} is missing from the raw bucket`
+          : `member ${memberNameOf(target, error.memberIndex)} is missing from the raw bucket`,
+      );
     }
     throw cause instanceof ObjectStoreError ? cause : error;
   }

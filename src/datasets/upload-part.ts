@@ -29,9 +29,16 @@ function memberKey(target: ArchiveTarget, memberIndex: number): string {
   return key;
 }
 
-/** A small member's object could not be read while its part streamed. */
+/** A member's object could not be read while its part streamed; `memberIndex` names it when known. */
 export class MemberReadError extends Error {
   override name = 'MemberReadError';
+  constructor(
+    message: string,
+    options: { cause: unknown },
+    readonly memberIndex?: number,
+  ) {
+    super(message, options);
+  }
 }
 
 /**
@@ -48,10 +55,18 @@ async function sendStreamPiece(
 ): Promise<string> {
   const segments = target.layout.container.slice(piece.start, piece.end - 1);
   let sourceFailure: unknown;
+  let failedMember: number | undefined;
+  const source = bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys);
   const body = streamSegments(
     segments,
     piece.end - piece.start,
-    bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys),
+    {
+      open: (index, start, end, signal) =>
+        source.open(index, start, end, signal).catch((error: unknown) => {
+          failedMember ??= index;
+          throw error;
+        }),
+    },
     {
       channel: fixedLengthChannel,
       onFailure: (error) => {
@@ -70,7 +85,8 @@ async function sendStreamPiece(
       piece.end - piece.start,
     );
   } catch (error) {
-    if (sourceFailure !== undefined) throw new MemberReadError('a member could not be read', { cause: sourceFailure });
+    if (sourceFailure !== undefined)
+      throw new MemberReadError('a member could not be read', { cause: sourceFailure }, failedMember);
     throw error;
   }
 }

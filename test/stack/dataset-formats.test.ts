@@ -1,0 +1,3 @@
+import { describeDatasetFormats } from './dataset-formats-suite';
+
+describeDatasetFormats('s3rver');
