@@ -129,6 +129,7 @@ export function describeCliCommandLine(context: () => { harness: Harness; workDi
         [['upload', '--task', demoTaskId], 'FILE is missing'],
         [['dataset', '--out', 'x.zip', 'a', 'b'], 'unexpected argument: b'],
         [['bundle', '--out', 'x.zip', '--api', 'ftp://example.com', 'a'], 'the gateway URL must be http or https'],
+        [['bundle', '--out', 'x.rar', '--format', 'rar', 'a'], '--format must be zip or tar'],
       ];
       for (const [args, message] of cases) {
         const result = await runCli(args, variables);

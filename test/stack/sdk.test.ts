@@ -183,6 +183,42 @@ describe('storage-manager CLI', () => {
     expect(readFileSync(out).subarray(0, 2).toString()).toBe('PK');
   });
 
+  it('bundle --format tar downloads a tar, resuming with Range though a CRC is unknown', async () => {
+    const bodies = [randomBytes(10), randomBytes(3 * MiB)];
+    const members = await harness.seedApproved(bodies);
+    // No CRC: a ZIP of these could only be sent front to back; a tar still offers ranges.
+    await harness.sql`update public.submissions set crc32 = null where id = ${members[1]!.id}`;
+    harness.proxy.inject((request) => request.method === 'GET' && request.path.endsWith(members[1]!.objectKey), {
+      kind: 'drop',
+      afterBytes: MiB,
+    });
+    const out = join(workDir, 'bundle.tar');
+    const admin = await harness.tokenFor('admin');
+    const result = await run(process.execPath, [
+      cli,
+      'bundle',
+      '--api',
+      harness.api,
+      '--token',
+      admin,
+      '--out',
+      out,
+      '--format',
+      'tar',
+      ...members.map((member) => member.id),
+    ]);
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stderr).toContain('resuming');
+    const summary = JSON.parse(result.stdout);
+    expect(summary).toMatchObject({ format: 'tar', entries: 3 });
+    expect(statSync(out).size).toBe(summary.bytes);
+    const extracted = mkdtempSync(join(workDir, 'tar-'));
+    const untar = await run('tar', ['-xf', out, '-C', extracted]);
+    expect(untar.status, untar.stderr).toBe(0);
+    for (const [position, member] of members.entries())
+      expect(Buffer.compare(readFileSync(join(extracted, demoTaskId, `${member.id}.bin`)), bodies[position]!)).toBe(0);
+  });
+
   it('refuses bad arguments with usage', async () => {
     const result = await run(process.execPath, [cli, 'upload', '--api', harness.api]);
     expect(result.status).toBe(2);
