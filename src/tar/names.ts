@@ -1,17 +1,8 @@
+import { memberPathProblem } from '../containers/member-path';
 import { TarPlanError } from './errors';
 import { headerField } from './format';
 
 const utf8 = new TextEncoder();
-
-/**
- * C0 controls, DEL and C1 controls: no reader shows them sensibly and a newline in a name is a
- * classic way to forge listings. Tab and newline being excluded also keeps the ETag's
- * line-per-member input unambiguous (etag.ts).
- */
-const controlCharacter = /[\u0000-\u001f\u007f-\u009f]/u;
-
-/** With the u flag a well-formed pair is one code point, so this matches only lone surrogates. */
-const loneSurrogate = /[\ud800-\udfff]/u;
 
 /**
  * Guards a member name and returns its UTF-8 bytes. Callers build names from ids, so a failure
@@ -23,15 +14,8 @@ export function encodeMemberName(name: string): Uint8Array {
   const refuse = (reason: string): never => {
     throw new TarPlanError('invalid_name', `member name ${JSON.stringify(name)} ${reason}`);
   };
-  if (typeof name !== 'string' || name.length === 0) refuse('is empty');
-  if (name.includes('\\')) refuse('contains a backslash');
-  if (name.startsWith('/')) refuse('starts with a slash');
-  if (controlCharacter.test(name)) refuse('contains a control character');
-  if (loneSurrogate.test(name)) refuse('contains a lone surrogate');
-  for (const segment of name.split('/')) {
-    if (segment === '..' || segment === '.') refuse('contains a dot segment');
-    if (segment === '') refuse('contains an empty segment');
-  }
+  const problem = memberPathProblem(name);
+  if (problem !== null) refuse(problem);
   return utf8.encode(name);
 }
 

@@ -152,6 +152,13 @@ describe('storage-manager CLI', () => {
     expect(() => statSync(`${path}.storage-manager.json`)).toThrow();
   });
 
+  /** `storage-manager bundle` as an admin, writing to `out`. */
+  async function bundleWithCli(out: string, options: string[], members: { id: string }[]) {
+    const admin = await harness.tokenFor('admin');
+    const command = ['bundle', '--api', harness.api, '--token', admin, '--out', out, ...options];
+    return run(process.execPath, [cli, ...command, ...members.map((member) => member.id)]);
+  }
+
   it('bundle creates and downloads a bundle, resuming with Range when S3 cuts it', async () => {
     const members = await harness.seedApproved([randomBytes(10), randomBytes(3 * MiB)]);
     harness.proxy.inject((request) => request.method === 'GET' && request.path.endsWith(members[1]!.objectKey), {
@@ -159,19 +166,7 @@ describe('storage-manager CLI', () => {
       afterBytes: MiB,
     });
     const out = join(workDir, 'bundle.zip');
-    const admin = await harness.tokenFor('admin');
-    const result = await run(process.execPath, [
-      cli,
-      'bundle',
-      '--api',
-      harness.api,
-      '--token',
-      admin,
-      '--out',
-      out,
-      '--progress',
-      ...members.map((member) => member.id),
-    ]);
+    const result = await bundleWithCli(out, ['--progress'], members);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('resuming');
     const summary = JSON.parse(result.stdout);
@@ -193,20 +188,7 @@ describe('storage-manager CLI', () => {
       afterBytes: MiB,
     });
     const out = join(workDir, 'bundle.tar');
-    const admin = await harness.tokenFor('admin');
-    const result = await run(process.execPath, [
-      cli,
-      'bundle',
-      '--api',
-      harness.api,
-      '--token',
-      admin,
-      '--out',
-      out,
-      '--format',
-      'tar',
-      ...members.map((member) => member.id),
-    ]);
+    const result = await bundleWithCli(out, ['--format', 'tar'], members);
     expect(result.status, result.stderr).toBe(0);
     expect(result.stderr).toContain('resuming');
     const summary = JSON.parse(result.stdout);
