@@ -20,6 +20,8 @@ import { startPostgres } from '../scripts/lib/postgres';
 
 const sizes = (process.env.BENCH_SHARD_SIZES ?? '10000,100000,1000000').split(',').map(Number);
 const heapTargetMB = 64;
+const formats = ['zip', 'parquet', 'webdataset'] as const;
+const formatRows: string[] = [];
 // DATASET_BUILD_SUBREQUESTS' default (src/env.ts).
 const subrequestBudget = 20_000;
 // Statements of one asService transaction besides those made through it (src/db/client.ts): begin and commit.
@@ -145,6 +147,18 @@ async function main() {
         largest = Math.max(largest, spent);
         return { members: build!.members.length, parts: parts.length, invocations, largest };
       });
+      // The same shard's members planned in each format, from the rows already read.
+      const build = await asService(database, (tx) => readShardBuild(tx, datasetId, 0));
+      for (const format of formats) {
+        const planned = await measured(async () => {
+          const layout = layOutPackage(build!.members, format);
+          return { bytes: layout.container.totalLength, parts: planUploadParts(layout.container).parts.length };
+        });
+        formatRows.push(
+          `| ${members.toLocaleString('en')} | ${format} | ${build!.members.length.toLocaleString('en')} | ${(planned.ms / 1000).toFixed(2)} s | ${planned.heapMB.toFixed(1)} MB | ${planned.result.parts} |`,
+        );
+        log(formatRows.at(-1)!);
+      }
       rows.push(
         `| ${members.toLocaleString('en')} | ${cut.result.shards} | ${(cut.ms / 1000).toFixed(2)} s, ${cut.heapMB.toFixed(1)} MB, ${cutSubrequests} | ${plan.result.members.toLocaleString('en')} members, ${plan.result.parts} parts: ${(plan.ms / 1000).toFixed(2)} s, ${plan.heapMB.toFixed(1)} MB, ${statements} statements | ${plan.result.invocations} × ≤ ${plan.result.largest.toLocaleString('en')} |`,
       );
@@ -158,6 +172,10 @@ async function main() {
     );
     console.log('|---|---|---|---|---|');
     for (const row of rows) console.log(row);
+    console.log('\nshard 0 laid out and cut into parts in each format (members already read):');
+    console.log('| members | format | shard members | plan time | plan heap | parts |');
+    console.log('|---|---|---|---|---|---|');
+    for (const row of formatRows) console.log(row);
   } finally {
     await postgresServer.stop();
   }
