@@ -365,7 +365,7 @@ try {
   const concatenateMedian = median(concatenations);
   const command = `STORAGE_MANAGER_S3=${s3Kind} BENCH_DATASET_MIB=${totalMiB} BENCH_DATASET_SMALL=${smallCount} BENCH_ROUNDS=${rounds} BENCH_DATASET_CONCURRENCY=${concurrency} npm run bench:dataset`;
   console.log(
-    `bench:dataset — ${store.kind} behind test/support/s3-logged.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
+    `bench:dataset — ${store.kind} behind test/support/s3-proxy.ts, PostgreSQL, the Worker under wrangler (local Queues), all on 127.0.0.1`,
   );
   console.log(`command: ${command}`);
   if (s3Kind === 'rgw')

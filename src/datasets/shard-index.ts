@@ -14,6 +14,8 @@ import { indexObjectKey, manifestObjectKey, shardFileName } from './shard-names'
 export interface ShardIndex {
   dataset: string;
   name: string;
+  /** zip, parquet or webdataset: how every shard is packaged. */
+  format: DatasetFormat;
   /** The manifest beside the shards: every member with its shard (src/datasets/dataset-manifest.ts). */
   manifest: string;
   shards: {
@@ -42,6 +44,7 @@ export async function finishDataset(
   const index: ShardIndex = {
     dataset: dataset.id,
     name: dataset.name,
+    format: dataset.format,
     manifest: manifestObjectKey(dataset.id, dataset.name).split('/').at(-1)!,
     shards: shards.map((shard) => ({
       index: shard.index,

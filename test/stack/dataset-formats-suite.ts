@@ -248,6 +248,9 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
       });
       expect(stale.status).toBe(200);
       expect(Buffer.compare(Buffer.from(await stale.arrayBuffer()), bytes)).toBe(0);
+      const unknown = await fetch(created.json.url.replace('format=tar', 'format=rar'));
+      expect(unknown.status).toBe(400);
+      expect(((await unknown.json()) as any).error.code).toBe('invalid_request');
     });
 
     it('refuses at create, naming it, a Parquet member larger than one value holds, and records nothing', async () => {

@@ -167,6 +167,7 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
       expect(index.status).toBe(200);
       const listed = (await index.json()) as any;
       expect(listed.dataset).toBe(datasetId);
+      expect(listed.format).toBe('zip');
       expect(listed.manifest).toBe('sharded.manifest.csv');
       // The manifest lists every member, in archive order, with its shard and its name there.
       const manifest = await fetch(await presignProcessed(`datasets/${datasetId}/sharded.manifest.csv`));
