@@ -1,4 +1,4 @@
-import { memberName } from '../formats/member-names';
+import { memberNameIn } from '../formats/member-names';
 import { asService, type Database } from '../db/client';
 import { readManifestPage } from '../db/dataset-shards';
 import { multipartLimits } from '../s3/limits';
@@ -67,7 +67,7 @@ export async function writeDatasetManifest(
         text += csvRow([
           member.submissionId,
           shardFileName(dataset, member.shardIndex, dataset.shardCount),
-          memberName(member),
+          memberNameIn(dataset.format, member),
         ]);
       await append(text);
       if (page.length < manifestPageSize) break;

@@ -31,7 +31,22 @@ export function mediaExtension(contentType: string): string {
   return extensions[mediaTypeEssence(contentType)] ?? 'bin';
 }
 
+type NamedRecord = Pick<ArchiveMemberRecord, 'taskId' | 'submissionId' | 'contentType'>;
+
 /** `<task>/<submission>.<ext>`: a bundle's (and a ZIP dataset's) member path. */
-export function memberName(record: Pick<ArchiveMemberRecord, 'taskId' | 'submissionId' | 'contentType'>): string {
+export function memberName(record: NamedRecord): string {
   return `${record.taskId}/${record.submissionId}.${mediaExtension(record.contentType)}`;
+}
+
+/**
+ * `<submission>.<ext>`: a WebDataset sample's media file (its key is the submission id, which has
+ * no dot) and the `path` of a Parquet row's media.
+ */
+export function sampleMediaName(record: Pick<NamedRecord, 'submissionId' | 'contentType'>): string {
+  return `${record.submissionId}.${mediaExtension(record.contentType)}`;
+}
+
+/** A member's name in a shard of the given format, as the dataset manifest lists it. */
+export function memberNameIn(format: 'zip' | 'tar' | 'parquet' | 'webdataset', record: NamedRecord): string {
+  return format === 'zip' || format === 'tar' ? memberName(record) : sampleMediaName(record);
 }

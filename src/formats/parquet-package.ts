@@ -1,6 +1,6 @@
 import type { DatasetMemberRecord } from '../db/archive-members';
 import { type MediaRow, parquetEtag, planMediaParquet } from '../parquet';
-import { mediaExtension } from './member-names';
+import { sampleMediaName } from './member-names';
 import type { PackageLayout } from './package-layout';
 
 /**
@@ -18,7 +18,7 @@ export function layOutParquet(records: readonly DatasetMemberRecord[]): PackageL
       sha256: record.sha256,
       createdAt: record.createdAt,
       reviewedAt: record.reviewedAt,
-      path: `${record.submissionId}.${mediaExtension(record.contentType)}`,
+      path: sampleMediaName(record),
       memberIndex: position,
     }),
   );

@@ -1,7 +1,7 @@
 import type { DatasetMemberRecord } from '../db/archive-members';
 import { planTar, tarEtag, type TarMember } from '../tar';
 import { memberMetadata } from './member-metadata';
-import { mediaExtension } from './member-names';
+import { sampleMediaName } from './member-names';
 import type { PackageLayout } from './package-layout';
 
 const utf8 = new TextEncoder();
@@ -16,7 +16,7 @@ const utf8 = new TextEncoder();
 export function layOutWebDataset(records: readonly DatasetMemberRecord[]): PackageLayout {
   const members = records.flatMap((record, position): TarMember[] => [
     {
-      name: `${record.submissionId}.${mediaExtension(record.contentType)}`,
+      name: sampleMediaName(record),
       modifiedAt: record.uploadedAt,
       body: { kind: 'stored', index: position, size: record.size },
     },

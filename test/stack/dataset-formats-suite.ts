@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt';
 import type { SeenRequest } from '../support/s3-proxy';
 import { startHarness, type Harness, type Seeded } from '../support/harness';
+import { presignRawObject } from '../support/seed';
 import { duckDb, readWithDuckDb, readWithHyparquet, type ReadRow } from '../unit/parquet/parquet-fixture';
 import { datasetClient } from './dataset-client';
 import { expectTarMembers } from './tar-readers';
@@ -144,6 +145,22 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
         where id = ${members[0]!.id}`;
       expect((await readWithDuckDb(shards[0]!.file, 'audio'))[0]!.createdAtMicros).toBe(created[0]!.micros);
       expectCopiedInsideS3(dataset.id, shards, requests);
+
+      // Beside the shards: the index names the format; the manifest, each member's shard and path.
+      const beside = async (file: string) =>
+        fetch(
+          await presignRawObject(
+            { ...harness.s3, buckets: { raw: harness.s3.buckets.processed } },
+            'GET',
+            `datasets/${dataset.id}/${file}`,
+          ),
+        );
+      expect(((await (await beside('speech.index.json')).json()) as any).format).toBe('parquet');
+      expect((await (await beside('speech.manifest.csv')).text()).split('\r\n').slice(0, 3)).toEqual([
+        '"id","shard","member"',
+        `"${members[0]!.id}","speech-00000-of-00002.parquet","${members[0]!.id}.wav"`,
+        `"${members[1]!.id}","speech-00000-of-00002.parquet","${members[1]!.id}.wav"`,
+      ]);
 
       const again = await build('speech', 'parquet');
       expect(again.dataset.id).not.toBe(dataset.id);
