@@ -33,7 +33,7 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
   const workDir = mkdtempSync(join(tmpdir(), 'storage-manager-formats-'));
 
   beforeAll(async () => {
-    harness = await startHarness({ s3 });
+    harness = await startHarness({ s3, workerBindings: { DATASET_BUILD_RETRY_DELAY_SECONDS: '1' } });
     admin = await harness.tokenFor('admin');
     bodies = Array.from({ length: memberCount }, (_, position) =>
       randomBytes(isLarge(position) ? 12 * MiB : 200 + position * 61),
@@ -98,7 +98,18 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
 
   describe(`dataset formats (${s3})`, () => {
     it('parquet: every shard read by DuckDB and hyparquet, row for row, media hashes equal, Hugging Face features declared, rebuilt byte-identical', async () => {
+      // One part of the first shard refused once: the build resumes it like any ZIP build.
+      harness.proxy.inject(
+        (request) =>
+          request.method === 'PUT' &&
+          request.path.endsWith('/speech-00000-of-00002.parquet') &&
+          request.query.get('partNumber') === '2',
+        { kind: 'status', status: 500, code: 'InternalError' },
+      );
       const { dataset, requests, shards } = await build('speech', 'parquet');
+      const attempts = await harness.sql<{ failed_attempts: number }[]>`
+        select failed_attempts from public.dataset_shards where dataset_id = ${dataset.id} order by shard_index`;
+      expect(attempts.map((row) => row.failed_attempts)).toEqual([1, 0]);
       expect(shards.map((shard) => shard.name)).toEqual([
         'speech-00000-of-00002.parquet',
         'speech-00001-of-00002.parquet',
