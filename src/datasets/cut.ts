@@ -4,6 +4,7 @@ import { buildingShards, markCutFailed, readCutInput, readMemberSizes, recordSha
 import type { DatasetBuildMessage } from '../env';
 import { manifestPageSize } from './dataset-manifest';
 import { ShardCutter } from './shard-cut';
+import { shardObjectKey } from './shard-names';
 import { finishDataset } from './shard-index';
 import { maximumShards } from './shard-names';
 
@@ -100,7 +101,11 @@ export async function cutDataset(datasetId: string, settings: CutSettings): Prom
     return { kind: 'failed', reason };
   }
   const recorded = await asService(settings.database, async (tx) => {
-    if (!(await recordShards(tx, input, shards))) return false;
+    const named = shards.map((shard) => ({
+      ...shard,
+      objectKey: shardObjectKey(datasetId, input, shard.index, shards.length),
+    }));
+    if (!(await recordShards(tx, input, named))) return false;
     await queueShards(
       settings.queue,
       datasetId,

@@ -1,10 +1,9 @@
-import type { PackageFormat } from '../formats/package-layout';
 import { toDatasetMemberRecord, type DatasetMemberRecord, type DatasetMemberRow } from './archive-members';
 import type { Transaction } from './client';
 import type { DatasetStatus } from './datasets';
 
 /** The formats a dataset may be packaged in. */
-export type DatasetFormat = Extract<PackageFormat, 'zip' | 'parquet' | 'webdataset'>;
+export type DatasetFormat = 'zip' | 'parquet' | 'webdataset';
 
 // What the build job reads and records for one shard. It runs as service_role (asService), which
 // is granted exactly these tables. Every record of progress also stamps the dataset's

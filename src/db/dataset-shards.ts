@@ -1,5 +1,4 @@
 import type { MemberSize, ShardRange } from '../datasets/shard-cut';
-import { shardObjectKey } from '../datasets/shard-names';
 import type { Transaction } from './client';
 import type { DatasetFormat } from './dataset-builds';
 import type { DatasetStatus } from './datasets';
@@ -65,8 +64,8 @@ export async function readMemberSizes(
  */
 export async function recordShards(
   tx: Transaction,
-  dataset: Pick<CutInput, 'id' | 'name' | 'format'>,
-  shards: readonly ShardRange[],
+  dataset: Pick<CutInput, 'id'>,
+  shards: readonly (ShardRange & { objectKey: string })[],
 ): Promise<boolean> {
   const [claimed] = await tx<{ id: string }[]>`
     update public.datasets set shard_count = ${shards.length}, progressed_at = now(), build_requeues = 0
@@ -78,7 +77,7 @@ export async function recordShards(
     shard_index: shard.index,
     first_position: shard.firstPosition,
     last_position: shard.lastPosition,
-    object_key: shardObjectKey(dataset.id, dataset, shard.index, shards.length),
+    object_key: shard.objectKey,
   }));
   await tx`
     insert into public.dataset_shards (dataset_id, shard_index, first_position, last_position, object_key)

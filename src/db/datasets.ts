@@ -1,4 +1,3 @@
-import { shardFileName } from '../datasets/shard-names';
 import type { Row } from './client';
 import type { DatasetFormat } from './dataset-builds';
 import { array, type SqlText, sql } from './sql-text';
@@ -103,7 +102,7 @@ export const toDatasets = (rows: readonly Row[]): Dataset[] => (rows as unknown 
 
 /** The shards of a dataset the caller can see (RLS), in order; rows for `toDatasetWithShards`. */
 export const datasetShardsStatement = (id: string): SqlText => sql`
-  select shard_index, status, bytes, entries, etag from public.dataset_shards where dataset_id = ${id}::uuid order by shard_index`;
+  select shard_index, object_key, status, bytes, entries, etag from public.dataset_shards where dataset_id = ${id}::uuid order by shard_index`;
 
 /** listDatasetsStatement({ id }) and datasetShardsStatement's rows, read on one snapshot; null when not visible. */
 export function toDatasetWithShards(
@@ -114,6 +113,7 @@ export function toDatasetWithShards(
   if (!dataset) return null;
   const rows = shardRows as unknown as {
     shard_index: number;
+    object_key: string;
     status: DatasetStatus;
     bytes: string | null;
     entries: number | null;
@@ -121,13 +121,21 @@ export function toDatasetWithShards(
   }[];
   const shards = rows.map((row) => ({
     index: row.shard_index,
-    name: shardFileName(dataset, row.shard_index, rows.length),
+    name: fileNameOf(row.object_key),
     status: row.status,
     bytes: row.bytes === null ? null : Number(row.bytes),
     entries: row.entries,
     etag: row.etag,
   }));
   return { ...dataset, shards };
+}
+
+/**
+ * A shard's file name: its object key's last segment, named once when the dataset was cut
+ * (src/datasets/shard-names.ts), so every listing and download says the same.
+ */
+function fileNameOf(objectKey: string): string {
+  return objectKey.slice(objectKey.lastIndexOf('/') + 1);
 }
 
 /** Integers as an `integer[]` constant; callers pass validated integers only. */
@@ -190,7 +198,7 @@ export interface DatasetDownload {
   status: DatasetStatus;
   shardCount: number | null;
   /** The shards asked for, once the dataset is ready; each was written to the access log. */
-  shards: { index: number; objectKey: string; bytes: number; etag: string }[];
+  shards: { index: number; name: string; objectKey: string; bytes: number; etag: string }[];
 }
 
 /**
@@ -226,6 +234,7 @@ export function toDatasetDownload(rows: readonly Row[]): DatasetDownload | null 
       .filter((row) => row.shard_index !== null)
       .map((row) => ({
         index: row.shard_index!,
+        name: fileNameOf(row.object_key!),
         objectKey: row.object_key!,
         bytes: Number(row.bytes),
         etag: row.etag ?? '',

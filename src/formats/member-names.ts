@@ -1,5 +1,6 @@
 import type { ArchiveMemberRecord } from '../db/archive-members';
 import { mediaTypeEssence } from '../uploads/media-types';
+import type { PackageFormat } from './package-layout';
 
 // Extensions for the types tasks accept; anything else is `.bin`. Names are built from ids and
 // this table only, so no client string becomes a path in a container. Decoders (soundfile,
@@ -47,6 +48,6 @@ export function sampleMediaName(record: Pick<NamedRecord, 'submissionId' | 'cont
 }
 
 /** A member's name in a shard of the given format, as the dataset manifest lists it. */
-export function memberNameIn(format: 'zip' | 'tar' | 'parquet' | 'webdataset', record: NamedRecord): string {
+export function memberNameIn(format: PackageFormat, record: NamedRecord): string {
   return format === 'zip' || format === 'tar' ? memberName(record) : sampleMediaName(record);
 }

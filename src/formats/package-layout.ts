@@ -1,5 +1,6 @@
 import type { ContainerLayout } from '../containers/layout';
 import type { ArchiveMemberRecord, DatasetMemberRecord } from '../db/archive-members';
+import type { DatasetFormat } from '../db/dataset-builds';
 import { largestMediaBytes } from '../parquet';
 import { planTar, tarEtag, type TarMember } from '../tar';
 import {
@@ -18,7 +19,7 @@ import { layOutWebDataset } from './webdataset-package';
 const utf8 = new TextEncoder();
 
 /** How a selection of submissions is packaged. Bundles are ZIP or tar; datasets ZIP, Parquet or WebDataset. */
-export type PackageFormat = 'zip' | 'tar' | 'parquet' | 'webdataset';
+export type PackageFormat = DatasetFormat | 'tar';
 
 export const packageFormats: Record<PackageFormat, { extension: string; contentType: string }> = {
   zip: { extension: 'zip', contentType: 'application/zip' },

@@ -1,27 +1,7 @@
 import { encodeKey, objectUrl } from './addressing';
 import type { ObjectStore } from './store';
 import { ObjectStoreError, send, throwErrorInBody } from './send';
-
-// S3 answers these calls with small XML documents of known shape (S3 API Reference:
-// CreateMultipartUpload, ListParts, CompleteMultipartUpload); the few fields needed are read by
-// element name. Values never contain markup, only entity-escaped text.
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-function element(xml: string, name: string): string | undefined {
-  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match ? unescapeXml(match[1]!) : undefined;
-}
+import { escapeXml, xmlElement } from './xml';
 
 function uploadUrl(store: ObjectStore, bucket: string, key: string, query: Record<string, string>): URL {
   const url = objectUrl(store.settings, bucket, key);
@@ -39,7 +19,7 @@ export async function createMultipartUpload(
     method: 'POST',
     headers: { 'content-type': contentType },
   });
-  const uploadId = element(await response.text(), 'UploadId');
+  const uploadId = xmlElement(await response.text(), 'UploadId');
   if (!uploadId) throw new ObjectStoreError('unavailable', 'CreateMultipartUpload answered without an UploadId');
   return uploadId;
 }
@@ -100,7 +80,7 @@ export async function uploadPartCopy(
   });
   const xml = await response.text();
   throwErrorInBody(xml, 'UploadPartCopy');
-  const etag = element(xml, 'ETag');
+  const etag = xmlElement(xml, 'ETag');
   if (!etag) throw new ObjectStoreError('unavailable', 'UploadPartCopy answered without an ETag');
   return etag;
 }
@@ -120,13 +100,13 @@ export async function listParts(
     const xml = await (await send(store, uploadUrl(store, bucket, key, query), { method: 'GET' })).text();
     for (const [, part] of xml.matchAll(/<Part>([\s\S]*?)<\/Part>/g)) {
       parts.push({
-        partNumber: Number(element(part!, 'PartNumber')),
-        etag: element(part!, 'ETag') ?? '',
-        size: Number(element(part!, 'Size')),
+        partNumber: Number(xmlElement(part!, 'PartNumber')),
+        etag: xmlElement(part!, 'ETag') ?? '',
+        size: Number(xmlElement(part!, 'Size')),
       });
     }
-    if (element(xml, 'IsTruncated') !== 'true') return parts;
-    marker = element(xml, 'NextPartNumberMarker') ?? String(parts.at(-1)?.partNumber ?? 0);
+    if (xmlElement(xml, 'IsTruncated') !== 'true') return parts;
+    marker = xmlElement(xml, 'NextPartNumberMarker') ?? String(parts.at(-1)?.partNumber ?? 0);
   }
   // 10,000 parts at most, 1,000 per page: more pages than that is not an S3 we understand.
   throw new ObjectStoreError('unavailable', 'ListParts did not end');

@@ -1,11 +1,16 @@
 import { env } from 'cloudflare:test';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cutDataset } from '../../src/datasets/cut';
 import { buildShard, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
-import { objectUrl } from '../../src/s3/addressing';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase, workerObjectStore } from '../support/integration-helpers';
+import {
+  buildSettingsFor,
+  demoUsers,
+  randomBytes,
+  seedApprovedMembers,
+  serviceDatabase,
+  workerObjectStore,
+} from '../support/integration-helpers';
 
 // The per-invocation subrequest budget of a dataset build (src/datasets/part-cost.ts), which
 // wrangler.toml [limits] subrequests is derived from: one invocation after another, called as
@@ -24,19 +29,11 @@ const store = workerObjectStore();
 let members: string[];
 
 beforeAll(async () => {
-  members = [];
-  for (const size of [11 * 1024 * 1024, 1000, 6 * 1024 * 1024]) {
-    const body = randomBytes(size);
-    const [row] = await sql<{ id: string; object_key: string }[]>`
-      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
-      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${size}, ${size}, ${crc32(body)}, ${'b'.repeat(64)}, '2026-11-01T12:00:00Z')
-      returning id, object_key`;
-    expect(
-      (await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), { method: 'PUT', body }))
-        .status,
-    ).toBe(200);
-    members.push(row!.id);
-  }
+  members = await seedApprovedMembers(
+    sql,
+    store,
+    [11 * 1024 * 1024, 1000, 6 * 1024 * 1024].map((size) => randomBytes(size)),
+  );
 });
 afterAll(async () => {
   await database.close();
@@ -58,16 +55,7 @@ async function newDataset(name: string): Promise<string> {
   return row!.id;
 }
 
-const settings = (subrequestBudget: number): BuildSettings => ({
-  store,
-  database,
-  rawBucket: env.BUCKET_RAW,
-  processedBucket: env.BUCKET_PROCESSED,
-  concurrency: 4,
-  deadline: Date.now() + 600_000,
-  maxFailedAttempts: 5,
-  subrequestBudget,
-});
+const settings = (subrequestBudget: number): BuildSettings => buildSettingsFor(store, database, subrequestBudget);
 
 describe('the subrequest budget of a dataset build invocation', () => {
   it('starts no part that would pass it, so the build continues in further invocations, each within it', async () => {

@@ -1,12 +1,19 @@
 import { env } from 'cloudflare:test';
-import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildShard, type BuildSettings } from '../../src/datasets/build';
 import { cutDataset, type ShardQueue } from '../../src/datasets/cut';
 import { openDatabase } from '../../src/db/client';
 import type { DatasetBuildMessage } from '../../src/env';
 import { objectUrl } from '../../src/s3/addressing';
-import { demoTaskId, demoUsers, randomBytes, serviceDatabase, workerObjectStore } from '../support/integration-helpers';
+import {
+  buildSettingsFor,
+  demoTaskId,
+  demoUsers,
+  randomBytes,
+  seedApprovedMembers,
+  serviceDatabase,
+  workerObjectStore,
+} from '../support/integration-helpers';
 
 // Shards built at the same time, as Queues runs consumer invocations concurrently in production
 // (the local queue of the stack tests delivers one batch at a time): the cut and four shard
@@ -19,20 +26,11 @@ const store = workerObjectStore();
 let members: string[];
 
 beforeAll(async () => {
-  members = [];
-  for (let index = 0; index < 10; index++) {
-    const body = randomBytes(1000 + index);
-    const [row] = await sql<{ id: string; object_key: string }[]>`
-      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
-      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${body.byteLength}, ${body.byteLength}, ${crc32(body)}, ${'c'.repeat(64)}, '2026-11-01T12:00:00Z')
-      returning id, object_key`;
-    const put = await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), {
-      method: 'PUT',
-      body,
-    });
-    expect(put.status).toBe(200);
-    members.push(row!.id);
-  }
+  members = await seedApprovedMembers(
+    sql,
+    store,
+    Array.from({ length: 10 }, (_, index) => randomBytes(1000 + index)),
+  );
 });
 afterAll(async () => {
   await database.close();
@@ -48,16 +46,7 @@ function collectingQueue(sent: DatasetBuildMessage[]): ShardQueue {
   };
 }
 
-const settings: BuildSettings = {
-  store,
-  database,
-  rawBucket: env.BUCKET_RAW,
-  processedBucket: env.BUCKET_PROCESSED,
-  concurrency: 4,
-  deadline: Date.now() + 600_000,
-  maxFailedAttempts: 5,
-  subrequestBudget: 20_000,
-};
+const settings: BuildSettings = buildSettingsFor(store, database);
 
 describe('shards built concurrently', () => {
   it('cuts 10 members into shards of 3, 3, 3 and 1, builds them all at once, and marks the dataset ready once', async () => {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { run, type Harness, type Seeded } from '../support/harness';
+import { presignRawObject } from '../support/seed';
 
 /**
  * The calls the dataset tests make over HTTP: the API with a token, a dataset created and waited
@@ -51,7 +52,13 @@ export function datasetClient(harness: () => Harness, admin: () => string) {
   }
 
   const archivePath = (id: string, name: string) => `/${harness().s3.buckets.processed}/datasets/${id}/${name}.zip`;
-  return { api, createDataset, settled, download, archivePath };
+
+  /** A presigned URL for an object of the processed bucket, signed with the stack's S3 credentials. */
+  const presignProcessed = (method: 'GET' | 'HEAD' | 'DELETE', key: string) => {
+    const { s3 } = harness();
+    return presignRawObject({ ...s3, buckets: { ...s3.buckets, raw: s3.buckets.processed } }, method, key);
+  };
+  return { api, createDataset, settled, download, archivePath, presignProcessed };
 }
 
 /** `count` random bodies of `size` bytes each. */

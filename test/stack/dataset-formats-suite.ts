@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt';
 import type { SeenRequest } from '../support/s3-proxy';
 import { startHarness, type Harness, type Seeded } from '../support/harness';
-import { presignRawObject } from '../support/seed';
 import { duckDb, readWithDuckDb, readWithHyparquet, type ReadRow } from '../unit/parquet/parquet-fixture';
 import { datasetClient } from './dataset-client';
 import { expectTarMembers } from './tar-readers';
@@ -49,7 +48,7 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  const { api, settled, download } = datasetClient(
+  const { api, settled, download, presignProcessed } = datasetClient(
     () => harness,
     () => admin,
   );
@@ -158,14 +157,7 @@ export function describeDatasetFormats(s3: 's3rver' | 'rgw') {
       expectCopiedInsideS3(dataset.id, shards, requests);
 
       // Beside the shards: the index names the format; the manifest, each member's shard and path.
-      const beside = async (file: string) =>
-        fetch(
-          await presignRawObject(
-            { ...harness.s3, buckets: { raw: harness.s3.buckets.processed } },
-            'GET',
-            `datasets/${dataset.id}/${file}`,
-          ),
-        );
+      const beside = async (file: string) => fetch(await presignProcessed('GET', `datasets/${dataset.id}/${file}`));
       expect(((await (await beside('speech.index.json')).json()) as any).format).toBe('parquet');
       expect((await (await beside('speech.manifest.csv')).text()).split('\r\n').slice(0, 3)).toEqual([
         '"id","shard","member"',

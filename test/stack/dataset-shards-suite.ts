@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoTaskId } from '../../scripts/lib/jwt';
-import { presignRawObject } from '../support/seed';
 import type { SeenRequest } from '../support/s3-proxy';
 import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
 import { datasetClient } from './dataset-client';
@@ -44,15 +43,13 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  const { api, settled, download } = datasetClient(
+  const { api, settled, download, presignProcessed } = datasetClient(
     () => harness,
     () => admin,
   );
   const shardPath = (id: string, file: string) => `/${harness.s3.buckets.processed}/datasets/${id}/${file}`;
   const isPartOf = (path: string) => (request: SeenRequest) =>
     request.method === 'PUT' && request.path === path && request.query.has('partNumber');
-  const presignProcessed = (key: string) =>
-    presignRawObject({ ...harness.s3, buckets: { raw: harness.s3.buckets.processed } }, 'GET', key);
 
   async function createSharded(name: string, members: Seeded[]): Promise<string> {
     const created = await api('POST', '/v1/datasets', admin, {
@@ -163,14 +160,14 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
     });
 
     it('writes the index beside the shards, and hands out URLs for chosen shards, one access-log row each', async () => {
-      const index = await fetch(await presignProcessed(`datasets/${datasetId}/sharded.index.json`));
+      const index = await fetch(await presignProcessed('GET', `datasets/${datasetId}/sharded.index.json`));
       expect(index.status).toBe(200);
       const listed = (await index.json()) as any;
       expect(listed.dataset).toBe(datasetId);
       expect(listed.format).toBe('zip');
       expect(listed.manifest).toBe('sharded.manifest.csv');
       // The manifest lists every member, in archive order, with its shard and its name there.
-      const manifest = await fetch(await presignProcessed(`datasets/${datasetId}/sharded.manifest.csv`));
+      const manifest = await fetch(await presignProcessed('GET', `datasets/${datasetId}/sharded.manifest.csv`));
       expect(manifest.status).toBe(200);
       expect((await manifest.text()).split('\r\n')).toEqual([
         '"id","shard","member"',

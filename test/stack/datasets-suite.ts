@@ -41,7 +41,7 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     rmSync(workDir, { recursive: true, force: true });
   });
 
-  const { api, createDataset, settled, download, archivePath } = datasetClient(
+  const { api, createDataset, settled, download, archivePath, presignProcessed } = datasetClient(
     () => harness,
     () => admin,
   );
@@ -421,10 +421,4 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
   });
 
   const presignRaw = (method: 'HEAD' | 'DELETE', key: string) => presignRawObject(harness.s3, method, key);
-  const presignProcessed = (method: 'HEAD' | 'DELETE', key: string) =>
-    presignRawObject(
-      { ...harness.s3, buckets: { ...harness.s3.buckets, raw: harness.s3.buckets.processed } },
-      method,
-      key,
-    );
 }

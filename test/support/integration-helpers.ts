@@ -1,5 +1,9 @@
 import { env, SELF } from 'cloudflare:test';
+import { crc32 } from 'node:zlib';
 import postgres from 'postgres';
+import type { BuildSettings } from '../../src/datasets/build';
+import type { Database } from '../../src/db/client';
+import { objectUrl } from '../../src/s3/addressing';
 import { createObjectStore, type ObjectStore } from '../../src/s3/store';
 import { demoTaskId, demoUsers, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt';
 
@@ -100,4 +104,43 @@ export function workerObjectStore(): ObjectStore {
     secretAccessKey: env.S3_SECRET_ACCESS_KEY,
     forcePathStyle: true,
   });
+}
+
+/**
+ * Approved submissions of the demo contributor with these bodies, each stored in the raw bucket
+ * at its key, for tests that drive the dataset build job directly; their ids, in order.
+ */
+export async function seedApprovedMembers(
+  sql: postgres.Sql,
+  store: ObjectStore,
+  bodies: readonly Uint8Array[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (const body of bodies) {
+    const [row] = await sql<{ id: string; object_key: string }[]>`
+      insert into public.submissions (task_id, contributor_id, status, content_type, declared_size, size, crc32, sha256, uploaded_at)
+      values (${demoTaskId}, ${demoUsers.contributor.userId}, 'approved', 'application/octet-stream', ${body.byteLength}, ${body.byteLength}, ${crc32(body)}, ${'b'.repeat(64)}, '2026-11-01T12:00:00Z')
+      returning id, object_key`;
+    const put = await store.client.fetch(objectUrl(store.settings, env.BUCKET_RAW, row!.object_key), {
+      method: 'PUT',
+      body,
+    });
+    if (put.status !== 200) throw new Error(`PUT ${row!.object_key}: ${put.status}`);
+    ids.push(row!.id);
+  }
+  return ids;
+}
+
+/** The build job's settings for these bindings, as the queue consumer makes them, with ten minutes to run. */
+export function buildSettingsFor(store: ObjectStore, database: Database, subrequestBudget = 20_000): BuildSettings {
+  return {
+    store,
+    database,
+    rawBucket: env.BUCKET_RAW,
+    processedBucket: env.BUCKET_PROCESSED,
+    concurrency: 4,
+    deadline: Date.now() + 600_000,
+    maxFailedAttempts: 5,
+    subrequestBudget,
+  };
 }

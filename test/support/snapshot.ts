@@ -1,5 +1,6 @@
 import { AwsClient } from 'aws4fetch';
 import type postgres from 'postgres';
+import { xmlElement } from '../../src/s3/xml';
 
 /**
  * Everything a request could change, read straight from the servers (never through the Worker):
@@ -57,21 +58,6 @@ async function readTables(sql: postgres.Sql): Promise<Snapshot['tables']> {
   );
 }
 
-function unescapeXml(text: string): string {
-  return text
-    .replace(/&quot;/g, '"')
-    .replace(/&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&#(\d+);/g, (_, code: string) => String.fromCodePoint(Number(code)))
-    .replace(/&amp;/g, '&');
-}
-
-const element = (xml: string, name: string) => {
-  const match = new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml);
-  return match ? unescapeXml(match[1]!) : undefined;
-};
-
 /** ListObjectsV2 (S3 API), every page, signed with the stack's own S3 credentials. */
 async function listBucket(client: AwsClient, endpoint: string, bucket: string) {
   const objects = new Map<string, { size: number; etag: string; lastModified: string }>();
@@ -84,13 +70,13 @@ async function listBucket(client: AwsClient, endpoint: string, bucket: string) {
     const xml = await response.text();
     if (response.status !== 200) throw new Error(`ListObjectsV2 ${bucket}: ${response.status} ${xml.slice(0, 200)}`);
     for (const [, contents] of xml.matchAll(/<Contents>([\s\S]*?)<\/Contents>/g)) {
-      objects.set(element(contents!, 'Key') ?? '', {
-        size: Number(element(contents!, 'Size')),
-        etag: element(contents!, 'ETag') ?? '',
-        lastModified: element(contents!, 'LastModified') ?? '',
+      objects.set(xmlElement(contents!, 'Key') ?? '', {
+        size: Number(xmlElement(contents!, 'Size')),
+        etag: xmlElement(contents!, 'ETag') ?? '',
+        lastModified: xmlElement(contents!, 'LastModified') ?? '',
       });
     }
-    token = element(xml, 'IsTruncated') === 'true' ? element(xml, 'NextContinuationToken') : undefined;
+    token = xmlElement(xml, 'IsTruncated') === 'true' ? xmlElement(xml, 'NextContinuationToken') : undefined;
   } while (token);
   return objects;
 }

@@ -93,8 +93,7 @@ export const createDatasetDownloadUrlHandler: RouteHandler<typeof createDatasetD
   const shardCount = download.shardCount;
   const shards = await Promise.all(
     download.shards.map(async (shard) => {
-      // The shard's file name, as recorded when the dataset was cut (src/datasets/shard-names.ts).
-      const name = shard.objectKey.slice(shard.objectKey.lastIndexOf('/') + 1);
+      const { name } = shard;
       const signed = await presignDownload(c.var.objectStore, {
         bucket: config.buckets.processed,
         key: shard.objectKey,
