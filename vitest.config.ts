@@ -29,6 +29,7 @@ export default defineConfig({
                 TEST_S3_REQUEST_LOG: inject('s3RequestLogUrl'),
                 TEST_HANGING_S3: inject('hangingS3Url'),
                 TEST_S3_KIND: inject('s3Kind'),
+                TEST_S3_PROFILE: inject('s3Profile'),
               },
             },
           })),

@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { createServer } from 'node:net';
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now (the kernel picks it). */
@@ -36,4 +37,17 @@ export async function waitUntil<T>(
   throw new Error(
     `${what} did not become ready within ${timeoutMs} ms: ${(lastError as Error | undefined)?.message ?? 'no answer'}`,
   );
+}
+
+/** Listens on a free loopback port; resolves with its URL and a stop() that closes it, idle connections included. */
+export async function listenOnLoopback(server: Server): Promise<{ url: string; stop(): Promise<void> }> {
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
 }

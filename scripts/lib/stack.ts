@@ -9,7 +9,7 @@ import { applyBucketSettings, desiredBucketSettings } from './bucket-config';
 import { migrate } from './database';
 import { demoAsset, seedDemoAsset } from './demo-asset';
 import { generateSigningKey, type Jwk, type Jwks } from './jwt';
-import { type LocalS3, localBuckets } from './local-s3';
+import { type LocalS3, localBuckets, withS3Profile } from './local-s3';
 import { startPostgres } from './postgres';
 import { rgwAvailable, startRgw } from './rgw';
 import { startS3rver } from './s3rver';
@@ -71,13 +71,14 @@ function s3FromEnvironment(env: NodeJS.ProcessEnv): LocalS3 | undefined {
 
 /**
  * Like PostgreSQL: Ceph RGW (what production runs on) when its binaries are installed, the
- * embedded s3rver otherwise. STORAGE_MANAGER_S3=s3rver or =rgw forces one.
+ * embedded s3rver otherwise. STORAGE_MANAGER_S3=s3rver or =rgw forces one;
+ * STORAGE_MANAGER_S3_PROFILE=no-copy puts the front that refuses copies before it.
  */
-function startLocalS3(prefer: string | undefined): Promise<LocalS3> {
-  if (prefer === 's3rver') return startS3rver();
-  if (prefer === 'rgw') return startRgw();
-  if (prefer) throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${prefer}`);
-  return rgwAvailable() ? startRgw() : startS3rver();
+async function startLocalS3(prefer: string | undefined, profile: string | undefined): Promise<LocalS3> {
+  if (prefer && prefer !== 's3rver' && prefer !== 'rgw')
+    throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${prefer}`);
+  const rgw = prefer === 'rgw' || (prefer === undefined && rgwAvailable());
+  return withS3Profile(rgw ? await startRgw() : await startS3rver(), profile);
 }
 
 /**
@@ -116,9 +117,11 @@ export function createStack({
   async function start(): Promise<RunningStack> {
     try {
       const external = s3FromEnvironment(env);
-      const s3 = external ?? (await startLocalS3(env.STORAGE_MANAGER_S3));
+      const s3 = external ?? (await startLocalS3(env.STORAGE_MANAGER_S3, env.STORAGE_MANAGER_S3_PROFILE));
       started(() => s3.stop());
-      log(`s3 ${s3.kind} ${s3.endpoint}${s3.pids ? ` pids ${s3.pids.join(' ')}` : ''}`);
+      log(
+        `s3 ${s3.kind}${s3.profile ? ` (${s3.profile})` : ''} ${s3.endpoint}${s3.pids ? ` pids ${s3.pids.join(' ')}` : ''}`,
+      );
       if (!external) {
         // The same bucket configuration as production, applied the way `npm run buckets:apply` does.
         const corsOrigins = parseCorsOrigins(env.CORS_ORIGINS);

@@ -14,6 +14,7 @@ declare global {
       TEST_HANGING_S3: string;
       /** Which S3 server the tests run against: 's3rver' or 'rgw'. */
       TEST_S3_KIND: string;
+      TEST_S3_PROFILE: string;
     }
   }
 }

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { listenOnLoopback } from './listen';
+import { listenOnLoopback } from '../../scripts/lib/ports';
 
 /**
  * Supabase Auth's public endpoints on loopback, for the integration tests (SUPABASE_URL):

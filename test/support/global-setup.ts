@@ -4,6 +4,7 @@ import { generateSigningKey, type Jwk } from '../../scripts/lib/jwt';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { startRgw } from '../../scripts/lib/rgw';
 import { startS3rver } from '../../scripts/lib/s3rver';
+import { withS3Profile } from '../../scripts/lib/local-s3';
 import { startFakeSupabaseAuth } from './fake-supabase-auth';
 import { startHangingS3 } from './hanging-s3';
 import { startS3Proxy } from './s3-proxy';
@@ -13,6 +14,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     databaseUrl: string;
     s3Kind: string;
+    s3Profile: string;
     s3Endpoint: string;
     s3Region: string;
     s3AccessKeyId: string;
@@ -25,11 +27,14 @@ declare module 'vitest' {
   }
 }
 
-/** s3rver by default; Ceph RGW, the S3 implementation closest to production, for `npm run test:rgw`. */
-function startS3() {
+/**
+ * s3rver by default; Ceph RGW, the S3 implementation closest to production, for `npm run test:rgw`;
+ * either behind the no-copy front with STORAGE_MANAGER_S3_PROFILE=no-copy.
+ */
+async function startS3() {
   const kind = process.env.STORAGE_MANAGER_S3 ?? 's3rver';
-  if (kind === 'rgw') return startRgw();
-  if (kind === 's3rver') return startS3rver();
+  if (kind === 'rgw') return withS3Profile(await startRgw());
+  if (kind === 's3rver') return withS3Profile(await startS3rver());
   throw new Error(`STORAGE_MANAGER_S3 must be s3rver or rgw, not ${kind}`);
 }
 
@@ -55,6 +60,7 @@ export default async function setup(project: TestProject) {
     await migrate(database.url);
     project.provide('databaseUrl', database.url);
     project.provide('s3Kind', s3.kind);
+    project.provide('s3Profile', s3.profile ?? 'full');
     project.provide('s3Endpoint', proxy.url);
     project.provide('s3Region', s3.region);
     project.provide('s3AccessKeyId', s3.accessKeyId);

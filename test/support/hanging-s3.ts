@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { listenOnLoopback } from './listen';
+import { listenOnLoopback } from '../../scripts/lib/ports';
 
 /** The bucket that hangs; the integration tests name it in BUCKET_RAW or BUCKET_ASSETS. */
 const hangingBucket = 'hang-bucket';

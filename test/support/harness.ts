@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import postgres from 'postgres';
 import { seedApproved, type SeedBody, type Seeded } from './seed';
 import { demoUsers, signJwt, supabaseClaims, type DemoRole } from '../../scripts/lib/jwt';
+import { withS3Profile } from '../../scripts/lib/local-s3';
 import { freePort } from '../../scripts/lib/ports';
 import { startPostgres } from '../../scripts/lib/postgres';
 import { startRgw } from '../../scripts/lib/rgw';
@@ -30,7 +31,8 @@ export async function startHarness(
     postgresFlights?: { delayMs: number; delayStartup: boolean };
   } = {},
 ) {
-  const s3 = options.s3 === 'rgw' ? await startRgw() : await startS3rver();
+  // STORAGE_MANAGER_S3_PROFILE=no-copy puts the front that refuses copies and tagging before it.
+  const s3 = await withS3Profile(options.s3 === 'rgw' ? await startRgw() : await startS3rver());
   const proxy = await startS3Proxy(s3.endpoint);
   const database = options.postgresProxy || options.postgresFlights ? await startPostgres() : undefined;
   const pg = database && options.postgresProxy ? await startPgProxy(database.url) : undefined;

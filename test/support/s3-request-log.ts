@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { listenOnLoopback } from './listen';
+import { listenOnLoopback } from '../../scripts/lib/ports';
 
 /**
  * The S3 proxy's request log over HTTP (`GET /`: every request that reached S3 so far, as JSON
