@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defaultCorsOrigins, parseCorsOrigins } from './cors-origins';
+import { serverSideCopyModes } from './s3/server-side-copy';
 
 /** What wrangler binds to the Worker: vars and secrets as strings, Hyperdrive as a binding. */
 export interface Bindings {
@@ -14,6 +15,7 @@ export interface Bindings {
   S3_SECRET_ACCESS_KEY: string;
   S3_FORCE_PATH_STYLE?: string;
   S3_TIMEOUT_MS?: string;
+  S3_SERVER_SIDE_COPY?: string;
   BUCKET_RAW: string;
   BUCKET_PROCESSED: string;
   BUCKET_ASSETS: string;
@@ -87,6 +89,8 @@ const configSchema = z.object({
     // side copies and Completes answer only when done, and on Ceph RGW (Hetzner) a same-bucket
     // copy shares the source's data, so 30 s bounds a hung store without failing a large copy.
     timeoutMs: z.coerce.number().int().min(100).max(600_000).default(30_000),
+    // Hetzner may refuse copies (README, "Server-side copy"); `auto` asks and streams when refused.
+    serverSideCopy: z.enum(serverSideCopyModes).default('auto'),
   }),
   buckets: z.object({ raw: z.string().min(3), processed: z.string().min(3), assets: z.string().min(3) }),
   corsOrigins: z.string().default(defaultCorsOrigins).transform(parseCorsOrigins),
@@ -193,6 +197,7 @@ export function readConfig(env: Bindings): Config {
       secretAccessKey: env.S3_SECRET_ACCESS_KEY,
       forcePathStyle: env.S3_FORCE_PATH_STYLE,
       timeoutMs: env.S3_TIMEOUT_MS,
+      serverSideCopy: env.S3_SERVER_SIDE_COPY,
     },
     buckets: { raw: env.BUCKET_RAW, processed: env.BUCKET_PROCESSED, assets: env.BUCKET_ASSETS },
     corsOrigins: env.CORS_ORIGINS,

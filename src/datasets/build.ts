@@ -93,7 +93,9 @@ export async function buildShard(
   try {
     const layout = layOutPackage(build.members, build.format);
     parts = planUploadParts(layout.container).parts;
-    const costs = new Map(parts.map((part) => [part.partNumber, partSubrequests(layout.container, part)]));
+    const costs = new Map(
+      parts.map((part) => [part.partNumber, partSubrequests(layout.container, part, settings.store.copySupport.mode)]),
+    );
     for (const [partNumber, cost] of costs) {
       if (cost > settings.subrequestBudget) {
         throw new PermanentBuildError(

@@ -9,6 +9,7 @@ import {
   uploadPartCopy,
 } from '../s3/multipart';
 import { deleteObject } from '../s3/objects';
+import { copyOrStream } from '../s3/server-side-copy';
 import { streamSegments } from '../streams/archive-writer';
 import { fixedLengthChannel } from '../streams/fixed-length';
 import type { PartPiece, PlannedPart } from './part-plan';
@@ -113,11 +114,11 @@ function composedPartKey(objectKey: string, partNumber: number): string {
 }
 
 /**
- * Uploads one planned part of the archive and returns its ETag. A composed part is first
- * assembled as its own small object (the member's tail copied, then the bytes after it as the
- * last part, which S3 lets be any size), then copied in whole; deleteComposedParts removes it.
+ * A copied or composed part made inside the store. A composed part is first assembled as its own
+ * small object (the member's tail copied, then the bytes after it as the last part, which S3 lets
+ * be any size), then copied in whole; deleteComposedParts removes it.
  */
-export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
+async function copyPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
   if (part.kind !== 'composed')
     return sendPiece(target, target.objectKey, target.uploadId, part.partNumber, part.pieces[0]!);
 
@@ -147,6 +148,20 @@ export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart
     start: 0,
     end: part.archiveEnd - part.archiveStart,
   });
+}
+
+/**
+ * Uploads one planned part of the archive and returns its ETag. Parts that copy are copied inside
+ * the store where it copies, and otherwise streamed whole through the Worker as one UploadPart
+ * (src/s3/server-side-copy.ts): the part plan, and so every byte of the archive and every part's
+ * size, is the same either way, which keeps the parts an earlier attempt recorded valid when a
+ * later one streams, and the archive byte-identical to one built by copying.
+ */
+export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
+  const whole = { kind: 'stream' as const, start: part.archiveStart, end: part.archiveEnd };
+  const streamWhole = () => sendStreamPiece(target, target.objectKey, target.uploadId, part.partNumber, whole);
+  if (part.kind === 'stream') return streamWhole();
+  return copyOrStream(target.store.copySupport, 'UploadPartCopy', () => copyPlannedPart(target, part), streamWhole);
 }
 
 /**

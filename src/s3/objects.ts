@@ -91,8 +91,10 @@ export async function deleteObject(store: ObjectStore, bucket: string, key: stri
 /**
  * CopyObject inside one bucket, keeping only what the gateway chooses (S3 API: CopyObject):
  * `x-amz-metadata-directive: REPLACE` drops the source's user metadata and content headers
- * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, the tagging
- * directive drops its tags, and the ACL is private whatever the source's was.
+ * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, and the ACL
+ * is private whatever the source's was. No tagging directive: Hetzner answers tagging 501
+ * (nextcloud/files_versions_s3#55), and nothing the gateway runs reads tags (its lifecycle rules
+ * filter by prefix), so a tag copied along changes nothing a reader gets.
  */
 export async function copyObject(
   store: ObjectStore,
@@ -106,12 +108,45 @@ export async function copyObject(
     headers: {
       'x-amz-copy-source': `/${bucket}/${encodeKey(sourceKey)}`,
       'x-amz-metadata-directive': 'REPLACE',
-      'x-amz-tagging-directive': 'REPLACE',
       'x-amz-acl': 'private',
       'content-type': contentType,
     },
   });
   throwErrorInBody(await response.text(), 'CopyObject');
+}
+
+/**
+ * PutObject of a stream of exactly `length` bytes, stored as CopyObject above stores a copy:
+ * the given Content-Type, no user metadata, private. The body is sent unsigned (SigV4
+ * UNSIGNED-PAYLOAD), as UploadPart's is, and the wait for the answer is not bounded here, since
+ * it comes after the last byte: the caller, who knows when that is sent, bounds it with `signal`.
+ */
+export async function putObjectStream(
+  store: ObjectStore,
+  bucket: string,
+  key: string,
+  body: ReadableStream<Uint8Array>,
+  length: number,
+  contentType: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const response = await send(
+    store,
+    objectUrl(store.settings, bucket, key),
+    {
+      method: 'PUT',
+      headers: {
+        'content-type': contentType,
+        'content-length': String(length),
+        'x-amz-acl': 'private',
+        'x-amz-content-sha256': 'UNSIGNED-PAYLOAD',
+      },
+      body,
+      signal,
+    },
+    { bounded: false },
+  );
+  await response.body?.cancel();
 }
 
 /** PutObject of a small body held in memory; its ETag (S3 API: PutObject). */

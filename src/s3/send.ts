@@ -32,7 +32,8 @@ export function throwErrorInBody(xml: string, operation: string): void {
   throw new ObjectStoreError(kind, `${operation} failed: ${code}`, 200, code);
 }
 
-const defaultTimeoutMs = 30_000;
+/** How long an answer's headers may take when the store's settings do not say. */
+export const defaultTimeoutMs = 30_000;
 
 export interface SendOptions {
   /**

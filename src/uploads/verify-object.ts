@@ -3,8 +3,10 @@ import type { Submission } from '../db/submissions';
 import { ApiError } from '../errors';
 import { checksumStream, type ObjectChecksums } from '../streams/checksum';
 import { completeMultipartUpload } from '../s3/multipart';
-import { copyObject, fetchObject, headObject } from '../s3/objects';
-import { ObjectStoreError } from '../s3/send';
+import { copyObject, fetchObject, headObject, putObjectStream } from '../s3/objects';
+import { copyOrStream } from '../s3/server-side-copy';
+import { fixedLengthChannel } from '../streams/fixed-length';
+import { defaultTimeoutMs, ObjectStoreError } from '../s3/send';
 import { mediaTypeEssence } from './media-types';
 
 /** Where uploads land: the raw-submissions bucket. */
@@ -37,13 +39,75 @@ async function assembleParts(
   }
 }
 
+/** The final object's size and type against what was declared; HEAD settles them before any byte is read. */
+function matchesDeclared(submission: Submission, size: number, contentType: string | null): boolean {
+  const sameType = contentType !== null && mediaTypeEssence(contentType) === mediaTypeEssence(submission.contentType);
+  return size === submission.declaredSize && sameType;
+}
+
+const mismatch = () => new ApiError('conflict', 'uploaded object does not match the declared size or type');
+
+/** HEAD, then one read of the object at the final key for its checksums. */
+async function checksumFinalObject({ store, bucket }: UploadTarget, submission: Submission): Promise<ObjectChecksums> {
+  const head = await headObject(store, bucket, submission.objectKey);
+  if (!matchesDeclared(submission, head.size, head.contentType)) throw mismatch();
+  return checksumStream((await fetchObject(store, bucket, submission.objectKey)).body);
+}
+
+/**
+ * The copy-free way to the final key: one read of the staged object, checksummed and written to
+ * the final key in the same pass (PutObject with the gateway's type, no metadata, private), so
+ * its bytes cross the Worker once in each direction and are read no more often than after a copy.
+ * The staged object's size and type come with the GET's headers, so nothing is sent when they
+ * are wrong. A later PUT through the URL replaces the staged object only: the GET already has
+ * the version it started on, and the final key is written by nobody else.
+ */
+async function streamStagedObject({ store, bucket }: UploadTarget, submission: Submission): Promise<ObjectChecksums> {
+  const staged = await fetchObject(store, bucket, submission.stagingKey);
+  if (!matchesDeclared(submission, staged.size, staged.contentType)) {
+    await staged.body.cancel();
+    throw mismatch();
+  }
+  const { readable, writable } = fixedLengthChannel(submission.declaredSize);
+  const putAnswer = new AbortController();
+  const written = putObjectStream(
+    store,
+    bucket,
+    submission.objectKey,
+    readable,
+    submission.declaredSize,
+    submission.contentType,
+    putAnswer.signal,
+  );
+  const checksummed = checksumStream(staged.body, writable);
+  // A PUT that fails ends the pass at once: the write it stopped reading may never settle.
+  const putFailed = written.then(
+    () => new Promise<never>(() => {}),
+    (error: unknown) => Promise.reject(error),
+  );
+  checksummed.catch(() => {});
+  const checksums = await Promise.race([checksummed, putFailed]);
+  // Every byte is sent; the answer then gets the store's usual bound, as any request's headers do.
+  const timer = setTimeout(
+    () => putAnswer.abort(new DOMException('object store timeout', 'TimeoutError')),
+    store.settings.timeoutMs ?? defaultTimeoutMs,
+  );
+  try {
+    await written;
+  } finally {
+    clearTimeout(timer);
+  }
+  return checksums;
+}
+
 /**
  * Brings the upload to its final key and checksums what is there, once. A multipart upload is
  * assembled at the final key by the gateway's own CompleteMultipartUpload, after which its part
  * URLs name an upload that no longer exists. A single PUT landed on the staging key, whose URL
  * stays valid for its whole lifetime; it is copied to the final key with the metadata, type and
- * ACL the gateway chooses, and the copy, which no URL can write, is what gets read. So the bytes
- * recorded here are the bytes every later read gets.
+ * ACL the gateway chooses, inside the store where it copies (CopyObject, then one read of the
+ * copy) or through the Worker where it does not (src/s3/server-side-copy.ts). Either way the
+ * final key is one no URL can write, so the bytes recorded here are the bytes every later read gets.
  */
 export async function verifyUploadedObject(
   target: UploadTarget,
@@ -51,16 +115,22 @@ export async function verifyUploadedObject(
   parts: { partNumber: number; etag: string }[] | undefined,
 ): Promise<ObjectChecksums> {
   const { store, bucket } = target;
-  const mismatch = () => new ApiError('conflict', 'uploaded object does not match the declared size or type');
   let checksums: ObjectChecksums;
   try {
-    if (submission.multipart) await assembleParts(target, submission, parts);
-    else await copyObject(store, bucket, submission.stagingKey, submission.objectKey, submission.contentType);
-    const head = await headObject(store, bucket, submission.objectKey);
-    const sameType =
-      head.contentType !== null && mediaTypeEssence(head.contentType) === mediaTypeEssence(submission.contentType);
-    if (head.size !== submission.declaredSize || !sameType) throw mismatch();
-    checksums = await checksumStream((await fetchObject(store, bucket, submission.objectKey)).body);
+    if (submission.multipart) {
+      await assembleParts(target, submission, parts);
+      checksums = await checksumFinalObject(target, submission);
+    } else {
+      checksums = await copyOrStream(
+        store.copySupport,
+        'CopyObject',
+        async () => {
+          await copyObject(store, bucket, submission.stagingKey, submission.objectKey, submission.contentType);
+          return checksumFinalObject(target, submission);
+        },
+        () => streamStagedObject(target, submission),
+      );
+    }
   } catch (error) {
     if (error instanceof ObjectStoreError && error.kind === 'not_found')
       throw new ApiError('conflict', 'object has not been uploaded yet');

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cutDataset } from '../../src/datasets/cut';
 import { buildShard, type BuildOutcome, type BuildSettings } from '../../src/datasets/build';
 import { openDatabase } from '../../src/db/client';
+import type { ServerSideCopyMode } from '../../src/s3/server-side-copy';
 import {
   buildSettingsFor,
   demoUsers,
@@ -18,10 +19,16 @@ import {
 //
 // Members of 11 MiB, 1000 B and 6 MiB make four parts (src/datasets/part-plan.ts), each costing
 // at most (4 statements to record it; UploadPart + 4 GETs per member; UploadPartCopy + HEAD):
-//   1 stream   manifest and the head of the first member   4 + 1 + 4 × 1        =  9
-//   2 composed that member's tail, the small member        4 + 4 + 2 + 1 + 4×1  = 15
-//   3 copy     the second large member                     4 + 2                =  6
-//   4 stream   the central directory                       4 + 1                =  5
+//                                                         copies (always)         streamed (never)
+//   1 stream   manifest and the head of the first member   4 + 1 + 4 × 1    =  9   4 + 1 + 4 × 1 =  9
+//   2 composed that member's tail, the small member        4 + 4 + 2 + 1 + 4 = 15  4 + 1 + 4 × 2 = 13
+//   3 copy     the second large member                     4 + 2            =  6   4 + 1 + 4     =  9
+//   4 stream   the central directory                       4 + 1            =  5   4 + 1         =  5
+// Where copies are refused (the no-copy front), only the streamed build can run.
+const modes: { mode: ServerSideCopyMode; costliest: number; lastTwo: number }[] = [
+  ...(env.TEST_S3_PROFILE === 'no-copy' ? [] : [{ mode: 'always' as const, costliest: 15, lastTwo: 6 + 5 }]),
+  { mode: 'never', costliest: 13, lastTwo: 9 + 5 },
+];
 
 const sql = serviceDatabase();
 const database = openDatabase(env.HYPERDRIVE.connectionString);
@@ -55,40 +62,46 @@ async function newDataset(name: string): Promise<string> {
   return row!.id;
 }
 
-const settings = (subrequestBudget: number): BuildSettings => buildSettingsFor(store, database, subrequestBudget);
+const settings = (mode: ServerSideCopyMode, subrequestBudget: number): BuildSettings =>
+  buildSettingsFor(workerObjectStore(mode), database, subrequestBudget);
 
-describe('the subrequest budget of a dataset build invocation', () => {
-  it('starts no part that would pass it, so the build continues in further invocations, each within it', async () => {
-    const id = await newDataset('budgeted');
-    const outcomes: BuildOutcome[] = [];
-    for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++)
-      outcomes.push(await buildShard(id, 0, settings(15)));
-    // 9, then 9 + 15 > 15: one part; 15: one part; 6 + 5: both, and the archive is complete.
-    expect(
-      outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null]),
-    ).toEqual([
-      ['continue', 1],
-      ['continue', 1],
-      ['ready', 2],
-    ]);
-    // The last shard ready queues the dataset's message, which finishes it (src/datasets/cut.ts).
-    expect(outcomes.at(-1)).toMatchObject({ lastShard: true });
-    const finish = { database, store, processedBucket: env.BUCKET_PROCESSED, pageSize: 10_000 };
-    expect(await cutDataset(id, { ...finish, queue: { sendBatch: async () => {} } })).toEqual({ kind: 'ready' });
-    const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
-    expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
-  });
+describe.each(modes)(
+  'the subrequest budget of a dataset build invocation (copies: $mode)',
+  ({ mode, costliest, lastTwo }) => {
+    it('starts no part that would pass it, so the build continues in further invocations, each within it', async () => {
+      const id = await newDataset(`budgeted-${mode}`);
+      const outcomes: BuildOutcome[] = [];
+      for (let invocation = 0; invocation < 6 && outcomes.at(-1)?.kind !== 'ready'; invocation++)
+        outcomes.push(await buildShard(id, 0, settings(mode, 15)));
+      // 9, then 9 + the costliest > 15: one part; the costliest: one part; the last two: both, and
+      // the archive is complete.
+      expect(costliest).toBeLessThanOrEqual(15);
+      expect(lastTwo).toBeLessThanOrEqual(15);
+      expect(
+        outcomes.map((outcome) => [outcome.kind, 'uploadedParts' in outcome ? outcome.uploadedParts : null]),
+      ).toEqual([
+        ['continue', 1],
+        ['continue', 1],
+        ['ready', 2],
+      ]);
+      // The last shard ready queues the dataset's message, which finishes it (src/datasets/cut.ts).
+      expect(outcomes.at(-1)).toMatchObject({ lastShard: true });
+      const finish = { database, store, processedBucket: env.BUCKET_PROCESSED, pageSize: 10_000 };
+      expect(await cutDataset(id, { ...finish, queue: { sendBatch: async () => {} } })).toEqual({ kind: 'ready' });
+      const [row] = await sql`select status, entries, failed_attempts from public.datasets where id = ${id}`;
+      expect(row).toEqual({ status: 'ready', entries: 4, failed_attempts: 0 });
+    });
 
-  it('fails a build with a part no invocation can afford, before starting its upload', async () => {
-    const id = await newDataset('unaffordable');
-    const outcome = await buildShard(id, 0, settings(14));
-    const reason =
-      'part 2 needs up to 15 subrequests (4 per member it holds), more than one invocation may make: 14 (DATASET_BUILD_SUBREQUESTS)';
-    expect(outcome).toEqual({ kind: 'failed', reason });
-    const [row] = await sql`select status, failure_reason from public.datasets where id = ${id}`;
-    expect(row).toEqual({ status: 'failed', failure_reason: reason });
-    const [shard] =
-      await sql`select status, failure_reason, upload_id from public.dataset_shards where dataset_id = ${id}`;
-    expect(shard).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });
-  });
-});
+    it('fails a build with a part no invocation can afford, before starting its upload', async () => {
+      const id = await newDataset(`unaffordable-${mode}`);
+      const outcome = await buildShard(id, 0, settings(mode, costliest - 1));
+      const reason = `part 2 needs up to ${costliest} subrequests (4 per member it holds), more than one invocation may make: ${costliest - 1} (DATASET_BUILD_SUBREQUESTS)`;
+      expect(outcome).toEqual({ kind: 'failed', reason });
+      const [row] = await sql`select status, failure_reason from public.datasets where id = ${id}`;
+      expect(row).toEqual({ status: 'failed', failure_reason: reason });
+      const [shard] =
+        await sql`select status, failure_reason, upload_id from public.dataset_shards where dataset_id = ${id}`;
+      expect(shard).toEqual({ status: 'failed', failure_reason: reason, upload_id: null });
+    });
+  },
+);

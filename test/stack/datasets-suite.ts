@@ -10,6 +10,7 @@ import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
 import { datasetClient, sameSize } from './dataset-client';
 import { run, startHarness, type Harness, type Seeded } from '../support/harness';
 import { tsx } from '../support/tsx';
+import { bytesRead, copiesRefused, isRefusedCopy } from './copy-profile';
 
 const MiB = 1024 * 1024;
 const demoCompanyId = '00000000-0000-4000-8000-0000000c0a01';
@@ -81,24 +82,31 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(dataset.etag).toMatch(/^"[^"]+"$/);
       buildRequests = requestsSince(logFrom);
 
-      // UploadPartCopy named every large member as its source...
-      const copySources = buildRequests
-        .filter((request) => request.copySource !== null)
-        .map((request) => decodeURIComponent(request.copySource!));
-      for (const member of large)
-        expect(
-          copySources.some((source) => source.endsWith(member.objectKey)),
-          member.objectKey,
-        ).toBe(true);
-      // ...and their bytes were never read by the Worker, except the first large member's first
-      // bytes, borrowed once so the archive's first part reaches S3's 5 MiB minimum.
       const reads = (member: Seeded) =>
         buildRequests.filter((request) => request.method === 'GET' && request.path.endsWith(member.objectKey));
-      expect(reads(large[1]!)).toEqual([]);
-      expect(reads(large[2]!)).toEqual([]);
-      const borrowed = reads(large[0]!);
-      expect(borrowed).toHaveLength(1);
-      expect(Number(/^bytes=0-(\d+)$/.exec(borrowed[0]!.range ?? '')?.[1]) + 1).toBeLessThan(5 * MiB);
+      if (copiesRefused(harness)) {
+        // Every copy asked for was refused, and the Worker read each large member once, whole.
+        expect(buildRequests.filter((request) => request.copySource !== null).every(isRefusedCopy)).toBe(true);
+        for (const member of large)
+          expect(bytesRead(buildRequests, member.objectKey), member.objectKey).toBe(member.size);
+      } else {
+        // UploadPartCopy named every large member as its source...
+        const copySources = buildRequests
+          .filter((request) => request.copySource !== null)
+          .map((request) => decodeURIComponent(request.copySource!));
+        for (const member of large)
+          expect(
+            copySources.some((source) => source.endsWith(member.objectKey)),
+            member.objectKey,
+          ).toBe(true);
+        // ...and their bytes were never read by the Worker, except the first large member's first
+        // bytes, borrowed once so the archive's first part reaches S3's 5 MiB minimum.
+        expect(reads(large[1]!)).toEqual([]);
+        expect(reads(large[2]!)).toEqual([]);
+        const borrowed = reads(large[0]!);
+        expect(borrowed).toHaveLength(1);
+        expect(Number(/^bytes=0-(\d+)$/.exec(borrowed[0]!.range ?? '')?.[1]) + 1).toBeLessThan(5 * MiB);
+      }
 
       const bundle = await api('POST', '/v1/bundles', admin, { submissionIds: members.map((member) => member.id) });
       expect(bundle.status).toBe(201);
@@ -134,8 +142,12 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
     });
 
     it('leaves no temporary objects and no open multipart upload behind', async () => {
-      const temporaryPuts = buildRequests.filter((request) => request.path.includes('.zip.parts/'));
-      expect(temporaryPuts.length).toBeGreaterThan(0);
+      const temporaryPuts = buildRequests.filter(
+        (request) => request.path.includes('.zip.parts/') && !isRefusedCopy(request),
+      );
+      // Composed parts are assembled in temporary objects only where the store copies.
+      if (copiesRefused(harness)) expect(temporaryPuts.filter((request) => request.method !== 'DELETE')).toEqual([]);
+      else expect(temporaryPuts.length).toBeGreaterThan(0);
       const deletes = buildRequests.filter(
         (request) => request.method === 'DELETE' && request.path.includes('.zip.parts/'),
       );
@@ -281,7 +293,10 @@ export function describeDatasets(s3: 's3rver' | 'rgw') {
       expect(result.status).toBe('ready');
       const partPuts = requestsSince(logFrom).filter(
         (request) =>
-          request.method === 'PUT' && request.path === archivePath(id, 'resumed') && request.query.has('partNumber'),
+          request.method === 'PUT' &&
+          request.path === archivePath(id, 'resumed') &&
+          request.query.has('partNumber') &&
+          !isRefusedCopy(request),
       );
       const sends = new Map<string, number>();
       for (const request of partPuts)

@@ -103,8 +103,11 @@ export function putAsset(harness: Harness, key: string, bytes: Uint8Array) {
   return putObject({ ...harness.s3, buckets: { raw: harness.s3.buckets.assets } }, key, bytes.byteLength, [bytes]);
 }
 
-/** A pending single-PUT submission whose bytes are uploaded through its presigned URL. */
-export async function uploadPending(harness: Harness, token: string, bytes: Uint8Array): Promise<string> {
+/**
+ * A pending single-PUT submission whose bytes are uploaded through its presigned URL; `putAgain`
+ * uses the same URL and headers again, as a client still holding them could.
+ */
+export async function openSinglePut(harness: Harness, token: string, bytes: Uint8Array) {
   const created = await call(harness, 'POST', '/v1/uploads', {
     token,
     json: { taskId: demoTaskId, contentType: 'audio/webm', size: bytes.byteLength },
@@ -113,9 +116,15 @@ export async function uploadPending(harness: Harness, token: string, bytes: Uint
   expect(created.json.method).toBe('PUT');
   // fetch sets Content-Length from the body itself.
   const { 'Content-Length': _length, ...headers } = created.json.headers as Record<string, string>;
-  const put = await fetch(created.json.url, { method: 'PUT', headers, body: bytes });
+  const putAgain = (body: Uint8Array) => fetch(created.json.url, { method: 'PUT', headers, body });
+  const put = await putAgain(bytes);
   expect(put.status, await put.text()).toBe(200);
-  return created.json.submissionId;
+  return { id: created.json.submissionId as string, putAgain };
+}
+
+/** A pending single-PUT submission whose bytes are uploaded through its presigned URL. */
+export async function uploadPending(harness: Harness, token: string, bytes: Uint8Array): Promise<string> {
+  return (await openSinglePut(harness, token, bytes)).id;
 }
 
 /** A pending multipart submission with its parts uploaded, and the part list its Complete needs. */

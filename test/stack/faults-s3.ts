@@ -106,52 +106,7 @@ export function describeS3Faults(harness: () => Harness) {
     }
   });
 
-  describe('POST /v1/uploads/{id}/complete, single PUT: every S3 call of the verification', () => {
-    // CopyObject from the staging key to the final one, then HEAD and GET of the final object.
-    const steps: { step: string; matches: (id: string) => (request: SeenRequest) => boolean }[] = [
-      {
-        step: 'CopyObject',
-        matches: (id) => (request) => request.method === 'PUT' && request.copySource !== null && involves(id)(request),
-      },
-      { step: 'HeadObject', matches: (id) => (request) => request.method === 'HEAD' && involves(id)(request) },
-      { step: 'GetObject', matches: (id) => (request) => request.method === 'GET' && involves(id)(request) },
-    ];
-    const cases = [
-      ...steps.flatMap(({ step, matches }) => s3Faults.map((expected) => ({ step, matches, expected }))),
-      // Headers arrive, then the body breaks off while the Worker checksums it.
-      {
-        step: 'GetObject',
-        matches: steps[2]!.matches,
-        expected: {
-          name: 'S3 cutting the body after 1000 bytes',
-          fault: { kind: 'drop', afterBytes: 1000 } as Fault,
-          status: 502,
-          code: 'bad_gateway',
-        },
-      },
-    ];
-    for (const { step, matches, expected } of cases) {
-      it(`${step}: ${expected.name} → ${expected.status}; the submission stays pending and the retry completes it`, async () => {
-        const bytes = randomBytes(64 * 1024);
-        const id = await uploadPending(harness(), contributor, bytes);
-        const complete = () => call(harness(), 'POST', `/v1/uploads/${id}/complete`, { token: contributor });
-        await failing(harness(), matches(id), expected, complete);
-        expect(await submissionRow(harness(), id)).toMatchObject({ status: 'pending', size: null, sha256: null });
-        const retried = await complete();
-        expect(retried.status, retried.text).toBe(200);
-        expect(retried.json.submission).toMatchObject({
-          status: 'uploaded',
-          size: bytes.byteLength,
-          sha256: sha256(bytes),
-        });
-        const row = await submissionRow(harness(), id);
-        expect(row).toMatchObject({ status: 'uploaded', sha256: sha256(bytes) });
-        const stored = await rawObject(harness(), row!.object_key);
-        expect(stored.status).toBe(200);
-        expect(sha256(stored.bytes)).toBe(sha256(bytes));
-      });
-    }
-  });
+  describeSinglePutCompleteFaults(harness);
 
   describe('POST /v1/uploads/{id}/complete, multipart (CompleteMultipartUpload)', () => {
     for (const expected of s3Faults) {
@@ -263,4 +218,82 @@ function safeJson(text: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Where the store copies: CopyObject from the staging key to the final one, then HEAD and GET of
+ * the final object. Behind the no-copy front (STORAGE_MANAGER_S3_PROFILE=no-copy): the refused copy
+ * (once per isolate), then the staged object's GET and the final object's PUT, in one pass.
+ */
+const copySteps: { step: string; matches: (id: string) => (request: SeenRequest) => boolean }[] = [
+  {
+    step: 'CopyObject',
+    matches: (id) => (request) => request.method === 'PUT' && request.copySource !== null && involves(id)(request),
+  },
+  { step: 'HeadObject', matches: (id) => (request) => request.method === 'HEAD' && involves(id)(request) },
+  { step: 'GetObject', matches: (id) => (request) => request.method === 'GET' && involves(id)(request) },
+];
+const copyFreeSteps: typeof copySteps = [
+  {
+    step: 'GetObject of the staged object',
+    matches: (id) => (request) =>
+      request.method === 'GET' && request.path.includes('/incoming/') && involves(id)(request),
+  },
+  {
+    step: 'PutObject of the final object',
+    matches: (id) => (request) =>
+      request.method === 'PUT' &&
+      request.copySource === null &&
+      request.path.includes('/raw/') &&
+      involves(id)(request),
+  },
+];
+
+/** Faults in each S3 call of a single PUT's completion, on whichever path the store's profile takes. */
+export function describeSinglePutCompleteFaults(harness: () => Harness) {
+  const copyFree = process.env.STORAGE_MANAGER_S3_PROFILE === 'no-copy';
+  let contributor: string;
+  beforeAll(async () => {
+    contributor = await harness().tokenFor('contributor');
+  });
+  afterEach(() => harness().proxy.clear());
+
+  describe(`POST /v1/uploads/{id}/complete, single PUT${copyFree ? ', copies refused' : ''}: every S3 call of the verification`, () => {
+    const steps = copyFree ? copyFreeSteps : copySteps;
+    const cases = [
+      ...steps.flatMap(({ step, matches }) => s3Faults.map((expected) => ({ step, matches, expected }))),
+      // Headers arrive, then the body breaks off while the Worker checksums it.
+      {
+        step: 'GetObject',
+        matches: steps.find((step) => step.step.startsWith('GetObject'))!.matches,
+        expected: {
+          name: 'S3 cutting the body after 1000 bytes',
+          fault: { kind: 'drop', afterBytes: 1000 } as Fault,
+          status: 502,
+          code: 'bad_gateway',
+        },
+      },
+    ];
+    for (const { step, matches, expected } of cases) {
+      it(`${step}: ${expected.name} → ${expected.status}; the submission stays pending and the retry completes it`, async () => {
+        const bytes = randomBytes(64 * 1024);
+        const id = await uploadPending(harness(), contributor, bytes);
+        const complete = () => call(harness(), 'POST', `/v1/uploads/${id}/complete`, { token: contributor });
+        await failing(harness(), matches(id), expected, complete);
+        expect(await submissionRow(harness(), id)).toMatchObject({ status: 'pending', size: null, sha256: null });
+        const retried = await complete();
+        expect(retried.status, retried.text).toBe(200);
+        expect(retried.json.submission).toMatchObject({
+          status: 'uploaded',
+          size: bytes.byteLength,
+          sha256: sha256(bytes),
+        });
+        const row = await submissionRow(harness(), id);
+        expect(row).toMatchObject({ status: 'uploaded', sha256: sha256(bytes) });
+        const stored = await rawObject(harness(), row!.object_key);
+        expect(stored.status).toBe(200);
+        expect(sha256(stored.bytes)).toBe(sha256(bytes));
+      });
+    }
+  });
 }

@@ -4,6 +4,7 @@ import postgres from 'postgres';
 import type { BuildSettings } from '../../src/datasets/build';
 import type { Database } from '../../src/db/client';
 import { objectUrl } from '../../src/s3/addressing';
+import type { ServerSideCopyMode } from '../../src/s3/server-side-copy';
 import { createObjectStore, type ObjectStore } from '../../src/s3/store';
 import { demoTaskId, demoUsers, signJwt, supabaseClaims, type DemoRole, type Jwk } from '../../scripts/lib/jwt';
 
@@ -96,8 +97,9 @@ export function randomBytes(length: number): Uint8Array {
 }
 
 /** The S3 handle the Worker builds from these bindings, for tests that drive the build job directly. */
-export function workerObjectStore(): ObjectStore {
+export function workerObjectStore(serverSideCopy: ServerSideCopyMode = 'auto'): ObjectStore {
   return createObjectStore({
+    serverSideCopy,
     endpoint: env.S3_ENDPOINT,
     region: env.S3_REGION,
     accessKeyId: env.S3_ACCESS_KEY_ID,

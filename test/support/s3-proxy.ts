@@ -30,6 +30,8 @@ export interface SeenRequest {
   declaredBytes: number | null;
   /** Body bytes returned to the client (a GET's object bytes). */
   responseBytes: number;
+  /** The status the client was answered with, once it was (the injected one for a fault). */
+  status: number | null;
 }
 
 /**
@@ -54,6 +56,7 @@ export async function startS3Proxy(target: string) {
       requestBytes: 0,
       declaredBytes: request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']),
       responseBytes: 0,
+      status: null,
     };
     seen.push(entry);
     // Counted beside the forwarding (another 'data' listener), which pause() still throttles.
@@ -67,6 +70,7 @@ export async function startS3Proxy(target: string) {
       return;
     }
     const answerError = (status: number, code: string) => {
+      entry.status = status;
       response.writeHead(status, { 'content-type': 'application/xml' });
       const body = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>`;
       entry.responseBytes += Buffer.byteLength(body);
@@ -93,7 +97,8 @@ export async function startS3Proxy(target: string) {
           answer.on('end', () => answerError(fault.status, fault.code));
           return;
         }
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
+        entry.status = answer.statusCode ?? 502;
+        response.writeHead(entry.status, answer.headers);
         if (fault?.kind !== 'drop') {
           answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
           answer.pipe(response);

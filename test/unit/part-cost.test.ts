@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { partSubrequests } from '../../src/datasets/part-cost';
 import { planUploadParts, type PlannedPart } from '../../src/datasets/part-plan';
+import { type ServerSideCopyMode, serverSideCopyModes } from '../../src/s3/server-side-copy';
 import { planArchive, planManifestMember, zipContainer, type ArchiveMember, type ArchivePlan } from '../../src/zip';
 
 // The most subrequests a part may make, which the build's per-invocation budget adds up
@@ -34,11 +35,20 @@ function membersIn(plan: ArchivePlan, start: number, end: number): number {
   ).length;
 }
 
-/** 4 statements to record it; UploadPart + 4 GETs per member, or UploadPartCopy + HEAD; +4 for a composed part's own object. */
-function expectedCost(plan: ArchivePlan, part: PlannedPart): number {
-  let cost = 4 + (part.kind === 'composed' ? 4 : 0);
-  for (const piece of part.pieces) cost += piece.kind === 'copy' ? 2 : 1 + 4 * membersIn(plan, piece.start, piece.end);
-  return cost;
+/**
+ * 4 statements to record it; UploadPart + 4 GETs per member, or UploadPartCopy + HEAD; +4 for a
+ * composed part's own object. A part that copies is streamed whole where copies are not asked
+ * for (`never`), and may be both in `auto`.
+ */
+function expectedCost(plan: ArchivePlan, part: PlannedPart, mode: ServerSideCopyMode): number {
+  const streamedWhole = 1 + 4 * membersIn(plan, part.archiveStart, part.archiveEnd);
+  if (part.kind === 'stream') return 4 + streamedWhole;
+  let copied = part.kind === 'composed' ? 4 : 0;
+  for (const piece of part.pieces)
+    copied += piece.kind === 'copy' ? 2 : 1 + 4 * membersIn(plan, piece.start, piece.end);
+  if (mode === 'always') return 4 + copied;
+  if (mode === 'never') return 4 + streamedWhole;
+  return 4 + copied + streamedWhole;
 }
 
 describe('partSubrequests', () => {
@@ -49,15 +59,20 @@ describe('partSubrequests', () => {
     expect(partSubrequests(zipContainer(plan), part!)).toBe(4 + 1 + 4 * 4);
   });
 
-  it('counts copies as a copy and a HEAD, and composed parts with their temporary object', () => {
-    const plan = planOf([50, 2600, 30, 40, 1700, 20, 1000, 6000, 10]);
-    const parts = planUploadParts(zipContainer(plan), limits).parts;
-    expect(new Set(parts.map((part) => part.kind))).toEqual(new Set(['stream', 'copy', 'composed']));
-    for (const part of parts)
-      expect(partSubrequests(zipContainer(plan), part), `part ${part.partNumber} (${part.kind})`).toBe(
-        expectedCost(plan, part),
-      );
-    const copy = parts.find((part) => part.kind === 'copy')!;
-    expect(partSubrequests(zipContainer(plan), copy)).toBe(6);
-  });
+  it.each(serverSideCopyModes)(
+    'counts copies as a copy and a HEAD, composed parts with their temporary object, and the stream that replaces them (%s)',
+    (mode) => {
+      const plan = planOf([50, 2600, 30, 40, 1700, 20, 1000, 6000, 10]);
+      const parts = planUploadParts(zipContainer(plan), limits).parts;
+      expect(new Set(parts.map((part) => part.kind))).toEqual(new Set(['stream', 'copy', 'composed']));
+      for (const part of parts)
+        expect(partSubrequests(zipContainer(plan), part, mode), `part ${part.partNumber} (${part.kind})`).toBe(
+          expectedCost(plan, part, mode),
+        );
+      const copy = parts.find((part) => part.kind === 'copy')!;
+      // A copy of one member's body: UploadPartCopy and HEAD; streamed, one UploadPart and 4 GETs.
+      const expected = { always: 4 + 2, never: 4 + 5, auto: 4 + 2 + 5 }[mode];
+      expect(partSubrequests(zipContainer(plan), copy, mode)).toBe(expected);
+    },
+  );
 });

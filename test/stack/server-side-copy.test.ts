@@ -1,0 +1,3 @@
+import { describeServerSideCopy } from './server-side-copy-suite';
+
+describeServerSideCopy('s3rver');
