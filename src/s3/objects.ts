@@ -91,8 +91,9 @@ export async function deleteObject(store: ObjectStore, bucket: string, key: stri
 /**
  * CopyObject inside one bucket, keeping only what the gateway chooses (S3 API: CopyObject):
  * `x-amz-metadata-directive: REPLACE` drops the source's user metadata and content headers
- * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, the tagging
- * directive drops its tags, and the ACL is private whatever the source's was.
+ * (Content-Encoding, Cache-Control, Content-Disposition) for the given Content-Type, and the ACL
+ * is private whatever the source's was. No tagging directive: operators report Hetzner answering
+ * tagging calls with 501 NotImplemented, and the gateway reads and writes no tags.
  */
 export async function copyObject(
   store: ObjectStore,
@@ -106,7 +107,6 @@ export async function copyObject(
     headers: {
       'x-amz-copy-source': `/${bucket}/${encodeKey(sourceKey)}`,
       'x-amz-metadata-directive': 'REPLACE',
-      'x-amz-tagging-directive': 'REPLACE',
       'x-amz-acl': 'private',
       'content-type': contentType,
     },
