@@ -143,6 +143,11 @@ function canonical(kind: BucketSetting['kind'], text: string): string {
   return JSON.stringify(rules.sort());
 }
 
+/** Whether a setting as a bucket returns it (GET ?cors, ?lifecycle, ?policy) is the desired one, formatting aside. */
+export function matchesBucketSetting(setting: BucketSetting, current: string): boolean {
+  return canonical(setting.kind, current) === canonical(setting.kind, setting.body);
+}
+
 /**
  * Applies every setting; returns one line per setting: `changed`, `unchanged`, or `unsupported`
  * when the server does not implement it (the embedded s3rver has no policies or lifecycle rules).
@@ -161,7 +166,7 @@ export async function applyBucketSettings(
       results.push({ ...setting, outcome: 'unsupported' });
       continue;
     }
-    if (current.ok && canonical(setting.kind, currentText) === canonical(setting.kind, setting.body)) {
+    if (current.ok && matchesBucketSetting(setting, currentText)) {
       results.push({ ...setting, outcome: 'unchanged' });
       continue;
     }
