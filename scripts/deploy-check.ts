@@ -4,9 +4,11 @@
 //     size printed and held under a budget;
 //   - the vars, validated by the Worker's own schema (src/env.ts readConfig);
 //   - the secrets the environment needs, listed, and refused in [vars];
-//   - production CORS without http or localhost origins; a custom domain; Hyperdrive; the queue
-//     with its dead-letter queue; [limits] against the worst cases of these vars (src/limits.ts);
-//     the Cron Trigger; no bucket, queue, route or Worker name shared between environments;
+//   - production CORS without http or localhost origins; a custom domain; Hyperdrive; a placement
+//     hint; the queue with its dead-letter queue and a max_concurrency within what Hyperdrive and
+//     the bucket take (scripts/lib/deploy-checks.ts, datasetConsumerBound); [limits] against the
+//     worst cases of these vars (src/limits.ts); the Cron Trigger; no bucket, queue, route or
+//     Worker name shared between environments;
 //   - placeholders (a Hyperdrive id of zeros, example or reserved domains, `your-project`):
 //     refused, unless --allow-placeholders (CI, and any dry run before the resources exist).
 //

@@ -140,8 +140,26 @@ const configSchema = z.object({
   }),
   datasets: z
     .object({
-      // Parts in flight per build; each is one connection, and a Worker may wait on six at once.
-      buildConcurrency: z.coerce.number().int().min(1).max(6).default(4),
+      // Parts in flight per build. An invocation may have six connections waiting for response
+      // headers; a seventh waits until one of them has its headers (developers.cloudflare.com/
+      // workers/platform/limits/, "Simultaneous open connections"). A streamed part's UploadPart
+      // PUT has its headers only once its whole body is sent, and that body is fed by member
+      // GETs (src/datasets/upload-part.ts, src/streams/archive-writer.ts): each part in flight
+      // holds a connection for as long as it streams. The GETs opened ahead (lookahead 5) hold
+      // one only until their own headers, which nothing in the Worker delays, so they queue but
+      // cannot block. The database's TCP socket counts too. Five parts would take five, the
+      // socket the sixth, and no GET could start: every PUT would wait for a body that never
+      // comes. Four leaves one connection for the GETs. wrangler.toml max_concurrency is sized
+      // from this value too.
+      buildConcurrency: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(4, {
+          message:
+            'above 4, the parts in flight and the database socket take all six connections an invocation may have waiting for headers, and the member GETs feeding the parts never start',
+        })
+        .default(4),
       failedAttempts: z.coerce.number().int().min(1).max(100).default(5),
       retryDelaySeconds: z.coerce.number().int().min(0).max(43_200).default(30),
       // A queue consumer may run 15 minutes of wall time; a build stops starting parts well before

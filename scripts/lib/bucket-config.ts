@@ -3,6 +3,7 @@
 // changes nothing and says so.
 import { createHash } from 'node:crypto';
 import { AwsClient } from 'aws4fetch';
+import { bucketUrl } from '../../src/s3/addressing';
 
 /** The three buckets' names in production (DESIGN.md, Storage), which the local stack uses too. */
 export const defaultBucketNames = {
@@ -23,12 +24,27 @@ const abortIncompleteUploadsRule = `<Rule><ID>abort-incomplete-multipart-uploads
 const expireStagedUploadsRule = `<Rule><ID>expire-staged-uploads</ID><Filter><Prefix>${stagingPrefix}</Prefix></Filter><Status>Enabled</Status><Expiration><Days>${expireStagedUploadsAfterDays}</Days></Expiration></Rule>`;
 const lifecycle = (...rules: string[]) => `<LifecycleConfiguration>${rules.join('')}</LifecycleConfiguration>`;
 
-/** Where an S3 endpoint is and the credentials to sign for it. */
+/**
+ * Where an S3 endpoint is, how its buckets are addressed (S3_FORCE_PATH_STYLE, as the Worker
+ * reads it) and the credentials to sign for it.
+ */
 export interface S3Connection {
   endpoint: string;
   region: string;
   accessKeyId: string;
   secretAccessKey: string;
+  forcePathStyle: boolean;
+}
+
+/**
+ * The URL of one bucket setting (`?cors`, `?lifecycle`, `?policy`), addressed as the Worker
+ * addresses the bucket (src/s3/addressing.ts): virtual-hosted (`bucket.fsn1.your-objectstorage.com`)
+ * unless path-style is forced, as it is for the local servers.
+ */
+export function bucketSettingUrl(connection: S3Connection, bucket: string, kind: BucketSetting['kind']): string {
+  const url = bucketUrl(connection, bucket);
+  url.search = kind;
+  return url.toString();
 }
 
 export interface BucketSetting {
@@ -58,6 +74,32 @@ export function rawBucketCors(origins: string[]): string {
   return `<CORSConfiguration>${rules}\n</CORSConfiguration>`;
 }
 
+/**
+ * S3 CORS for the processed bucket: a browser dashboard fetches a dataset's presigned download
+ * URL (GET, HEAD, resuming with Range). ETag, Content-Range and Accept-Ranges are not
+ * CORS-safelisted response headers, so a script sees them only when exposed (Fetch Standard,
+ * "CORS-safelisted response-header name"); Content-Length is listed for browsers older than that.
+ */
+export function processedBucketCors(origins: string[]): string {
+  const rules = origins
+    .map(
+      (origin) => `
+  <CORSRule>
+    <AllowedOrigin>${origin}</AllowedOrigin>
+    <AllowedMethod>GET</AllowedMethod>
+    <AllowedMethod>HEAD</AllowedMethod>
+    <AllowedHeader>Range</AllowedHeader>
+    <ExposeHeader>ETag</ExposeHeader>
+    <ExposeHeader>Content-Length</ExposeHeader>
+    <ExposeHeader>Content-Range</ExposeHeader>
+    <ExposeHeader>Accept-Ranges</ExposeHeader>
+    <MaxAgeSeconds>3000</MaxAgeSeconds>
+  </CORSRule>`,
+    )
+    .join('');
+  return `<CORSConfiguration>${rules}\n</CORSConfiguration>`;
+}
+
 /** The desired settings, from the same configuration the Worker uses. */
 export function desiredBucketSettings({
   buckets,
@@ -76,6 +118,7 @@ export function desiredBucketSettings({
       // single PUTs expire after a day, so storage cannot grow with re-uploads through a URL.
       body: lifecycle(abortIncompleteUploadsRule, expireStagedUploadsRule),
     },
+    { bucket: buckets.processed, kind: 'cors', body: processedBucketCors(corsOrigins) },
     {
       bucket: buckets.processed,
       kind: 'lifecycle',
@@ -153,14 +196,19 @@ export function matchesBucketSetting(setting: BucketSetting, current: string): b
  * when the server does not implement it (the embedded s3rver has no policies or lifecycle rules).
  */
 export async function applyBucketSettings(
-  { endpoint, region, accessKeyId, secretAccessKey }: S3Connection,
+  connection: S3Connection,
   settings: BucketSetting[],
 ): Promise<AppliedBucketSetting[]> {
+  const { region, accessKeyId, secretAccessKey } = connection;
   const client = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region, retries: 0 });
   const results: AppliedBucketSetting[] = [];
   for (const setting of settings) {
-    const url = `${endpoint.replace(/\/+$/, '')}/${setting.bucket}?${setting.kind}`;
-    const current = await client.fetch(url, { method: 'GET' });
+    const url = bucketSettingUrl(connection, setting.bucket, setting.kind);
+    const current = await client.fetch(url, { method: 'GET' }).catch((error: unknown) => {
+      throw new Error(`GET ${url} failed: ${error instanceof Error ? (error.cause ?? error.message) : error}`, {
+        cause: error,
+      });
+    });
     const currentText = await current.text();
     if (current.status === 501 || /<Code>NotImplemented<\/Code>/.test(currentText)) {
       results.push({ ...setting, outcome: 'unsupported' });

@@ -25,6 +25,51 @@ const placeholderPatterns = [
   /\b(?:REPLACE|CHANGEME|TODO)\b/,
 ];
 
+/**
+ * What the dataset queue's consumer invocations of one environment share, and the bound on
+ * wrangler.toml [[queues.consumers]] max_concurrency it gives (wrangler.toml explains it).
+ */
+export const datasetConsumerCapacity = {
+  // `wrangler hyperdrive create … --origin-connection-limit=30` (README, Deploy step 4): half of
+  // the 60 direct connections of Supabase's Micro compute (supabase.com/docs/guides/platform/
+  // compute-add-ons); builds may hold half of the pool, the API keeps the rest.
+  hyperdriveOriginConnections: 30,
+  buildShareOfOriginConnections: 1 / 2,
+  // Hetzner Object Storage: up to 750 requests/s per bucket (docs.hetzner.com/storage/
+  // object-storage/overview/#limits). Builds read their members from the raw bucket, which
+  // uploads and bundle downloads use too; builds get two thirds.
+  bucketRequestsPerSecond: 750,
+  buildShareOfBucketRequests: 2 / 3,
+  // Connections an invocation may have waiting for response headers (developers.cloudflare.com/
+  // workers/platform/limits/); the database socket takes one.
+  connectionsWaitingForHeaders: 6,
+  databaseSockets: 1,
+  // The least a member GET waits for its headers: a round trip to fsn1 and RGW's first byte.
+  memberGetSeconds: 0.02,
+} as const;
+
+/**
+ * The most consumer invocations at once for a DATASET_BUILD_CONCURRENCY: by origin connections
+ * (one per invocation at a time: a postgres.js connection with max: 1, which Hyperdrive lends an
+ * origin connection per transaction) and by the raw bucket's request rate (each of the parts in
+ * flight holds a connection while it streams, the socket another, and the rest serve member GETs).
+ */
+export function datasetConsumerBound(buildConcurrency: number): { database: number; store: number; bound: number } {
+  const capacity = datasetConsumerCapacity;
+  const database = Math.floor(capacity.hyperdriveOriginConnections * capacity.buildShareOfOriginConnections);
+  const getConnections = capacity.connectionsWaitingForHeaders - capacity.databaseSockets - buildConcurrency;
+  const requestsPerInvocation = Math.max(1, getConnections) / capacity.memberGetSeconds;
+  const store = Math.floor(
+    (capacity.bucketRequestsPerSecond * capacity.buildShareOfBucketRequests) / requestsPerInvocation,
+  );
+  return { database, store, bound: Math.max(1, Math.min(database, store)) };
+}
+
+// Placement hint regions: `{provider}:{region}` for AWS, GCP and Azure (developers.cloudflare.com/
+// workers/configuration/placement/, "List supported regions"); a host probe needs its port.
+const placementRegion = /^(?:aws|gcp|azure):[a-z0-9-]+$/;
+const placementHost = /^[a-z0-9.-]+:\d+$/i;
+
 export function looksLikePlaceholder(text: string): boolean {
   return placeholderPatterns.some((pattern) => pattern.test(text));
 }
@@ -111,6 +156,21 @@ export function checkEnvironment({
     error(`HYPERDRIVE id ${hyperdrive.id} is not a Hyperdrive configuration id (32 hex digits)`);
   else ok(`HYPERDRIVE ${hyperdrive.id}`);
 
+  // Placement: an explicit hint, so the API runs next to Postgres and the buckets from the first
+  // request; Smart Placement needs minutes of traffic first (wrangler.toml, Placement).
+  const placement = (config.placement ?? {}) as { mode?: string; region?: string; host?: string; hostname?: string };
+  if (placement.region !== undefined) {
+    if (placementRegion.test(placement.region)) ok(`placement region ${placement.region}`);
+    else error(`placement region ${placement.region} is not provider:region (aws:eu-central-1, gcp:…, azure:…)`);
+  } else if (placement.host !== undefined) {
+    if (placementHost.test(placement.host)) ok(`placement host ${placement.host}`);
+    else error(`placement host ${placement.host} needs its port (db.<project-ref>.supabase.co:5432)`);
+  } else if (placement.hostname !== undefined) ok(`placement hostname ${placement.hostname}`);
+  else
+    error(
+      `no placement hint (${placement.mode ? `mode = "${placement.mode}"` : 'no [placement]'}): set [env.${name}.placement] region = "aws:<the Supabase project's region>"`,
+    );
+
   // The dataset queue, its consumer and dead-letter queue.
   const producer = (config.queues?.producers ?? []).find((binding) => binding.binding === 'DATASET_BUILDS');
   const consumer = producer && (config.queues?.consumers ?? []).find((entry) => entry.queue === producer.queue);
@@ -124,6 +184,17 @@ export function checkEnvironment({
       error(`${consumer.queue}: max_batch_size must be 1 (one build slice per invocation)`);
     if (consumer.dead_letter_queue && consumer.dead_letter_queue !== consumer.queue && consumer.max_batch_size === 1) {
       ok(`queue ${consumer.queue}, dead letters to ${consumer.dead_letter_queue}`);
+    }
+    // Without it Queues runs up to 250 invocations at once, more than Postgres or the bucket take.
+    if (parsed.config) {
+      const { database, store, bound } = datasetConsumerBound(parsed.config.datasets.buildConcurrency);
+      const derivation = `the bound for DATASET_BUILD_CONCURRENCY ${parsed.config.datasets.buildConcurrency}: ${database} by Hyperdrive origin connections, ${store} by the raw bucket's request rate`;
+      const concurrency = consumer.max_concurrency;
+      if (typeof concurrency !== 'number')
+        error(`${consumer.queue}: max_concurrency unset (Queues would run up to 250 builds at once; ${derivation})`);
+      else if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > bound)
+        error(`${consumer.queue}: max_concurrency ${concurrency} is not within 1..${bound}, ${derivation}`);
+      else ok(`${consumer.queue}: max_concurrency ${concurrency} ≤ ${bound}, ${derivation}`);
     }
   }
 

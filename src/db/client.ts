@@ -60,7 +60,10 @@ export function openDatabase(connectionString: string): Database {
   const sql = postgres(connectionString, {
     max: 1,
     fetch_types: false,
-    prepare: true,
+    // No prepared statements: every statement leaves as SQL text in a simple Query message
+    // (oneMessage, `unsafe` without parameters), and the readiness probe's tagged `select 1`
+    // goes unnamed, so nothing depends on a named statement surviving on a pooled connection.
+    prepare: false,
     connect_timeout: 5,
     idle_timeout: 10,
     onnotice: () => {},

@@ -52,6 +52,12 @@ describe('npm run deploy:check', () => {
     );
     expect(sizes).toHaveLength(2);
     expect(lines).toContain('  ok           CORS_ORIGINS https://*.xum-ai.app: no http or localhost origin');
+    expect(lines.filter((line) => line === '  ok           placement region aws:eu-central-1')).toHaveLength(2);
+    for (const environment of ['staging', 'production']) {
+      expect(lines).toContain(
+        `  ok           storage-manager-${environment}-dataset-builds: max_concurrency 10 ≤ 10, the bound for DATASET_BUILD_CONCURRENCY 4: 15 by Hyperdrive origin connections, 10 by the raw bucket's request rate`,
+      );
+    }
     expect(lines).toContain(
       '  allowed      placeholder: HYPERDRIVE id 00000000000000000000000000000000 (wrangler hyperdrive create … --caching-disabled)',
     );
@@ -107,6 +113,52 @@ describe('npm run deploy:check', () => {
     expect(result.status).toBe(1);
     expect(result.stdout.split('\n').filter((line) => line.startsWith('  FAIL'))).toEqual([
       '  FAIL         vars: invalid configuration: uploadUrlTtlSeconds, datasets.stallMinutes (src/env.ts readConfig)',
+    ]);
+  });
+
+  it('refuses an environment without a placement hint, and a build queue without max_concurrency or above its bound', async () => {
+    const config = configWith('placement-and-concurrency', (text) =>
+      text
+        // Smart Placement at the top level, inherited by production once its own hint is gone.
+        .replace('[observability]\n', '[placement]\nmode = "smart"\n\n[observability]\n')
+        .replace('[env.production.placement]\nregion = "aws:eu-central-1"\n', '')
+        .replace(
+          '[env.staging.placement]\nregion = "aws:eu-central-1"\n',
+          '[env.staging.placement]\nregion = "eu-central-1"\n',
+        )
+        .replace(
+          'queue = "storage-manager-production-dataset-builds"\nmax_batch_size = 1\nmax_concurrency = 10\n',
+          'queue = "storage-manager-production-dataset-builds"\nmax_batch_size = 1\n',
+        )
+        // Two parts in flight leave three connections for member GETs: more requests per
+        // invocation, so fewer invocations fit the bucket's rate.
+        .replace(
+          'CORS_ORIGINS = "https://*.xum-ai.app,http://localhost:*"\n\n# From `wrangler hyperdrive create storage-manager-staging',
+          'CORS_ORIGINS = "https://*.xum-ai.app,http://localhost:*"\nDATASET_BUILD_CONCURRENCY = "2"\n\n# From `wrangler hyperdrive create storage-manager-staging',
+        ),
+    );
+    const result = await deployCheck('--allow-placeholders', '--config', config);
+    expect(result.status).toBe(1);
+    expect(result.stdout.split('\n').filter((line) => line.includes('FAIL'))).toEqual([
+      '  FAIL         placement region eu-central-1 is not provider:region (aws:eu-central-1, gcp:…, azure:…)',
+      "  FAIL         storage-manager-staging-dataset-builds: max_concurrency 10 is not within 1..3, the bound for DATASET_BUILD_CONCURRENCY 2: 15 by Hyperdrive origin connections, 3 by the raw bucket's request rate",
+      '  FAIL         no placement hint (mode = "smart"): set [env.production.placement] region = "aws:<the Supabase project\'s region>"',
+      "  FAIL         storage-manager-production-dataset-builds: max_concurrency unset (Queues would run up to 250 builds at once; the bound for DATASET_BUILD_CONCURRENCY 4: 15 by Hyperdrive origin connections, 10 by the raw bucket's request rate)",
+    ]);
+    expect(result.stdout).toContain('deploy:check: 4 problem(s)');
+  });
+
+  it('refuses a DATASET_BUILD_CONCURRENCY whose parts could deadlock on the six connections', async () => {
+    const config = configWith('deadlock', (text) =>
+      text.replace(
+        'CORS_ORIGINS = "https://*.xum-ai.app"\n',
+        'CORS_ORIGINS = "https://*.xum-ai.app"\nDATASET_BUILD_CONCURRENCY = "5"\n',
+      ),
+    );
+    const result = await deployCheck('--allow-placeholders', '--env', 'production', '--config', config);
+    expect(result.status).toBe(1);
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('  FAIL'))).toEqual([
+      '  FAIL         vars: invalid configuration: datasets.buildConcurrency (src/env.ts readConfig)',
     ]);
   });
 
