@@ -5,7 +5,7 @@
 // Hetzner docs, Object Storage, "Supported actions": CopyObject "may fail"). Everything else is
 // forwarded byte for byte, Host header included, so SigV4 signatures made for the front's
 // address still verify upstream (the gateway signs for the endpoint it is given).
-import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import { type ClientRequest, createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import { listenOnLoopback } from './ports';
 
 export interface NoCopyFront {
@@ -32,6 +32,27 @@ function touchesTags(request: IncomingMessage, url: URL): boolean {
 const notImplemented = (resource: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NotImplemented</Code><Message>A header you provided implies functionality that is not implemented</Message><Resource>${resource}</Resource></Error>`;
 
+/**
+ * The same request sent on to `upstream` untouched, Host header included, so a SigV4 signature made
+ * for the front's address still verifies there. The caller pipes the body in.
+ */
+export function forwardRequest(
+  upstream: URL,
+  request: IncomingMessage,
+  onAnswer: (answer: IncomingMessage) => void,
+): ClientRequest {
+  return httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      method: request.method,
+      path: request.url,
+      headers: request.headers,
+    },
+    onAnswer,
+  );
+}
+
 export async function startNoCopyFront(target: string): Promise<NoCopyFront> {
   const upstream = new URL(target);
   const refused = { copy: 0, tagging: 0 };
@@ -47,19 +68,10 @@ export async function startNoCopyFront(target: string): Promise<NoCopyFront> {
       response.end(body);
       return;
     }
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: request.method,
-        path: request.url,
-        headers: request.headers,
-      },
-      (answer) => {
-        response.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(response);
-      },
-    );
+    const forward = forwardRequest(upstream, request, (answer) => {
+      response.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(response);
+    });
     forward.on('error', () => response.socket?.destroy());
     request.pipe(forward);
   });

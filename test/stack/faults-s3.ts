@@ -73,6 +73,17 @@ export async function failing(
   return answer;
 }
 
+/** A completion that succeeded: the answer, the row and the object at the final key all hold `bytes`. */
+async function expectCompleted(harness: Harness, id: string, answer: Answer, bytes: Uint8Array) {
+  expect(answer.status, answer.text).toBe(200);
+  expect(answer.json.submission).toMatchObject({ status: 'uploaded', size: bytes.byteLength, sha256: sha256(bytes) });
+  const row = await submissionRow(harness, id);
+  expect(row).toMatchObject({ status: 'uploaded', sha256: sha256(bytes) });
+  const stored = await rawObject(harness, row!.object_key);
+  expect(stored.status).toBe(200);
+  expect(sha256(stored.bytes)).toBe(sha256(bytes));
+}
+
 const involves = (id: string) => (request: SeenRequest) => request.path.includes(id);
 
 export function describeS3Faults(harness: () => Harness) {
@@ -126,16 +137,7 @@ export function describeS3Faults(harness: () => Harness) {
           size: null,
           multipart_upload_id: upload.uploadId,
         });
-        const retried = await complete();
-        expect(retried.status, retried.text).toBe(200);
-        expect(retried.json.submission).toMatchObject({
-          status: 'uploaded',
-          size: bytes.byteLength,
-          sha256: sha256(bytes),
-        });
-        expect(
-          sha256((await rawObject(harness(), (await submissionRow(harness(), upload.id))!.object_key)).bytes),
-        ).toBe(sha256(bytes));
+        await expectCompleted(harness(), upload.id, await complete(), bytes);
       });
     }
   });
@@ -281,18 +283,7 @@ export function describeSinglePutCompleteFaults(harness: () => Harness) {
         const complete = () => call(harness(), 'POST', `/v1/uploads/${id}/complete`, { token: contributor });
         await failing(harness(), matches(id), expected, complete);
         expect(await submissionRow(harness(), id)).toMatchObject({ status: 'pending', size: null, sha256: null });
-        const retried = await complete();
-        expect(retried.status, retried.text).toBe(200);
-        expect(retried.json.submission).toMatchObject({
-          status: 'uploaded',
-          size: bytes.byteLength,
-          sha256: sha256(bytes),
-        });
-        const row = await submissionRow(harness(), id);
-        expect(row).toMatchObject({ status: 'uploaded', sha256: sha256(bytes) });
-        const stored = await rawObject(harness(), row!.object_key);
-        expect(stored.status).toBe(200);
-        expect(sha256(stored.bytes)).toBe(sha256(bytes));
+        await expectCompleted(harness(), id, await complete(), bytes);
       });
     }
   });

@@ -1,4 +1,5 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { forwardRequest } from '../../scripts/lib/no-copy-front';
 import { freePort } from '../../scripts/lib/ports';
 
 export type Fault =
@@ -83,41 +84,32 @@ export async function startS3Proxy(target: string) {
     }
     // The request is read (the counting listener keeps it flowing); the response is never started.
     if (fault?.kind === 'hang') return;
-    const forward = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        method: request.method,
-        path: request.url,
-        headers: request.headers,
-      },
-      (answer) => {
-        if (fault?.kind === 'lose-answer') {
-          answer.resume();
-          answer.on('end', () => answerError(fault.status, fault.code));
-          return;
+    const forward = forwardRequest(upstream, request, (answer) => {
+      if (fault?.kind === 'lose-answer') {
+        answer.resume();
+        answer.on('end', () => answerError(fault.status, fault.code));
+        return;
+      }
+      entry.status = answer.statusCode ?? 502;
+      response.writeHead(entry.status, answer.headers);
+      if (fault?.kind !== 'drop') {
+        answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
+        answer.pipe(response);
+        return;
+      }
+      let sent = 0;
+      answer.on('data', (chunk: Buffer) => {
+        if (sent >= fault.afterBytes) return;
+        const part = chunk.subarray(0, fault.afterBytes - sent);
+        sent += part.byteLength;
+        entry.responseBytes += part.byteLength;
+        response.write(part);
+        if (sent >= fault.afterBytes) {
+          answer.destroy();
+          response.socket?.destroy();
         }
-        entry.status = answer.statusCode ?? 502;
-        response.writeHead(entry.status, answer.headers);
-        if (fault?.kind !== 'drop') {
-          answer.on('data', (chunk: Buffer) => (entry.responseBytes += chunk.byteLength));
-          answer.pipe(response);
-          return;
-        }
-        let sent = 0;
-        answer.on('data', (chunk: Buffer) => {
-          if (sent >= fault.afterBytes) return;
-          const part = chunk.subarray(0, fault.afterBytes - sent);
-          sent += part.byteLength;
-          entry.responseBytes += part.byteLength;
-          response.write(part);
-          if (sent >= fault.afterBytes) {
-            answer.destroy();
-            response.socket?.destroy();
-          }
-        });
-      },
-    );
+      });
+    });
     forward.on('error', () => response.socket?.destroy());
     if (fault?.kind !== 'cut-request') {
       request.pipe(forward);
