@@ -34,14 +34,24 @@ export interface StoredObject {
   lastModified: string | null;
 }
 
-/** GetObject with its metadata; `signal` bounds the wait for headers (e.g. AbortSignal.timeout). */
+/**
+ * GetObject with its metadata; `signal` bounds the wait for headers (e.g. AbortSignal.timeout).
+ * `asStored` asks for the bytes exactly as stored: the Workers runtime decodes a body whose
+ * Content-Encoding is gzip or br on its own, so an object written with such a header (as an
+ * unsigned header of a presigned PUT may set) would otherwise come back other than it is. S3
+ * answers with the Content-Encoding the request names instead (S3 API: GetObject,
+ * `response-content-encoding`), and `identity` leaves the body alone.
+ */
 export async function fetchObject(
   store: ObjectStore,
   bucket: string,
   key: string,
   signal?: AbortSignal,
+  { asStored = false }: { asStored?: boolean } = {},
 ): Promise<StoredObject> {
-  const response = await send(store, objectUrl(store.settings, bucket, key), { method: 'GET', signal });
+  const url = objectUrl(store.settings, bucket, key);
+  if (asStored) url.searchParams.set('response-content-encoding', 'identity');
+  const response = await send(store, url, { method: 'GET', signal });
   if (!response.body) throw new ObjectStoreError('unavailable', 'object store sent no body');
   return {
     body: response.body,

@@ -63,7 +63,8 @@ async function checksumFinalObject({ store, bucket }: UploadTarget, submission: 
  * the version it started on, and the final key is written by nobody else.
  */
 async function streamStagedObject({ store, bucket }: UploadTarget, submission: Submission): Promise<ObjectChecksums> {
-  const staged = await fetchObject(store, bucket, submission.stagingKey);
+  // As stored: the upload may carry a Content-Encoding the gateway never chose.
+  const staged = await fetchObject(store, bucket, submission.stagingKey, undefined, { asStored: true });
   if (!matchesDeclared(submission, staged.size, staged.contentType)) {
     await staged.body.cancel();
     throw mismatch();

@@ -228,6 +228,8 @@ describe('5. unbounded bodies', () => {
     const created = await requestUpload(contributor, { contentType: 'video/mp4', size: bytes.byteLength });
     expect((await putToPresignedUrl(created.json.url, created.json.headers, bytes)).status).toBe(200);
     const finalPath = `/${env.BUCKET_RAW}/raw/${demoTaskId}/${created.json.submissionId}`;
+    // Where the store refuses copies, the staged object is the one read (and streamed to the final key).
+    const stagedPath = `/${env.BUCKET_RAW}/incoming/${demoTaskId}/${created.json.submissionId}`;
     const before = (await s3Requests()).length;
     const answers = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -238,7 +240,7 @@ describe('5. unbounded bodies', () => {
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
     const reads = (await s3Requests())
       .slice(before)
-      .filter((request) => request.method === 'GET' && request.url === finalPath);
+      .filter((request) => request.method === 'GET' && (request.url === finalPath || request.url === stagedPath));
     expect(reads).toHaveLength(1);
   });
 });

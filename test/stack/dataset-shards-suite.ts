@@ -9,6 +9,7 @@ import { readWithPython, testWithUnzip } from '../unit/zip/archive-fixture';
 import { datasetClient } from './dataset-client';
 import { downloadShardsWithCli } from './dataset-shards-cli';
 import { startHarness, type Harness, type Seeded } from '../support/harness';
+import { isRefusedCopy } from './copy-profile';
 
 const MiB = 1024 * 1024;
 const shardSize = 500;
@@ -48,8 +49,9 @@ export function describeDatasetShards(s3: 's3rver' | 'rgw') {
     () => admin,
   );
   const shardPath = (id: string, file: string) => `/${harness.s3.buckets.processed}/datasets/${id}/${file}`;
+  // A copy the store refused (behind the no-copy front) sent no part: the part was streamed instead.
   const isPartOf = (path: string) => (request: SeenRequest) =>
-    request.method === 'PUT' && request.path === path && request.query.has('partNumber');
+    request.method === 'PUT' && request.path === path && request.query.has('partNumber') && !isRefusedCopy(request);
 
   async function createSharded(name: string, members: Seeded[]): Promise<string> {
     const created = await api('POST', '/v1/datasets', admin, {

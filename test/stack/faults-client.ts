@@ -104,10 +104,16 @@ export function putAsset(harness: Harness, key: string, bytes: Uint8Array) {
 }
 
 /**
- * A pending single-PUT submission whose bytes are uploaded through its presigned URL; `putAgain`
- * uses the same URL and headers again, as a client still holding them could.
+ * A pending single-PUT submission whose bytes are uploaded through its presigned URL, with any
+ * `unsignedHeaders` a client may add beside the signed ones; `putAgain` uses the same URL and
+ * headers again, as a client still holding them could.
  */
-export async function openSinglePut(harness: Harness, token: string, bytes: Uint8Array) {
+export async function openSinglePut(
+  harness: Harness,
+  token: string,
+  bytes: Uint8Array,
+  unsignedHeaders: Record<string, string> = {},
+) {
   const created = await call(harness, 'POST', '/v1/uploads', {
     token,
     json: { taskId: demoTaskId, contentType: 'audio/webm', size: bytes.byteLength },
@@ -116,7 +122,8 @@ export async function openSinglePut(harness: Harness, token: string, bytes: Uint
   expect(created.json.method).toBe('PUT');
   // fetch sets Content-Length from the body itself.
   const { 'Content-Length': _length, ...headers } = created.json.headers as Record<string, string>;
-  const putAgain = (body: Uint8Array) => fetch(created.json.url, { method: 'PUT', headers, body });
+  const putAgain = (body: Uint8Array) =>
+    fetch(created.json.url, { method: 'PUT', headers: { ...headers, ...unsignedHeaders }, body });
   const put = await putAgain(bytes);
   expect(put.status, await put.text()).toBe(200);
   return { id: created.json.submissionId as string, putAgain };
