@@ -73,7 +73,7 @@ const buildTimeoutMs = 15 * 60_000;
 const rgwNeedsMiB = ((2 * formats.length + 1) * rounds + 1 + (withShards ? 2 : 0)) * totalMiB + 128;
 if (s3Kind === 'rgw' && rgwNeedsMiB > 1800) {
   throw new Error(
-    `RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB ((2 × formats + 1) × BENCH_ROUNDS + 3) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS, or set BENCH_DATASET_SHARDS=0`,
+    `RGW's 2 GiB memstore cannot hold ${rgwNeedsMiB} MiB (((2 × formats + 1) × BENCH_ROUNDS + 3) × BENCH_DATASET_MIB + 128): lower BENCH_DATASET_MIB or BENCH_ROUNDS, or set BENCH_DATASET_SHARDS=0`,
   );
 }
 
