@@ -338,7 +338,7 @@ try {
     `single-PUT uploads (size ≤ MULTIPART_THRESHOLD_BYTES, 64 MiB by default); medians of ${rounds} rounds, Workers alternating who goes first, Node's options rotating`,
   );
   const pad = (label: string, cells: string[]) =>
-    console.log(`${label.padEnd(58)}${cells.map((cell) => cell.padStart(11)).join('')}`);
+    console.log(`${label.padEnd(58)}${cells.map((cell) => cell.padStart(11)).join('')}`.trimEnd());
   for (const size of sizes) {
     const result = results.get(size)!;
     console.log(`\n${size / MiB} MiB (${size.toLocaleString('en')} bytes)`);
