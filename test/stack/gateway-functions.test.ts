@@ -1,0 +1,90 @@
+import postgres from 'postgres';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrate } from '../../scripts/lib/database';
+import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
+import { callers, ids, seed, type Role } from './rls-fixtures';
+
+// The database as the last line (issue 21): the gateway's security-definer functions called
+// directly, as each caller could once anything exposed schema `gateway`, and the settings the
+// gateway's own transactions start with. Same migrated database and fixtures as the RLS matrix;
+// every call is rolled back.
+
+let database: LocalPostgres;
+let sql: postgres.Sql;
+
+beforeAll(async () => {
+  database = await startPostgres();
+  await migrate(database.url, { seed: false });
+  sql = postgres(database.url, { max: 1, onnotice: () => {} });
+  await seed(sql);
+});
+
+afterAll(async () => {
+  await sql?.end({ timeout: 5 });
+  await database?.stop();
+});
+
+const rollback = Symbol('rollback');
+
+type Outcome = { rows: Record<string, unknown>[]; logRows: number } | { error: string };
+
+/**
+ * `statement` as `role`'s caller (its database role and JWT claims, as the Data API or the
+ * gateway would set them), then, back as the superuser, the access-log rows the caller now has.
+ * Always rolled back.
+ */
+async function as(role: Role, statement: string): Promise<Outcome> {
+  let outcome: Outcome | undefined;
+  await sql
+    .begin(async (tx) => {
+      const caller = callers[role];
+      await tx`select set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true)`;
+      const logged = async () =>
+        Number(
+          (await tx`select count(*)::int as n from public.access_log where user_id = ${caller.claims.sub ?? null}`)[0]!
+            .n,
+        );
+      const before = await logged();
+      await tx.unsafe(`set local role ${caller.dbRole}`);
+      try {
+        const rows = [...(await tx.unsafe(statement))];
+        await tx`reset role`;
+        outcome = { rows, logRows: (await logged()) - before };
+      } catch (error) {
+        if (!(error instanceof postgres.PostgresError)) throw error;
+        outcome = { error: `${error.code}: ${error.message}` };
+      }
+      throw rollback;
+    })
+    .catch((error: unknown) => {
+      if (error !== rollback) throw error;
+    });
+  return outcome!;
+}
+
+const nothing = { rows: [], logRows: 0 };
+
+describe('dataset downloads refuse a caller with no role (NULL is not a yes)', () => {
+  const single = (dataset: string) => `select * from gateway.record_dataset_download('${dataset}', null, null)`;
+  const shards = (dataset: string) =>
+    `select * from gateway.record_dataset_shard_downloads('${dataset}', null, null, null)`;
+
+  for (const role of ['noProfile', 'deleted'] as const) {
+    for (const [name, call] of [
+      ['record_dataset_download', single],
+      ['record_dataset_shard_downloads', shards],
+    ] as const) {
+      it(`${role}: ${name} answers nothing and logs nothing, for a ready and for a building dataset`, async () => {
+        expect(await as(role, call(ids.datasetGranted))).toEqual(nothing);
+        expect(await as(role, call(ids.datasetBuilding))).toEqual(nothing);
+      });
+    }
+  }
+
+  it('a company user granted the dataset still downloads it, one log row per shard', async () => {
+    const granted = await as('company', shards(ids.datasetGranted));
+    expect(granted).toMatchObject({ rows: [{ name: 'granted', shard_index: 0 }], logRows: 1 });
+    expect(await as('company', shards(ids.datasetOfB))).toEqual(nothing);
+    expect(await as('contributor', single(ids.datasetGranted))).toEqual(nothing);
+  });
+});
