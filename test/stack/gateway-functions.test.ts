@@ -88,3 +88,62 @@ describe('dataset downloads refuse a caller with no role (NULL is not a yes)', (
     expect(await as('contributor', single(ids.datasetGranted))).toEqual(nothing);
   });
 });
+
+describe('gateway.bundle_download answers only the creator, while they may still bundle', () => {
+  const members = (bundle: string) => `select * from gateway.bundle_download('${bundle}')`;
+
+  it("a contributor reads nothing of an admin's or a company's bundle", async () => {
+    expect(await as('contributor', members(ids.bundleOfAdmin))).toEqual(nothing);
+    expect(await as('contributor', members(ids.bundleOfCompanyA))).toEqual(nothing);
+  });
+
+  it("a company user reads nothing of another company's bundle, nor an admin of someone else's", async () => {
+    expect(await as('company', members(ids.bundleOfCompanyB))).toEqual(nothing);
+    expect(await as('admin', members(ids.bundleOfCompanyA))).toEqual(nothing);
+    expect(await as('noProfile', members(ids.bundleOfAdmin))).toEqual(nothing);
+  });
+
+  it('the creator reads their own bundle in order (what POST /v1/bundles answers from)', async () => {
+    const admin = await as('admin', members(ids.bundleOfAdmin));
+    expect(admin).toMatchObject({ logRows: 0 });
+    expect('rows' in admin && admin.rows.map((row) => row.submission_id)).toEqual([ids.approvedA, ids.approvedB]);
+    const company = await as('company', members(ids.bundleOfCompanyA));
+    expect('rows' in company && company.rows.map((row) => row.submission_id)).toEqual([ids.approvedA]);
+  });
+});
+
+describe('gateway.log_access writes only a view the caller may make', () => {
+  const logView = (submission: string, action = 'submission.view') =>
+    `select gateway.log_access('${action}', '${submission}', '203.0.113.9', 'forged') as id`;
+  const refused = { rows: [{ id: null }], logRows: 0 };
+
+  it("a contributor cannot log a view of someone else's submission, nor another action on their own", async () => {
+    expect(await as('contributor', logView(ids.approvedB))).toEqual(refused);
+    expect(await as('contributor', logView(ids.approvedA, 'bundle.create'))).toEqual(refused);
+    expect(await as('contributor', logView(ids.approvedA, 'dataset.download'))).toEqual(refused);
+  });
+
+  it('nobody logs a view of a pending submission; no role, no row', async () => {
+    expect(await as('validator', logView(ids.pendingB))).toEqual(refused);
+    expect(await as('noProfile', logView(ids.approvedA))).toEqual(refused);
+    expect(await as('deleted', logView(ids.approvedOfDeleted))).toEqual(refused);
+    expect(await as('company', logView(ids.approvedA))).toEqual(refused);
+  });
+
+  it('the views the route makes are logged: own as a contributor, any as a validator', async () => {
+    expect(await as('contributor', logView(ids.approvedA))).toMatchObject({ logRows: 1 });
+    expect(await as('validator', logView(ids.uploadedB))).toMatchObject({ logRows: 1 });
+  });
+});
+
+describe('who may execute the gateway functions', () => {
+  it('anon only opens bundle links; service_role neither reads bundles nor writes views', async () => {
+    const held = await sql<{ role: string; fn: string }[]>`
+      select r as role, f.oid::regprocedure::text as fn
+      from pg_proc f, unnest(array['anon', 'service_role']) r
+      where f.pronamespace = 'gateway'::regnamespace and has_function_privilege(r, f.oid, 'EXECUTE')
+        and (r = 'anon' or f.proname in ('bundle_download', 'log_access'))
+      order by 1, 2`;
+    expect(held).toEqual([{ role: 'anon', fn: 'gateway.open_bundle_download(uuid,boolean,text,text)' }]);
+  });
+});
