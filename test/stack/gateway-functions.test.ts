@@ -2,6 +2,8 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../scripts/lib/database';
 import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
+import { type Database, inFlightsOfOneTransaction, inOneFlight, openDatabase } from '../../src/db/client';
+import { sql as sqlText } from '../../src/db/sql-text';
 import { callers, ids, seed, type Role } from './rls-fixtures';
 
 // The database as the last line (issue 21): the gateway's security-definer functions called
@@ -145,5 +147,49 @@ describe('who may execute the gateway functions', () => {
         and (r = 'anon' or f.proname in ('bundle_download', 'log_access'))
       order by 1, 2`;
     expect(held).toEqual([{ role: 'anon', fn: 'gateway.open_bundle_download(uuid,boolean,text,text)' }]);
+  });
+});
+
+describe("the gateway's transactions set who the caller is, whatever the connection held", () => {
+  let gateway: Database;
+
+  beforeAll(async () => {
+    gateway = openDatabase(database.url);
+    // A pooled connection that something else used before: session-level values of the per-claim
+    // settings Supabase's auth.uid() and auth.role() read first.
+    await gateway.sql.unsafe(
+      `set request.jwt.claim.sub = '${ids.contributorB}'; set request.jwt.claim.role = 'service_role'`,
+    );
+  });
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  const whoAmI = sqlText`select auth.uid()::text as uid, auth.role() as role,
+    current_setting('request.jwt.claim.sub') as sub, current_user::text as db_role`;
+  const caller = { sub: ids.contributorA, role: 'authenticated', aud: 'authenticated' };
+
+  it('one flight as the caller: auth.uid() and request.jwt.claim.sub are the caller', async () => {
+    const [[row]] = await inOneFlight(gateway, 'authenticated', caller, [whoAmI]);
+    expect(row).toEqual({
+      uid: ids.contributorA,
+      role: 'authenticated',
+      sub: ids.contributorA,
+      db_role: 'authenticated',
+    });
+  });
+
+  it('a transaction of flights likewise, and the stale value is back after it (transaction-local)', async () => {
+    const [[row]] = await inFlightsOfOneTransaction(gateway, 'authenticated', caller, (flight) =>
+      flight([whoAmI], { commit: true }),
+    );
+    expect(row).toMatchObject({ uid: ids.contributorA, sub: ids.contributorA });
+    const [after] = await gateway.sql.unsafe(`select current_setting('request.jwt.claim.sub') as sub`);
+    expect(after).toEqual({ sub: ids.contributorB });
+  });
+
+  it('the service role has no uid, not the one the connection held', async () => {
+    const [[row]] = await inOneFlight(gateway, 'service_role', { role: 'service_role' }, [whoAmI]);
+    expect(row).toEqual({ uid: null, role: 'service_role', sub: '', db_role: 'service_role' });
   });
 });
