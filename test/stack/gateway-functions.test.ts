@@ -170,7 +170,8 @@ describe("the gateway's transactions set who the caller is, whatever the connect
   const caller = { sub: ids.contributorA, role: 'authenticated', aud: 'authenticated' };
 
   it('one flight as the caller: auth.uid() and request.jwt.claim.sub are the caller', async () => {
-    const [[row]] = await inOneFlight(gateway, 'authenticated', caller, [whoAmI]);
+    const [rows] = await inOneFlight(gateway, 'authenticated', caller, [whoAmI]);
+    const row = rows?.[0];
     expect(row).toEqual({
       uid: ids.contributorA,
       role: 'authenticated',
@@ -180,16 +181,18 @@ describe("the gateway's transactions set who the caller is, whatever the connect
   });
 
   it('a transaction of flights likewise, and the stale value is back after it (transaction-local)', async () => {
-    const [[row]] = await inFlightsOfOneTransaction(gateway, 'authenticated', caller, (flight) =>
+    const [rows] = await inFlightsOfOneTransaction(gateway, 'authenticated', caller, (flight) =>
       flight([whoAmI], { commit: true }),
     );
+    const row = rows?.[0];
     expect(row).toMatchObject({ uid: ids.contributorA, sub: ids.contributorA });
     const [after] = await gateway.sql.unsafe(`select current_setting('request.jwt.claim.sub') as sub`);
     expect(after).toEqual({ sub: ids.contributorB });
   });
 
   it('the service role has no uid, not the one the connection held', async () => {
-    const [[row]] = await inOneFlight(gateway, 'service_role', { role: 'service_role' }, [whoAmI]);
+    const [rows] = await inOneFlight(gateway, 'service_role', { role: 'service_role' }, [whoAmI]);
+    const row = rows?.[0];
     expect(row).toEqual({ uid: null, role: 'service_role', sub: '', db_role: 'service_role' });
   });
 });
