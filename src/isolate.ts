@@ -17,8 +17,8 @@ export interface Isolate {
   findSigningKey: KeyLookup;
   bundleLinks: BundleLinkSigner;
   isAllowedOrigin: (origin: string) => boolean;
-  /** The last ready /readyz answer, reused for a few seconds (src/health/readiness.ts). */
-  lastReady?: { at: number; readiness: Readiness };
+  /** The last /readyz answer, reused for a few seconds (src/health/readiness.ts). */
+  lastReadiness?: { at: number; readiness: Readiness };
 }
 
 // workerd hands the same env object to every invocation of an isolate, so keying on it gives one

@@ -3,6 +3,7 @@ import { asUser, type Flight, inFlightsOfOneTransaction, inOneFlight, type Row, 
 import type { AppRole } from '../db/profiles';
 import { type SqlText, sql } from '../db/sql-text';
 import { ApiError } from '../errors';
+import { log } from '../log';
 
 export interface Principal {
   userId: string;
@@ -12,6 +13,8 @@ export interface Principal {
 
 // supabase/migrations/20261129050000_caller_profile.sql: the caller has no profile or a role not allowed.
 const notAllowedSqlState = 'GW403';
+// supabase/migrations/20261129080200_banned_users_refused.sql: Supabase Auth's banned_until is in the future.
+const bannedSqlState = 'GW401';
 
 /**
  * The caller's profile, checked against `roles` in SQL so that it can share a flight with the
@@ -21,10 +24,21 @@ function callerProfile(roles: readonly AppRole[]): SqlText {
   return sql`select role, company_id from gateway.caller_profile(${`{${roles.join(',')}}`}::public.app_role[])`;
 }
 
-function refusedOr(error: unknown): unknown {
-  return (error as { code?: unknown })?.code === notAllowedSqlState
-    ? new ApiError('forbidden', 'not allowed for this account')
-    : error;
+/**
+ * The profile check's refusals as the API answers them. A banned user's token is refused like any
+ * other refused token: the same 401 and message (src/auth/authenticate.ts), the reason only logged.
+ */
+function refusedOr(c: AppContext, error: unknown): unknown {
+  const code = (error as { code?: unknown })?.code;
+  if (code === notAllowedSqlState) return new ApiError('forbidden', 'not allowed for this account');
+  if (code === bannedSqlState) {
+    log('warn', 'token rejected', {
+      reason: 'the user is banned (auth.users.banned_until)',
+      requestId: c.var.requestId,
+    });
+    return new ApiError('unauthorized', 'missing or invalid access token');
+  }
+  return error;
 }
 
 function requireToken(c: AppContext) {
@@ -56,7 +70,7 @@ export async function asPrincipal<T>(
       [callerProfile(roles)],
     );
   } catch (error) {
-    throw refusedOr(error);
+    throw refusedOr(c, error);
   }
 }
 
@@ -82,7 +96,7 @@ export async function asPrincipalInOneFlight<const Statements extends readonly S
       rows: rows as { [Index in keyof Statements]: Row[] },
     };
   } catch (error) {
-    throw refusedOr(error);
+    throw refusedOr(c, error);
   }
 }
 
@@ -106,7 +120,7 @@ export async function asPrincipalInFlights<T>(
       return rest({ userId: token.userId, role: row.role, companyId: row.company_id }, rows, flight);
     });
   } catch (error) {
-    throw refusedOr(error);
+    throw refusedOr(c, error);
   }
 }
 

@@ -98,8 +98,20 @@ export function asUser<T>(
 export type DatabaseRole = 'authenticated' | 'anon' | 'service_role';
 export type Row = Record<string, unknown>;
 
+const claimText = (value: unknown): string => (typeof value === 'string' ? value : '');
+
+/**
+ * The role and claims, transaction-local. `request.jwt.claim.sub` and `request.jwt.claim.role` are
+ * set too, from the same claims (empty when absent): Supabase's auth.uid() and auth.role() read
+ * these older per-claim settings first and `request.jwt.claims` only when they are empty (the
+ * `coalesce` in Supabase's auth schema, scripts/sql/supabase-baseline.sql), so a value left on a
+ * pooled connection by anything else (a session-level `set`, another client of the pool) would
+ * otherwise decide who the caller is. Set here, nothing but this request's token can.
+ */
 const claimsStatement = (role: DatabaseRole, claims: Record<string, unknown>) =>
-  sqlText`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true)`;
+  sqlText`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claims)}, true),
+    set_config('request.jwt.claim.sub', ${claimText(claims.sub)}, true),
+    set_config('request.jwt.claim.role', ${claimText(claims.role)}, true)`;
 
 /**
  * Statements as one simple Query message (PostgreSQL manual, 55.2.2 "Simple Query"): the server

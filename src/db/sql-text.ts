@@ -32,21 +32,50 @@ export class UnrepresentableValueError extends TypeError {
 }
 
 /**
- * A string as a dollar-quoted constant. The tag is `$v$`, or `$vN$` for the first N whose tag
- * without its closing `$` is not in the value: then neither the tag nor a value ending in a
- * prefix of it followed by the tag can close the constant early.
+ * A string as a dollar-quoted constant, with a tag whose text up to its last `$` does not occur
+ * in the value: then neither the tag nor a value ending in a prefix of it can close the constant
+ * early (the tag's only `$`s are its first and last characters, so an occurrence that began inside
+ * the value would need the value to end with the tag without its closing `$`).
+ *
+ * The tag is `$v$` when the value does not contain `$v`, else `$v` and one more `0` than the
+ * longest run of digits after any `$v` in the value: one pass over the value, however hostile.
+ * (Trying `$v0$`, `$v1$`… in turn searched the whole value once per tag: a value holding
+ * `$v0` … `$v99999` cost 100,000 searches of itself, and the caller's JWT claims, which carry
+ * user-editable metadata, are written in on every request.)
  */
 export function quoteLiteral(value: string): string {
+  // At run time too: a value typed `any` (an array, an object) would otherwise be stringified
+  // inside a tag chosen for something else.
+  if (typeof value !== 'string') throw new TypeError(`a SQL literal must be a string, not ${describe(value)}`);
   if (value.includes('\0')) throw new UnrepresentableValueError('a SQL string cannot contain NUL');
-  let tag = '$v$';
-  for (let n = 0; value.includes(tag.slice(0, -1)); n += 1) tag = `$v${n}$`;
+  const tag = dollarQuoteTag(value);
   return `${tag}${value}${tag}`;
 }
 
+const isDigit = (code: number) => code >= 48 && code <= 57;
+
+function dollarQuoteTag(value: string): string {
+  let longestDigits = -1;
+  // A run of digits holds no `$`, so each search starts past the previous run: linear overall.
+  for (let at = value.indexOf('$v'); at >= 0; at = value.indexOf('$v', at + 2)) {
+    let end = at + 2;
+    while (end < value.length && isDigit(value.charCodeAt(end))) end += 1;
+    longestDigits = Math.max(longestDigits, end - at - 2);
+  }
+  return longestDigits < 0 ? '$v$' : `$v${'0'.repeat(longestDigits + 1)}$`;
+}
+
+const describe = (value: unknown): string =>
+  value === null ? 'null' : Array.isArray(value) ? 'an array' : `a value of type ${typeof value}`;
+
 export type SqlValue = string | number | bigint | boolean | null | undefined | Date | SqlText;
 
+/**
+ * Only the kinds SqlValue names; anything else (an array, a plain object, a symbol) is refused
+ * rather than stringified: `array()` and `jsonb()` write those, each element quoted on its own.
+ */
 function render(value: SqlValue): string {
-  if (isSqlText(value)) return value.text;
+  if (typeof value === 'string') return quoteLiteral(value);
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return value ? 'true' : 'false';
   if (typeof value === 'number') {
@@ -55,7 +84,10 @@ function render(value: SqlValue): string {
   }
   if (typeof value === 'bigint') return quoteLiteral(value.toString());
   if (value instanceof Date) return `${quoteLiteral(value.toISOString())}::timestamptz`;
-  return quoteLiteral(value);
+  if (isSqlText(value)) return value.text;
+  throw new TypeError(
+    `a SQL value must be a string, number, bigint, boolean, Date, null or SQL text, not ${describe(value)}`,
+  );
 }
 
 /** `sql\`select ... where id = ${id}\`` with every value written in as a literal. */
@@ -72,7 +104,7 @@ export const raw = (text: string): SqlText => fragment(text);
 
 /** Strings as an array constant of `type` (a trusted type name such as `text` or `uuid`), in order. */
 export const array = (values: readonly string[], type: 'text' | 'uuid'): SqlText =>
-  fragment(`array[${values.map(quoteLiteral).join(', ')}]::${type}[]`);
+  fragment(`array[${values.map((value) => quoteLiteral(value)).join(', ')}]::${type}[]`);
 
 /**
  * A value one statement of a flight hands to a later one, which cannot see the first one's answer

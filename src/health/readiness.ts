@@ -29,12 +29,15 @@ export interface Readiness {
 export const checkTimeoutMs = 3000;
 /**
  * /readyz is public, and every call would otherwise cost one Postgres connection and three S3
- * requests: a ready result is reused for a few seconds per isolate, so a flood of probes does not
- * become a flood on the dependencies. A failure is never reused, so recovery shows at once and an
- * outage at most this late. Only settled results are kept (workerd does not let one request wait
- * on another request's I/O).
+ * requests: an answer is reused per isolate for a few seconds, so a flood of probes costs one
+ * check per window. A ready answer for 5 s: an outage shows at most that late. A failed one for
+ * 2 s only, since it is what keeps an instance out of rotation once the dependency is back; 2 s
+ * still turns a storm of probes against a degraded backend (each check then lasting up to
+ * `checkTimeoutMs`) into one check per window. Only settled results are kept (workerd does not let
+ * one request wait on another request's I/O), and each window starts when its answer settled.
  */
-const reuseMs = 5000;
+export const reuseReadyMs = 5000;
+export const reuseFailedMs = 2000;
 
 type Outcome = { outcome: 'ok' } | { outcome: 'failed' | 'timeout'; detail: string };
 
@@ -89,8 +92,9 @@ export async function checkReadiness(
       failures: [{ check: 'config', outcome: 'failed', detail: isolate.message }],
     };
   }
-  const previous = isolate.lastReady;
-  if (previous && now - previous.at < reuseMs) return previous.readiness;
+  const previous = isolate.lastReadiness;
+  if (previous && now - previous.at < (previous.readiness.ready ? reuseReadyMs : reuseFailedMs))
+    return previous.readiness;
 
   const { config, objectStore: store } = isolate;
   const database = openDatabase(config.databaseUrl);
@@ -115,6 +119,6 @@ export async function checkReadiness(
     if (result.outcome !== 'ok') failures.push({ check, outcome: result.outcome, detail: result.detail });
   }
   const readiness: Readiness = { ready: failures.length === 0, checks, failures };
-  if (readiness.ready) isolate.lastReady = { at: now, readiness };
+  isolate.lastReadiness = { at: Date.now(), readiness };
   return readiness;
 }

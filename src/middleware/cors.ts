@@ -11,7 +11,9 @@ export function apiCors() {
     const { isAllowedOrigin } = c.var.isolate;
     return cors({
       origin: (origin) => (isAllowedOrigin(origin) ? origin : null),
-      allowMethods: ['GET', 'HEAD', 'POST', 'DELETE', 'OPTIONS'],
+      // Every method a route answers: PUT and PATCH are the administration routes (roles, tasks,
+      // assignments), which a browser console on an allowed origin calls.
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Authorization', 'Content-Type', 'X-Request-Id'],
       exposeHeaders: ['X-Request-Id', 'Content-Length', 'ETag'],
       maxAge: 600,

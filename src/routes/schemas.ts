@@ -25,15 +25,26 @@ export function errorResponses(...statuses: number[]) {
 }
 
 /**
+ * A string that is Unicode text: no lone surrogate. JSON can carry one (`"\ud800"`), but UTF-8
+ * cannot, so encoding it for Postgres (WHATWG Encoding, "UTF-8 encode") would store U+FFFD in its
+ * place: a value other than the one sent, silently. In a `u` regular expression a surrogate pair
+ * is one code point, so `\p{Cs}` matches exactly the unpaired ones (what
+ * `String.prototype.isWellFormed` rejects, an ES2024 API the ES2023 lib of this project lacks).
+ */
+export const isWellFormed = (value: string): boolean => !/\p{Cs}/u.test(value);
+export const wellFormedMessage = 'must not contain a lone surrogate (it is not Unicode text)';
+
+/**
  * Text a person writes (a review note, a description): tabs and line breaks are text, other
  * control characters are not, and NUL cannot even be stored in a Postgres `text`, so they are a
- * 400 here rather than a database error.
+ * 400 here rather than a database error; nor a lone surrogate, which would be stored altered.
  */
 export function freeTextSchema(maxLength: number) {
   return z
     .string()
     .max(maxLength)
-    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, 'must not contain control characters');
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+    .refine(isWellFormed, wellFormedMessage);
 }
 
 /**

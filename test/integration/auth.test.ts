@@ -9,6 +9,7 @@ import {
   demoUsers,
   errorOf,
   gateway,
+  requestUpload,
   serviceDatabase,
   signingKey,
   tokenFor,
@@ -165,6 +166,46 @@ describe('application role', () => {
     const rows =
       await sql`select id, role from public.profiles where id in ${sql(Object.values(demoUsers).map((user) => user.userId))} order by role`;
     expect(rows.map((row) => row.role)).toEqual(['contributor', 'validator', 'admin', 'company']);
+  });
+});
+
+describe('banned users (Supabase Auth banned_until)', () => {
+  const contributor = demoUsers.contributor.userId;
+  /** Sets banned_until to an SQL expression, as the Auth admin API's ban_duration does. */
+  const ban = (until: string) =>
+    sql.unsafe(`update auth.users set banned_until = ${until} where id = $1`, [contributor]);
+  const submissionsOf = async () =>
+    Number((await sql`select count(*)::int as n from public.submissions where contributor_id = ${contributor}`)[0]!.n);
+  afterAll(() => ban('null'));
+
+  it('are refused from the moment of the ban with the one 401 of every refused token, and served again once unbanned', async () => {
+    const token = await tokenFor('contributor');
+    expect((await call('GET', '/v1/tasks', { token })).status).toBe(200);
+
+    await ban("now() + interval '1 hour'");
+    const before = await submissionsOf();
+    const calls = [
+      () => call('GET', '/v1/tasks', { token }),
+      () => call('GET', '/v1/submissions', { token }),
+      // One flight (a single PUT), and several (multipart: the S3 upload is created between them).
+      () => requestUpload(token, { contentType: 'audio/webm', size: 11 }),
+      () => requestUpload(token, { contentType: 'audio/webm', size: 200 * 1024 * 1024 }),
+    ];
+    for (const [index, attempt] of calls.entries()) {
+      const result = await attempt();
+      expect(result.status, `call ${index}`).toBe(401);
+      expect(errorOf(result)).toMatchObject({ code: 'unauthorized', message: 'missing or invalid access token' });
+      expect(result.headers.get('www-authenticate')).toBe('Bearer realm="storage-manager"');
+    }
+    expect(await submissionsOf()).toBe(before);
+
+    // A ban that has run out is no ban (Supabase Auth compares banned_until with the time).
+    await ban("now() - interval '1 second'");
+    expect((await call('GET', '/v1/tasks', { token })).status).toBe(200);
+    await ban('null');
+    const served = await requestUpload(token, { contentType: 'audio/webm', size: 11 });
+    expect(served.status).toBe(201);
+    expect(await submissionsOf()).toBe(before + 1);
   });
 });
 

@@ -72,20 +72,37 @@ describe('GET /readyz (readiness)', () => {
     );
   });
 
-  it('reuses a ready result for a few seconds (a flood of probes is not a flood on S3 and Postgres), a failure never', async () => {
+  it('reuses a ready result for a few seconds (a flood of probes is not a flood on S3 and Postgres)', async () => {
     const environment = { ...env };
     expect((await probe('/readyz', {}, environment)).status).toBe(200);
     const before = (await s3Requests()).length;
     for (let i = 0; i < 5; i++)
       expect((await probe('/readyz', {}, environment)).json).toEqual({ status: 'ready', checks: allOk });
     expect((await s3Requests()).length).toBe(before);
+  });
 
-    const failing = { ...env, HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: closedPort } };
-    for (let i = 0; i < 2; i++) {
+  it('reuses a failed result for 2 s: probes against a degraded backend check it once per window', async () => {
+    // S3 refusing the credentials (each HEAD reaches the store and fails) and Postgres unreachable.
+    const failing = {
+      ...env,
+      S3_SECRET_ACCESS_KEY: 'wrong-secret-0123456789',
+      HYPERDRIVE: { ...env.HYPERDRIVE, connectionString: closedPort },
+    };
+    const notReady = { config: 'ok', database: 'failed', raw: 'failed', processed: 'failed', assets: 'failed' };
+    const checked = async () => {
       const start = (await s3Requests()).length;
-      expect((await probe('/readyz', {}, failing)).status).toBe(503);
-      expect((await s3Requests()).length - start).toBe(3);
-    }
+      const result = await probe('/readyz', {}, failing);
+      expect(result.status).toBe(503);
+      expect(result.json.checks).toEqual(notReady);
+      expect(result.json.error.requestId).toBe(result.headers.get('x-request-id'));
+      return (await s3Requests()).length - start;
+    };
+    expect(await checked()).toBe(3);
+    expect(await checked()).toBe(0);
+    expect(await checked()).toBe(0);
+    // Recovery shows within the window: after it, the next probe checks again.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
+    expect(await checked()).toBe(3);
   });
 
   it('Postgres unreachable → 503 naming database only, in the envelope, with nothing secret', async () => {

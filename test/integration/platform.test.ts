@@ -125,6 +125,30 @@ describe('CORS', () => {
     }
   });
 
+  it('allows the administration methods, so a browser console can change roles, tasks and assignments', async () => {
+    const task = '00000000-0000-4000-8000-0000000e0001';
+    const user = '00000000-0000-4000-8000-0000000a0001';
+    for (const [method, path] of [
+      ['PATCH', `/v1/tasks/${task}`],
+      ['PUT', `/v1/users/${user}/role`],
+      ['PUT', `/v1/tasks/${task}/assignments/${user}`],
+      ['DELETE', `/v1/tasks/${task}/assignments/${user}`],
+    ] as const) {
+      const response = await SELF.fetch(`${gateway}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://app.xum-ai.app',
+          'access-control-request-method': method,
+          'access-control-request-headers': 'authorization, content-type',
+        },
+      });
+      expect(response.status, `${method} ${path}`).toBe(204);
+      expect(response.headers.get('access-control-allow-origin')).toBe('https://app.xum-ai.app');
+      const allowed = (response.headers.get('access-control-allow-methods') ?? '').split(/\s*,\s*/);
+      expect(allowed, `${method} ${path}`).toContain(method);
+    }
+  });
+
   it('gives other origins no CORS headers', async () => {
     for (const origin of [
       'https://xum-ai.app.evil.example',

@@ -1,5 +1,5 @@
 import type { Fixture } from './hostile-fixture';
-import { get, messages, post, query, type Expected, type HostileCase, type RawRequest } from './hostile-http';
+import { get, post, query, type Expected, type HostileCase, type RawRequest } from './hostile-http';
 
 // Values that break naive handling of strings: a right-to-left override (U+202E, spoofs file
 // names), a lone surrogate (not a Unicode scalar value; JSON.stringify sends it as \ud800), an
@@ -41,6 +41,8 @@ const pending = (f: Fixture) => f.submissions.pendingSingle;
 const dataset = (change: Record<string, unknown>) => (f: Fixture) =>
   post('/v1/datasets', { name: 'hostile', description: 'd', submissionIds: [f.submissions.pendingSingle], ...change });
 const grant = (companyId: string) => (f: Fixture) => post(`/v1/datasets/${f.datasets.ungranted}/grants`, { companyId });
+const downloadShards = (shards: number[]) => (f: Fixture) =>
+  post(`/v1/datasets/${f.datasets.granted}/download-url`, { shards });
 const bundle = (entry: unknown) => () => post('/v1/bundles', { submissionIds: [entry] });
 const signParts = (partNumbers: unknown[]) => (f: Fixture) =>
   post(`/v1/uploads/${f.submissions.pendingMultipart}/parts`, { partNumbers });
@@ -48,7 +50,6 @@ const completeParts = (part: Record<string, unknown>) => (f: Fixture) =>
   post(`/v1/uploads/${f.submissions.pendingMultipart}/complete`, { parts: [{ partNumber: 1, etag: '"x"', ...part }] });
 /** An opaque paging cursor as the gateway makes them: base64url of JSON. */
 const cursor = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const notMember = 'every submission must exist and be approved';
 const partListRefused: Expected = {
   status: 409,
   message: /^object storage refused the part list \((InvalidPart|MalformedXML)\)$/,
@@ -122,10 +123,21 @@ export const unicodeCases: Case[] = [
     invalid('filename'),
   ),
   unicode(
-    'filename with emoji, RTL override and a lone surrogate (type refused)',
+    'filename with emoji, RTL override and a lone surrogate',
     'contributor',
     upload({ filename: mixed, contentType: 'text/plain' }),
-    { status: 400, message: messages.typeRefused },
+    invalid('filename'),
+  ),
+  // Let through, it would be stored with U+FFFD in its place: an upload the type and size admit.
+  unicode('filename with a lone surrogate only', 'contributor', upload({ filename: `a${lone}.webm` }), {
+    status: 400,
+    message: 'filename: must not contain a lone surrogate (it is not Unicode text)',
+  }),
+  unicode(
+    'filename with a lone low surrogate',
+    'contributor',
+    upload({ filename: 'a\uDC00.webm' }),
+    invalid('filename'),
   ),
   // POST /v1/submissions/{id}/review
   unicode(
@@ -147,10 +159,20 @@ export const unicodeCases: Case[] = [
     invalid('note'),
   ),
   unicode(
-    'review note with emoji, RTL override and a lone surrogate (submission pending)',
+    'review note with emoji, RTL override and a lone surrogate',
     'validator',
     review(pending, { note: mixed }),
-    { status: 409, message: /pending/ },
+    invalid('note'),
+  ),
+  // Let through, this review would be recorded (the submission is uploaded), its note altered.
+  unicode(
+    'review note with a lone surrogate on an uploaded submission',
+    'validator',
+    review((f) => f.submissions.forNotes[1]!, { note: `ok${lone}` }),
+    {
+      status: 400,
+      message: 'note: must not contain a lone surrogate (it is not Unicode text)',
+    },
   ),
   unicode('review decision with NUL', 'validator', review(pending, { decision: `approve${nul}` }), invalid('decision')),
   unicode('review decision in capitals', 'validator', review(pending, { decision: 'APPROVE' }), invalid('decision')),
@@ -174,11 +196,23 @@ export const unicodeCases: Case[] = [
     invalid('description'),
   ),
   unicode(
-    'dataset description with emoji, RTL override and a lone surrogate (member not approved)',
+    'dataset description with emoji, RTL override and a lone surrogate',
     'admin',
     dataset({ description: mixed }),
-    { status: 400, message: notMember },
+    invalid('description'),
   ),
+  // POST /v1/datasets/{id}/download-url: shard indexes past int4 were a 500 from Postgres.
+  unicode('shards entry 2147483648 (past int4)', 'admin', downloadShards([2_147_483_648]), {
+    status: 400,
+    message: /^shards\.0: /,
+  }),
+  unicode(
+    'shards entry 99999 (past the last shard any dataset has)',
+    'admin',
+    downloadShards([99_999]),
+    invalid('shards.0'),
+  ),
+  unicode('shards entry 1e300', 'admin', downloadShards([1e300]), invalid('shards.0')),
   // POST /v1/datasets/{id}/grants
   unicode(
     'companyId with a right-to-left override',

@@ -27,7 +27,7 @@ export interface Fixture {
     /** Approved, in no dataset granted to the company. */
     ungrantedMember: string;
     uploaded: string;
-    /** Uploaded, for the review-note case that must reach the database (NUL). */
+    /** Uploaded, for the review-note cases that must reach the database (NUL) or be written if let through. */
     forNotes: string[];
     pendingSingle: string;
     pendingMultipart: string;
@@ -110,7 +110,7 @@ export async function createFixture(harness: Harness): Promise<Fixture> {
 
   // Approved and uploaded submissions of the demo contributor, with their objects in the raw bucket.
   const seeded = await harness.seedApproved(
-    Array.from({ length: 7 }, () => randomBytes(64 + Math.floor(Math.random() * 512))),
+    Array.from({ length: 8 }, () => randomBytes(64 + Math.floor(Math.random() * 512))),
   );
   const [inGranted, inUngranted, inRevoked, loose, laterRejected, uploaded, ...forNotes] = seeded.map(
     (row) => row.id,

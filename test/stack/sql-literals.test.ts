@@ -1,7 +1,7 @@
 import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
-import { quoteLiteral, sql } from '../../src/db/sql-text';
+import { array, quoteLiteral, sql, UnrepresentableValueError } from '../../src/db/sql-text';
 
 // Values written into SQL text (src/db/sql-text.ts) read back exactly from real PostgreSQL and from
 // PGlite (the stack's embedded database), through the same path the gateway uses: several
@@ -27,6 +27,12 @@ const hostile = [
   'unicode: ünïcödé – 日本語 – 🎧 – \u202e',
   '\u0001\u001f\u007f',
   `${'$v$'.repeat(1000)}${'x'.repeat(200_000)}`,
+  '$tag$ $v00 $v0$v00$v000 $v',
+  '\\$v$\\',
+  // A megabyte holding every tag the old search tried in turn ($v0 … $v99999), then `$v` to the end.
+  Array.from({ length: 100_000 }, (_, n) => `$v${n}`)
+    .join('')
+    .padEnd(1_048_576, '$v'),
 ];
 
 for (const engine of ['postgresql', 'pglite'] as const) {
@@ -61,6 +67,26 @@ for (const engine of ['postgresql', 'pglite'] as const) {
         expect(rows[0]!.v === hostile[index], `value ${index}`).toBe(true);
       });
       expect(await client.unsafe('select count(*)::int as n from hostile_canary')).toEqual([{ n: 0 }]);
+    });
+
+    it('an array of every hostile value comes back exactly, element by element, nothing else run', async () => {
+      const statement = sql`select v from unnest(${array(hostile, 'text')}) with ordinality as t(v, n) order by n`;
+      const [rows, after] = (await client.unsafe(`${statement.text};\nselect 1 as after`)) as unknown as [
+        { v: string }[],
+        { after: number }[],
+      ];
+      expect(rows).toHaveLength(hostile.length);
+      rows.forEach((row, index) => {
+        expect(row.v === hostile[index], `element ${index}`).toBe(true);
+      });
+      expect(rows.at(-1)!.v.length).toBe(1_048_576);
+      expect(after).toEqual([{ after: 1 }]);
+      expect(await client.unsafe('select count(*)::int as n from hostile_canary')).toEqual([{ n: 0 }]);
+    });
+
+    it('NUL never reaches the server: refused while the text is written', () => {
+      expect(() => sql`select ${'a\0b'}`).toThrow(UnrepresentableValueError);
+      expect(() => array(['a', '\0'], 'text')).toThrow(UnrepresentableValueError);
     });
 
     it('whatever standard_conforming_strings says: no escape is processed in a dollar-quoted constant', async () => {

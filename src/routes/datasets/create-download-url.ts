@@ -4,6 +4,7 @@ import { asPrincipalInOneFlight } from '../../auth/principal';
 import type { AppEnv } from '../../context';
 import { recordDatasetDownloadStatement, toDatasetDownload } from '../../db/datasets';
 import { ApiError } from '../../errors';
+import { maximumShards } from '../../datasets/shard-names';
 import { presignDownload } from '../../sign/presign';
 import { clientOf } from '../client';
 import { bearerSecurity, errorResponses } from '../schemas';
@@ -15,7 +16,15 @@ const maximumShardsPerRequest = 100;
 const downloadUrlBody = z
   .strictObject({
     shards: z
-      .array(z.number().int().min(0))
+      // Indexes of a dataset's shards (at most maximumShards), which also keeps each one an int4:
+      // 2147483648 would otherwise reach Postgres and fail there as a 500.
+      .array(
+        z
+          .number()
+          .int()
+          .min(0)
+          .max(maximumShards - 1),
+      )
       .min(1)
       .max(maximumShardsPerRequest)
       .optional()

@@ -3,7 +3,7 @@ import type { AppEnv } from '../../context';
 import { type Isolate, isolateFor } from '../../isolate';
 import { log } from '../../log';
 import { ApiError, errorEnvelope } from '../../errors';
-import { checkNames, checkReadiness, checkTimeoutMs } from '../../health/readiness';
+import { checkNames, checkReadiness, checkTimeoutMs, reuseFailedMs, reuseReadyMs } from '../../health/readiness';
 import { errorEnvelopeSchema } from '../schemas';
 
 const outcomeSchema = z.enum(['ok', 'failed', 'timeout', 'skipped']);
@@ -27,7 +27,7 @@ export const getReadyzRoute = createRoute({
   method: 'get',
   path: '/readyz',
   summary: 'Readiness: configuration, Postgres and the three buckets',
-  description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a ready result is reused for up to 5 s, a failure never. Answers without a token and names no secret, endpoint or upstream error.`,
+  description: `Each check is bounded by ${checkTimeoutMs / 1000} s and all run in parallel; a ready result is reused for up to ${reuseReadyMs / 1000} s, a failure for up to ${reuseFailedMs / 1000} s. Answers without a token and names no secret, endpoint or upstream error.`,
   responses: {
     200: { description: 'Every dependency answers', content: { 'application/json': { schema: readySchema } } },
     503: {

@@ -14,7 +14,14 @@ import { ApiError } from '../../errors';
 import { createMultipartUpload } from '../../s3/multipart';
 import { presignUpload } from '../../sign/presign';
 import { layOutParts, maximumMultipartObjectSize } from '../../uploads/part-layout';
-import { bearerSecurity, errorResponses, uuidSchema, contentTypeSchema } from '../schemas';
+import {
+  bearerSecurity,
+  contentTypeSchema,
+  errorResponses,
+  isWellFormed,
+  uuidSchema,
+  wellFormedMessage,
+} from '../schemas';
 import { isActiveContentType, isContentTypeAllowed } from '../../uploads/media-types';
 
 const createUploadBody = z
@@ -33,6 +40,7 @@ const createUploadBody = z
       .min(1)
       .max(255)
       .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+      .refine(isWellFormed, wellFormedMessage)
       .optional(),
   })
   .openapi('CreateUploadRequest');

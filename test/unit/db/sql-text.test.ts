@@ -26,6 +26,8 @@ const hostile = [
   '$v$; select 1; $v$',
   '$v0$',
   '$v$$v0$$v1$$v2$',
+  '$tag$ $v00 $v0$v00$v000 $v',
+  '$v9$v99999999999999999999',
   'ends with $',
   'ends with $v',
   'ends with $v0',
@@ -49,10 +51,26 @@ describe('quoteLiteral', () => {
     },
   );
 
-  it('picks the next tag while the value holds the current one without its closing $', () => {
+  it('picks a tag with one more digit than any run of digits after $v in the value', () => {
     expect(quoteLiteral('a')).toBe('$v$a$v$');
     expect(quoteLiteral('a$v')).toBe('$v0$a$v$v0$');
-    expect(quoteLiteral('$v and $v0')).toBe('$v1$$v and $v0$v1$');
+    expect(quoteLiteral('$v and $v0')).toBe('$v00$$v and $v0$v00$');
+    expect(quoteLiteral('$v123 and $v4')).toBe('$v0000$$v123 and $v4$v0000$');
+  });
+
+  it('a megabyte holding $v0 … $v99999 (every tag the old search tried) is one constant', () => {
+    // Trying $v0$, $v1$… in turn searched this value 100,001 times: it never finished.
+    const value = Array.from({ length: 100_000 }, (_, n) => `$v${n}`)
+      .join('')
+      .padEnd(1_048_576, '$v');
+    const quoted = quoteLiteral(value);
+    expect(quoted.startsWith('$v000000$')).toBe(true);
+    expect(readConstant(quoted)).toEqual({ content: value, rest: '' });
+  });
+
+  it('refuses anything but a string, whatever its static type said', () => {
+    for (const value of [['$v$; select 1; $v$'], { toString: () => '$v$' }, 1, null] as unknown as string[])
+      expect(() => quoteLiteral(value)).toThrow(TypeError);
   });
 
   it('refuses NUL, which no PostgreSQL text holds', () => {
@@ -85,6 +103,30 @@ describe('sql', () => {
     expect(first.content).toBe('$v$; delete from x; select $v$');
     expect(first.rest.startsWith(' as a, ')).toBe(true);
     expect(readConstant(first.rest.slice(' as a, '.length))).toEqual({ content: '$1', rest: ' as b' });
+  });
+
+  it('an array or object given as a value is refused, never stringified inside a constant', () => {
+    // `$v$` does not equal any element, so the old search kept `$v$`, and the array's text closed it.
+    for (const value of [['$v$; delete from x; select $v$'], ['$$', '$v'], { a: '$v$' }])
+      expect(() => sql`select ${value as never}`).toThrow(TypeError);
+  });
+
+  it('array() quotes each element on its own: every hostile value reads back, in order', () => {
+    let rest = array(hostile, 'text').text;
+    expect(rest.startsWith('array[')).toBe(true);
+    rest = rest.slice('array['.length);
+    const read: string[] = [];
+    for (;;) {
+      const constant = readConstant(rest);
+      read.push(constant.content);
+      if (!constant.rest.startsWith(', ')) {
+        expect(constant.rest).toBe(']::text[]');
+        break;
+      }
+      rest = constant.rest.slice(2);
+    }
+    expect(read).toEqual(hostile);
+    expect(() => array(['a', 'b\0'], 'text')).toThrow(UnrepresentableValueError);
   });
 
   it('arrays and JSON are constants too', () => {
