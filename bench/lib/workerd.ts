@@ -63,10 +63,27 @@ export function cpuTicks(pids: number[]): Map<number, { user: number; system: nu
   );
 }
 
+/** A field of /proc/<pid>/status in bytes; 0 once the process has exited, so a sampler outlives it. */
+function statusBytes(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  let status: string;
+  try {
+    status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    throw error;
+  }
+  const match = new RegExp(`^${field}:\\s+(\\d+) kB$`, 'm').exec(status);
+  return match ? Number(match[1]) * 1024 : 0;
+}
+
 /** VmRSS of one process, in bytes. */
 export function residentBytes(pid: number): number {
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return match ? Number(match[1]) * 1024 : 0;
+  return statusBytes(pid, 'VmRSS');
+}
+
+/** VmHWM of one process: the most it was ever resident, in bytes, kept by the kernel between samples. */
+export function peakResidentBytes(pid: number): number {
+  return statusBytes(pid, 'VmHWM');
 }
 
 /**

@@ -9,17 +9,18 @@ const firstBackoffMs = 100;
 /** GETs one member read may send at most: the first and its retries. [limits] counts on it. */
 export const memberFetchAttempts = 1 + retries;
 
+/** Waits between attempts; the abort listener goes when the wait ends, so retries add none to the signal. */
 function pause(milliseconds: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, milliseconds);
-    signal.addEventListener(
-      'abort',
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
+    const aborted = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', aborted);
+      resolve();
+    }, milliseconds);
+    signal.addEventListener('abort', aborted, { once: true });
   });
 }
 

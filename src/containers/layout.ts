@@ -166,3 +166,49 @@ export function layOutRegions(regions: readonly Region[]): ContainerLayout {
     },
   };
 }
+
+/** Stored bodies per window of `sliceInWindows`, and the most produced bytes after the last body. */
+const windowMembers = 32;
+const windowBytes = 256 * 1024;
+
+/**
+ * The segments of bytes [start, endInclusive], as `slice` gives them, produced one window at a
+ * time as they are consumed: up to `windowMembers` stored bodies per window, each window ending
+ * where a body ends, then pieces of at most `windowBytes` (a ZIP's central directory). A writer
+ * streaming a 5,000-member bundle then holds the encoded headers of the members near its position
+ * rather than all of them for the whole response.
+ */
+export function* sliceInWindows(
+  container: ContainerLayout,
+  start: number,
+  endInclusive: number,
+): Generator<ContainerSegment, void, undefined> {
+  checkRange(container.totalLength, start, endInclusive);
+  const bodies = container.storedBodies;
+  // The first body that ends after `start`; those before it lie wholly before the range.
+  let next =
+    lastAtOrBefore(bodies.length, (position) => bodies[position]!.offset + bodies[position]!.length, start) + 1;
+  let cursor = start;
+  while (cursor <= endInclusive) {
+    let windowEnd = cursor + windowBytes - 1;
+    if (next < bodies.length) {
+      // Ends after `cursor`, since bodies ascend and `next` ends after it.
+      const last = Math.min(next + windowMembers, bodies.length) - 1;
+      windowEnd = bodies[last]!.offset + bodies[last]!.length - 1;
+      next = last + 1;
+    }
+    windowEnd = Math.min(endInclusive, Math.max(windowEnd, cursor));
+    yield* container.slice(cursor, windowEnd);
+    cursor = windowEnd + 1;
+  }
+}
+
+/** The first stored-body segment of bytes [start, endInclusive], or null when the range has none. */
+export function firstMemberSegment(
+  container: ContainerLayout,
+  start: number,
+  endInclusive: number,
+): Extract<ContainerSegment, { kind: 'member' }> | null {
+  for (const segment of sliceInWindows(container, start, endInclusive)) if (segment.kind === 'member') return segment;
+  return null;
+}

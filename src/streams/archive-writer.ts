@@ -33,6 +33,38 @@ export interface ArchiveOutput {
 // connections a Worker may have waiting for headers at once.
 const lookahead = 5;
 
+/**
+ * The abort controllers of the members whose requests are in flight: each member's requests get
+ * a signal of their own, forgotten when the member has streamed. A signal handed to fetch keeps
+ * what is registered on it: workerd's AbortSignal.any (src/s3/send.ts adds its timeout with it)
+ * adds a listener to every input signal that holds the combined signal until that input aborts.
+ * One signal shared by all members of a 5,000-member bundle therefore held 5,000 combined signals
+ * and what each request hung on them until the response ended.
+ */
+class MemberRequests {
+  private readonly live = new Set<AbortController>();
+  private failure: { reason: unknown } | null = null;
+
+  /** A controller for one member's requests; already aborted once the archive has failed. */
+  begin(): AbortController {
+    const controller = new AbortController();
+    if (this.failure !== null) controller.abort(this.failure.reason);
+    else this.live.add(controller);
+    return controller;
+  }
+
+  /** The member has streamed: nothing will abort its requests any more. */
+  end(controller: AbortController): void {
+    this.live.delete(controller);
+  }
+
+  abortAll(reason: unknown): void {
+    this.failure = { reason };
+    for (const controller of this.live) controller.abort(reason);
+    this.live.clear();
+  }
+}
+
 async function writeBytes(writable: WritableStream<Uint8Array>, bytes: Uint8Array): Promise<void> {
   const writer = writable.getWriter();
   try {
@@ -51,62 +83,85 @@ async function writeBytes(writable: WritableStream<Uint8Array>, bytes: Uint8Arra
  */
 function writeArchive(
   length: number,
-  produce: (writable: WritableStream<Uint8Array>, signal: AbortSignal) => Promise<void>,
+  produce: (writable: WritableStream<Uint8Array>, requests: MemberRequests) => Promise<void>,
   { channel, onFailure = () => {} }: ArchiveOutput,
 ): ReadableStream<Uint8Array> {
   const { readable, writable } = channel(length);
-  const upstream = new AbortController();
-  produce(writable, upstream.signal)
+  const requests = new MemberRequests();
+  produce(writable, requests)
     .then(() => writable.close())
     .catch(async (error: unknown) => {
-      upstream.abort(error);
+      requests.abortAll(error);
       onFailure(error);
       await writable.abort(error).catch(() => {});
     });
   return readable;
 }
 
+/** A member segment taken from the iterator, its request started. */
+interface OpenedMember {
+  body: Promise<ReadableStream<Uint8Array>>;
+  controller: AbortController;
+}
+
 /**
- * Streams exactly the bytes `segments` describe (a container's slice). Header bytes are
- * written from the plan; each member body is piped natively from its source, so JavaScript never
- * touches body bytes. The next members' requests start while the current body streams.
+ * Streams exactly the bytes `segments` describe (a container's slice), taking them from the
+ * iterable only as far as the lookahead needs, so a lazy one (`sliceInWindows`) keeps only the
+ * headers near the position encoded. Header bytes are written from the plan; each member body is
+ * piped natively from its source, so JavaScript never touches body bytes. The next members'
+ * requests start while the current body streams.
  */
 export function streamSegments(
-  segments: readonly ContainerSegment[],
+  segments: Iterable<ContainerSegment>,
   length: number,
   source: MemberSource,
   output: ArchiveOutput,
 ): ReadableStream<Uint8Array> {
   return writeArchive(
     length,
-    async (writable, signal) => {
-      const memberSegments = segments.flatMap((segment, position) => (segment.kind === 'member' ? [position] : []));
-      const opened = new Map<number, Promise<ReadableStream<Uint8Array>>>();
-      let nextToOpen = 0;
+    async (writable, requests) => {
+      const upcoming = segments[Symbol.iterator]();
+      // Segments taken from `upcoming` and not yet written, each member among them opened.
+      const queue: { segment: ContainerSegment; opened: OpenedMember | null }[] = [];
+      let waiting = 0;
+      let exhausted = false;
       const openAhead = () => {
-        while (nextToOpen < memberSegments.length && opened.size < lookahead + 1) {
-          const position = memberSegments[nextToOpen++]!;
-          const segment = segments[position] as Extract<ContainerSegment, { kind: 'member' }>;
-          const body = source.open(segment.index, segment.start, segment.end, signal);
+        while (!exhausted && waiting < lookahead + 1) {
+          const next = upcoming.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          const segment = next.value;
+          if (segment.kind === 'bytes') {
+            queue.push({ segment, opened: null });
+            continue;
+          }
+          const controller = requests.begin();
+          const body = source.open(segment.index, segment.start, segment.end, controller.signal);
           // Failures surface when the member's turn comes; until then they must not go unhandled.
           body.catch(() => {});
-          opened.set(position, body);
+          queue.push({ segment, opened: { body, controller } });
+          waiting += 1;
         }
       };
       try {
-        openAhead();
-        for (const [position, segment] of segments.entries()) {
-          if (segment.kind === 'bytes') {
-            await writeBytes(writable, segment.bytes);
+        for (;;) {
+          openAhead();
+          const item = queue.shift();
+          if (item === undefined) break;
+          if (item.opened === null) {
+            await writeBytes(writable, (item.segment as Extract<ContainerSegment, { kind: 'bytes' }>).bytes);
             continue;
           }
-          const body = await opened.get(position)!;
-          opened.delete(position);
+          const body = await item.opened.body;
+          waiting -= 1;
           openAhead();
           await body.pipeTo(writable, { preventClose: true });
+          requests.end(item.opened.controller);
         }
       } finally {
-        for (const pending of opened.values()) pending.then((body) => body.cancel()).catch(() => {});
+        for (const { opened } of queue) opened?.body.then((body) => body.cancel()).catch(() => {});
       }
     },
     output,
@@ -126,19 +181,21 @@ export function streamWithComputedCrcs(
 ): ReadableStream<Uint8Array> {
   return writeArchive(
     plan.totalLength,
-    async (writable, signal) => {
+    async (writable, requests) => {
       const computed = new Map<number, number>();
       for (const entry of plan.entries) {
         await writeBytes(writable, encodeLocalHeader(entry));
         if (entry.body.kind === 'inline') {
           await writeBytes(writable, entry.body.bytes);
         } else if (entry.dataLength > 0) {
-          const body = await source.open(entry.index, 0, entry.dataLength - 1, signal);
+          const controller = requests.begin();
+          const body = await source.open(entry.index, 0, entry.dataLength - 1, controller.signal);
           if (entry.crc32 !== null) {
             await body.pipeTo(writable, { preventClose: true });
           } else {
             computed.set(entry.index, await copyComputingCrc(body, writable, updateCrc32));
           }
+          requests.end(controller);
         } else if (entry.crc32 === null) {
           computed.set(entry.index, 0);
         }

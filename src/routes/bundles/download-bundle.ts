@@ -2,6 +2,7 @@ import { createRoute, z, type RouteHandler } from '@hono/zod-openapi';
 import { crc32 } from 'node:zlib';
 import { layOutPackage, packageFormats } from '../../formats/package-layout';
 import { bucketMemberSource, openFirstMember } from '../../bundles/member-source';
+import { firstMemberSegment, sliceInWindows } from '../../containers/layout';
 import type { AppEnv } from '../../context';
 import { inOneFlight } from '../../db/client';
 import { openBundleDownloadStatement, toBundleDownload } from '../../db/bundles';
@@ -97,12 +98,13 @@ export const downloadBundleHandler: RouteHandler<typeof downloadBundleRoute, App
     });
   const bucketSource = bucketMemberSource(c.var.objectStore, config.buckets.raw, objectKeys);
   if (container.rangesSupported) {
-    const segments = container.slice(start, end);
-    const first = segments.find((segment) => segment.kind === 'member') ?? null;
+    const first = firstMemberSegment(container, start, end);
     const source = await openFirstMember(
       bucketSource,
       first && { index: first.index, start: first.start, end: first.end },
     );
+    // Windowed, so the response holds the headers near its position, not one per member.
+    const segments = sliceInWindows(container, start, end);
     return new Response(streamSegments(segments, length, source, { channel: fixedLengthChannel, onFailure }), {
       status,
       headers,

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { layOutRegions, producedBytes, type Region } from '../../../src/containers/layout';
+import {
+  type ContainerSegment,
+  firstMemberSegment,
+  layOutRegions,
+  producedBytes,
+  type Region,
+  sliceInWindows,
+} from '../../../src/containers/layout';
 import { assembleContainer, assembleContainerRange } from '../../support/container-assembly';
 
 const bytes = (...values: number[]) => new Uint8Array(values);
@@ -18,10 +25,9 @@ const bodies = new Map([
   [8, bytes()],
 ]);
 const whole = bytes(1, 2, 3, 70, 71, 72, 73, 9, 10, 11);
+const layout = layOutRegions(regions);
 
 describe('layOutRegions', () => {
-  const layout = layOutRegions(regions);
-
   it('sums the regions and says where each stored body lies', () => {
     expect(layout.totalLength).toBe(10);
     expect(layout.rangesSupported).toBe(true);
@@ -76,5 +82,89 @@ describe('layOutRegions', () => {
       expect(() => layout.slice(start, end), `${start}-${end}`).toThrow(RangeError);
     expect(() => layOutRegions([{ kind: 'member', index: 0, name: 'm', length: -1 }])).toThrow(RangeError);
     expect(() => layOutRegions([{ kind: 'member', index: 0, name: 'm', length: 2 ** 53 }])).toThrow(RangeError);
+  });
+});
+
+describe('sliceInWindows', () => {
+  // 100 members of 0-3 bytes, each after a 2-byte header, then a 300 KiB trailer (as a ZIP's
+  // central directory): more members than one window holds, and a trailer cut into pieces.
+  const many: Region[] = [];
+  const manyBodies = new Map<number, Uint8Array>();
+  for (let index = 0; index < 100; index++) {
+    many.push(producedBytes(bytes(index, index)));
+    const body = Uint8Array.from({ length: index % 4 }, (_, at) => 100 + at);
+    manyBodies.set(index, body);
+    many.push({ kind: 'member', index, name: `m${index}`, length: body.length });
+  }
+  many.push(producedBytes(new Uint8Array(300 * 1024).fill(7)));
+  const manyLayout = layOutRegions(many);
+  const manyWhole = assembleContainer(manyLayout, manyBodies);
+  const assemble = (segments: Iterable<ContainerSegment>) =>
+    Buffer.concat(
+      [...segments].map((segment) =>
+        segment.kind === 'bytes'
+          ? segment.bytes
+          : manyBodies.get(segment.index)!.subarray(segment.start, segment.end + 1),
+      ),
+    );
+  const members = (segments: Iterable<ContainerSegment>) => [...segments].filter((s) => s.kind === 'member');
+
+  it('gives the bytes and the member ranges slice gives, for any range', () => {
+    const total = manyLayout.totalLength;
+    const ranges: [number, number][] = [
+      [0, total - 1],
+      [0, 0],
+      [5, 200],
+      [3, 4],
+      [150, total - 1],
+      [total - 300 * 1024 - 2, total - 1],
+      [total - 10, total - 1],
+    ];
+    for (const [start, end] of ranges) {
+      const windowed = [...sliceInWindows(manyLayout, start, end)];
+      expect(Buffer.compare(assemble(windowed), manyWhole.subarray(start, end + 1)), `${start}-${end}`).toBe(0);
+      // Windows end where a body ends, so no member is split into two requests.
+      expect(members(windowed), `${start}-${end}`).toEqual(members(manyLayout.slice(start, end)));
+    }
+    for (let start = 0; start < whole.length; start++)
+      for (let end = start; end < whole.length; end++)
+        expect(
+          Buffer.compare(
+            Buffer.concat(
+              [...sliceInWindows(layout, start, end)].map((segment) =>
+                segment.kind === 'bytes'
+                  ? segment.bytes
+                  : bodies.get(segment.index)!.subarray(segment.start, segment.end + 1),
+              ),
+            ),
+            whole.subarray(start, end + 1),
+          ),
+          `${start}-${end}`,
+        ).toBe(0);
+  });
+
+  it('slices a window only when the one before it is consumed', () => {
+    const sliced: [number, number][] = [];
+    const counting = {
+      ...manyLayout,
+      slice(start: number, end: number) {
+        sliced.push([start, end]);
+        return manyLayout.slice(start, end);
+      },
+    };
+    const windows = sliceInWindows(counting, 0, manyLayout.totalLength - 1);
+    windows.next();
+    expect(sliced).toHaveLength(1);
+    // The first window holds 32 stored bodies (of which 24 are non-empty) and their headers.
+    expect(manyLayout.slice(sliced[0]![0], sliced[0]![1]).filter((s) => s.kind === 'member')).toHaveLength(24);
+    [...windows];
+    // 100 bodies in windows of 32, then the 300 KiB trailer in pieces of at most 256 KiB.
+    expect(sliced).toHaveLength(6);
+  });
+
+  it('finds the first member of a range', () => {
+    expect(firstMemberSegment(layout, 0, 9)).toEqual({ kind: 'member', index: 7, start: 0, end: 3 });
+    expect(firstMemberSegment(layout, 5, 9)).toEqual({ kind: 'member', index: 7, start: 2, end: 3 });
+    expect(firstMemberSegment(layout, 7, 9)).toBeNull();
   });
 });

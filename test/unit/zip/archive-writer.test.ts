@@ -1,8 +1,10 @@
+import { getEventListeners } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { type ContainerSegment, sliceInWindows } from '../../../src/containers/layout';
 import {
   type LengthChannel,
   type MemberSource,
@@ -12,6 +14,7 @@ import {
 import { planManifestMember } from '../../../src/zip/manifest';
 import { planArchive } from '../../../src/zip/plan';
 import { sliceArchive } from '../../../src/zip/slice';
+import { zipContainer } from '../../../src/zip/container';
 import type { ArchiveMember } from '../../../src/zip/types';
 import { assembleArchive, bodiesFromArrays, readWithPython, sha256Hex, testWithUnzip } from './archive-fixture';
 
@@ -158,6 +161,80 @@ describe('streamSegments', () => {
     });
     await expect(drain(stream)).rejects.toThrow('member 4 is gone');
     expect(failures.map((error) => (error as Error).message)).toEqual(['member 4 is gone']);
+  });
+});
+
+describe('per-member state', () => {
+  // 200 members of a few bytes, the last one failing after its first chunk when asked to.
+  const count = 200;
+  const members = [new Uint8Array(0), ...Array.from({ length: count }, (_, n) => Uint8Array.of(n, n + 1, n + 2))];
+  const archivePlan = plan(members, true);
+  const whole = () => sliceArchive(archivePlan, 0, archivePlan.totalLength - 1);
+
+  /**
+   * A source that, as workerd's AbortSignal.any does for the timeout src/s3/send.ts adds, leaves
+   * a listener on the signal it is given until that signal aborts; it records each signal.
+   */
+  function listeningSource(failOn?: number) {
+    const signals: { index: number; signal: AbortSignal }[] = [];
+    const source: MemberSource = {
+      async open(index, start, end, signal) {
+        signal.addEventListener('abort', () => {}, { once: true });
+        signals.push({ index, signal });
+        const bytes = members[index]!.subarray(start, end + 1);
+        return new ReadableStream<Uint8Array>({
+          start(controller) {
+            controller.enqueue(bytes.slice());
+            if (index === failOn) controller.error(new Error(`member ${index} broke`));
+            else controller.close();
+          },
+        });
+      },
+    };
+    return { source, signals };
+  }
+
+  it('gives each member a signal of its own, so what a request leaves on it goes with the member', async () => {
+    const { source, signals } = listeningSource();
+    await drain(streamSegments(whole(), archivePlan.totalLength, source, { channel: identityChannel }));
+    expect(signals).toHaveLength(count);
+    expect(new Set(signals.map(({ signal }) => signal)).size).toBe(count);
+    // One shared signal would hold a listener per member: 200 here, 5,000 in a full bundle.
+    expect(Math.max(...signals.map(({ signal }) => getEventListeners(signal, 'abort').length))).toBe(1);
+    expect(signals.some(({ signal }) => signal.aborted)).toBe(false);
+  });
+
+  it('on failure aborts the requests still in flight and no longer holds those of members that ended', async () => {
+    const { source, signals } = listeningSource(100);
+    const stream = streamSegments(whole(), archivePlan.totalLength, source, { channel: identityChannel });
+    await expect(drain(stream)).rejects.toThrow('member 100 broke');
+    const aborted = signals.filter(({ signal }) => signal.aborted).map(({ index }) => index);
+    // Member 100 and the six opened while it streamed; every member before it had ended and was let go.
+    expect(aborted).toEqual([100, 101, 102, 103, 104, 105, 106]);
+  });
+
+  it('takes segments from a lazy slice only as far as its lookahead reaches', async () => {
+    let taken = 0;
+    const behind: number[] = [];
+    const counted = function* (): Generator<ContainerSegment> {
+      for (const segment of sliceInWindows(zipContainer(archivePlan), 0, archivePlan.totalLength - 1)) {
+        if (segment.kind === 'member') taken += 1;
+        yield segment;
+      }
+    };
+    const { source, signals } = listeningSource();
+    const opening: MemberSource = {
+      open(index, start, end, signal) {
+        // Members taken from the slice, beyond the one being opened.
+        behind.push(taken - (signals.length + 1));
+        return source.open(index, start, end, signal);
+      },
+    };
+    const written = await drain(
+      streamSegments(counted(), archivePlan.totalLength, opening, { channel: identityChannel }),
+    );
+    expect(Buffer.compare(written, assembleArchive(archivePlan, bodiesFromArrays(members)))).toBe(0);
+    expect(Math.max(...behind)).toBe(0);
   });
 });
 
