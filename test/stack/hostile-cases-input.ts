@@ -122,9 +122,15 @@ export const unicodeCases: Case[] = [
     invalid('filename'),
   ),
   unicode(
-    'filename with emoji, RTL override and a lone surrogate (type refused)',
+    'filename with a right-to-left override (shows as another extension)',
     'contributor',
-    upload({ filename: mixed, contentType: 'text/plain' }),
+    upload({ filename: `invoice${rtl}gpj.exe` }),
+    invalid('filename'),
+  ),
+  unicode(
+    'filename with emoji and a lone surrogate (type refused)',
+    'contributor',
+    upload({ filename: `${emoji}take${lone}.webm`, contentType: 'text/plain' }),
     { status: 400, message: messages.typeRefused },
   ),
   // POST /v1/submissions/{id}/review
