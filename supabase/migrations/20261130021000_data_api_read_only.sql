@@ -53,25 +53,27 @@ language sql volatile security definer set search_path = '' as $$
   returning *
 $$;
 
--- Grants a dataset to a company: admins only, both must exist. One statement's snapshot for the
--- checks and the insert, as before; nothing is deleted from either table, so neither can vanish
--- in between.
+-- Grants a dataset to a company: admins only, both must exist. One statement, as the Worker's was,
+-- so the two existence checks and the insert read one snapshot.
 create function gateway.grant_dataset(requested_dataset uuid, requested_company uuid)
 returns text
-language plpgsql volatile security definer set search_path = '' as $$
-begin
-  if gateway.current_app_role() is distinct from 'admin' then
-    return 'forbidden';
-  elsif not exists (select 1 from public.datasets d where d.id = requested_dataset) then
-    return 'dataset_not_found';
-  elsif not exists (select 1 from public.companies c where c.id = requested_company) then
-    return 'company_not_found';
-  end if;
-  insert into public.dataset_grants (dataset_id, company_id, granted_by)
-    values (requested_dataset, requested_company, auth.uid())
-    on conflict do nothing;
-  return case when found then 'created' else 'existed' end;
-end
+language sql volatile security definer set search_path = '' as $$
+  with caller as (select coalesce(gateway.current_app_role() = 'admin', false) as is_admin),
+    dataset as (select 1 from public.datasets d where d.id = requested_dataset),
+    company as (select 1 from public.companies c where c.id = requested_company),
+    granted as (
+      insert into public.dataset_grants (dataset_id, company_id, granted_by)
+      select requested_dataset, requested_company, auth.uid()
+      where (select is_admin from caller) and exists (select from dataset) and exists (select from company)
+      on conflict do nothing
+      returning 1)
+  select case
+    when not (select is_admin from caller) then 'forbidden'
+    when not exists (select from dataset) then 'dataset_not_found'
+    when not exists (select from company) then 'company_not_found'
+    when exists (select from granted) then 'created'
+    else 'existed'
+  end
 $$;
 
 -- Revokes a company's grant: admins only. The company's id when there was such a grant.
