@@ -166,32 +166,20 @@ export function createDatasetStatement(input: {
 }
 
 /**
- * Grants through RLS (admins only), in one statement on one snapshot: whether the dataset and the
- * company exist, and whether the grant is new. Nothing is inserted unless both exist.
+ * Grants a dataset to a company (gateway.grant_dataset: admins only), in one statement on one
+ * snapshot: whether the dataset and the company exist, and whether the grant is new. Nothing is
+ * inserted unless both exist.
  */
-export const grantDatasetStatement = (datasetId: string, companyId: string): SqlText => sql`
-  with dataset as (select 1 from public.datasets where id = ${datasetId}::uuid),
-    company as (select 1 from public.companies where id = ${companyId}::uuid),
-    granted as (
-      insert into public.dataset_grants (dataset_id, company_id)
-      select ${datasetId}::uuid, ${companyId}::uuid where exists (select from dataset) and exists (select from company)
-      on conflict do nothing returning company_id)
-  select exists (select from dataset) as dataset_found, exists (select from company) as company_found,
-    exists (select from granted) as created`;
+export const grantDatasetStatement = (datasetId: string, companyId: string): SqlText =>
+  sql`select gateway.grant_dataset(${datasetId}::uuid, ${companyId}::uuid) as outcome`;
 
-export type GrantOutcome = 'dataset_not_found' | 'company_not_found' | 'created' | 'existed';
+export type GrantOutcome = 'forbidden' | 'dataset_not_found' | 'company_not_found' | 'created' | 'existed';
 
-export function toGrantOutcome(rows: readonly Row[]): GrantOutcome {
-  const row = rows[0] as { dataset_found: boolean; company_found: boolean; created: boolean };
-  if (!row.dataset_found) return 'dataset_not_found';
-  if (!row.company_found) return 'company_not_found';
-  return row.created ? 'created' : 'existed';
-}
+export const toGrantOutcome = (rows: readonly Row[]): GrantOutcome => (rows[0] as { outcome: GrantOutcome }).outcome;
 
-/** Revokes through RLS (admins only); no row when there was no such grant. */
+/** Revokes a company's grant (gateway.revoke_dataset_grant: admins only); no row when there was no such grant. */
 export const revokeDatasetGrantStatement = (datasetId: string, companyId: string): SqlText => sql`
-  delete from public.dataset_grants where dataset_id = ${datasetId}::uuid and company_id = ${companyId}::uuid
-  returning company_id`;
+  select company_id from gateway.revoke_dataset_grant(${datasetId}::uuid, ${companyId}::uuid) as revoked(company_id)`;
 
 export interface DatasetDownload {
   name: string;

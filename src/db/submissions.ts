@@ -91,10 +91,11 @@ export const submissionStatement = (id: string): SqlText =>
   sql`select * from public.submissions where id = ${id}::uuid`;
 
 /**
- * Opens a pending submission for the caller, only where `acceptable` (the checks made outside the
- * database) holds and the task is visible, assigned to the caller, open, admits the type and the
- * size; otherwise it inserts nothing and answers no row. The insert policy re-checks task, type
- * and size under RLS.
+ * Opens a pending submission for the caller (gateway.open_submission: a contributor, on an open
+ * task assigned to them that admits the type and the size), only where `acceptable` (the checks
+ * made outside the database) holds; otherwise it inserts nothing and answers no row. A type that
+ * is not `acceptable` never reaches the function: the table's constraints would refuse it with an
+ * error where the caller needs no row.
  */
 export function insertPendingSubmissionStatement(input: {
   taskId: string;
@@ -103,15 +104,10 @@ export function insertPendingSubmissionStatement(input: {
   originalFilename: string | null;
   acceptable: boolean;
 }): SqlText {
+  if (!input.acceptable) return sql`select * from public.submissions where false`;
   return sql`
-    insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
-    select t.id, auth.uid(), ${input.contentType}, ${input.declaredSize}::bigint, ${input.originalFilename}
-    from public.tasks t
-    where t.id = ${input.taskId}::uuid and ${input.acceptable} and t.status = 'open'
-      and exists (select 1 from public.task_assignments a where a.task_id = t.id and a.user_id = auth.uid())
-      and gateway.content_type_allowed(t.allowed_content_types, ${input.contentType})
-      and ${input.declaredSize}::bigint <= t.max_bytes
-    returning *`;
+    select * from gateway.open_submission(${input.taskId}::uuid, ${input.contentType}, ${input.declaredSize}::bigint,
+      ${input.originalFilename}::text)`;
 }
 
 export interface SubmissionPageQuery {

@@ -1,7 +1,10 @@
 // RFC 9110 §8.3.1: type "/" subtype, each a token, then optional parameters. Quoted parameter
 // values are not accepted: the value is a signed header, and simple tokens keep it unambiguous.
+// The white space around `;` is OWS (RFC 9110 §5.6.3: spaces and tabs), not JavaScript's `\s`,
+// which also admits line breaks and Unicode spaces that no header value may hold. The constraint
+// submissions_content_type_media_type (supabase/migrations/) is this pattern.
 const token = "[A-Za-z0-9!#$%&'*+.^_`|~-]+";
-export const mediaTypePattern = new RegExp(`^${token}/${token}(?:\\s*;\\s*${token}=${token})*$`);
+export const mediaTypePattern = new RegExp(`^${token}/${token}(?:[ \\t]*;[ \\t]*${token}=${token})*$`);
 
 /** The lower-cased `type/subtype` without parameters. */
 export function mediaTypeEssence(contentType: string): string {
@@ -20,8 +23,9 @@ export function isContentTypeAllowed(patterns: string[], contentType: string): b
 
 // Types a browser renders as documents that can run script, or that embed it: accepted from no
 // contributor, whatever a task's pattern says (`image/*` would otherwise admit SVG), since a
-// reviewer opens them from the bucket's origin.
-const activeTypes = new Set([
+// reviewer opens them from the bucket's origin. The constraint submissions_content_type_not_active
+// (supabase/migrations/) refuses the same list.
+export const activeContentTypes: ReadonlySet<string> = new Set([
   'text/html',
   'application/xhtml+xml',
   'image/svg+xml',
@@ -41,7 +45,7 @@ const activeTypes = new Set([
 /** Whether the type is one browsers treat as active content (any XML, via the `+xml` suffix of RFC 6839). */
 export function isActiveContentType(contentType: string): boolean {
   const essence = mediaTypeEssence(contentType);
-  return activeTypes.has(essence) || essence.endsWith('+xml');
+  return activeContentTypes.has(essence) || essence.endsWith('+xml');
 }
 
 // What a view link may show inline: audio and video a browser plays, raster images it decodes.

@@ -1,4 +1,5 @@
 import { env } from 'cloudflare:test';
+import type postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   call,
@@ -268,14 +269,28 @@ describe('bad input to POST /v1/uploads changes nothing', () => {
     expect(errorOf(result).code).toBe('forbidden');
   });
 
-  it('RLS refuses an insert the route would not make: a task not assigned to the caller', async () => {
+  it('the database opens nothing the route would not: no insert as the user, and gateway.open_submission refuses a task not assigned to the caller', async () => {
     const [hidden] =
       await sql`insert into public.tasks (title, allowed_content_types, max_bytes) values ('rls', array['audio/*'], 100) returning id`;
     const claims = JSON.stringify({ sub: userId, role: 'authenticated' });
-    const attempt = sql.begin(async (tx) => {
-      await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
-      await tx`insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${hidden!.id}, ${userId}, 'audio/webm', 1)`;
-    });
-    await expect(attempt).rejects.toThrow(/row-level security/);
+    const asCaller = <T>(work: (tx: postgres.TransactionSql) => Promise<T>) =>
+      sql.begin(async (tx) => {
+        await tx`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', ${claims}, true)`;
+        return work(tx);
+      });
+    // The Data API's way: refused for every task, the caller's own included.
+    for (const task of [hidden!.id, demoTaskId]) {
+      const insert = asCaller(
+        (tx) =>
+          tx`insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${task}, ${userId}, 'audio/webm', 1)`,
+      );
+      await expect(insert).rejects.toThrow(/permission denied for table submissions/);
+    }
+    const before = await submissionCount();
+    const opened = await asCaller(
+      (tx) => tx`select * from gateway.open_submission(${hidden!.id}, 'audio/webm', 1, null)`,
+    );
+    expect(opened).toHaveLength(0);
+    expect(await submissionCount()).toBe(before);
   });
 });

@@ -139,6 +139,12 @@ export const unicodeCases: Case[] = [
     upload({ filename: 'a\uDC00.webm' }),
     invalid('filename'),
   ),
+  unicode(
+    'filename with a right-to-left override (shows as another extension)',
+    'contributor',
+    upload({ filename: `invoice${rtl}gpj.exe` }),
+    invalid('filename'),
+  ),
   // POST /v1/submissions/{id}/review
   unicode(
     'review note with NUL on an uploaded submission',

@@ -110,7 +110,7 @@ export async function seed(sql: postgres.Sql): Promise<void> {
            as fixture (id, role, company_id)
       where profiles.id = fixture.id`;
     await tx`insert into public.tasks (id, title, status, allowed_content_types, max_bytes) values
-      (${ids.taskA}, 'Task A', 'open', array['audio/*'], 1000000),
+      (${ids.taskA}, 'Task A', 'open', array['audio/*', 'image/*'], 1000000),
       (${ids.taskB}, 'Task B', 'open', array['audio/*'], 1000000),
       (${ids.taskUnassigned}, 'Task nobody has', 'closed', array['image/*'], 1000000)`;
     // The validator and the admin were contributors on task A before their promotion: a role

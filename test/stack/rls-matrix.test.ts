@@ -2,7 +2,9 @@ import postgres from 'postgres';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrate } from '../../scripts/lib/database';
 import { startPostgres, type LocalPostgres } from '../../scripts/lib/postgres';
-import { callers, seed, type Role } from './rls-fixtures';
+import { callers, ids, seed, type Role } from './rls-fixtures';
+import { valueRules, type ValueRule } from './rls-constraints';
+import { dataApiCells, dataApiRequest, hostile, type DataApiRequest } from './rls-data-api';
 import { cells, own, probes, readableColumns, type Cell } from './rls-matrix';
 import { deleteStatement, tables, updateStatement, writes, type Table } from './rls-statements';
 
@@ -116,6 +118,42 @@ async function observeWrite(role: Role, statement: string, target?: string): Pro
   });
 }
 
+/**
+ * One Data API request as PostgREST runs it: the request's settings (role, claims, method, path,
+ * headers) with set_config, then its one statement with the JSON body bound as $1, rolled back.
+ * `allowed` when PostgREST would have answered with affected rows, `none` when with none.
+ */
+function dataApi(role: Role | 'owner', request: DataApiRequest): Promise<string> {
+  const caller = role === 'owner' ? { dbRole: 'postgres', claims: { role: 'service_role' } } : callers[role];
+  return rolledBack(async (tx) => {
+    await tx`select set_config('search_path', '"public", "extensions"', true), set_config('role', ${caller.dbRole}, true),
+      set_config('request.jwt.claims', ${JSON.stringify(caller.claims)}, true), set_config('request.method', ${request.method}, true),
+      set_config('request.path', ${request.path}, true), set_config('request.headers', '{"accept":"application/json"}', true)`;
+    try {
+      const [result] = await tx.unsafe(request.statement, request.body === undefined ? [] : [request.body]);
+      return Number(result!.page_total) > 0 ? 'allowed' : 'none';
+    } catch (error) {
+      if (!(error instanceof postgres.PostgresError)) throw error;
+      return refusal(error);
+    }
+  });
+}
+
+/** The SQLSTATE and constraint a statement met, or null when it succeeded. */
+async function constraintMet(statement: PromiseLike<unknown>) {
+  try {
+    await statement;
+    return null;
+  } catch (error) {
+    if (!(error instanceof postgres.PostgresError)) throw error;
+    return { code: error.code, constraint: error.constraint_name };
+  }
+}
+
+/** What a write as the tables' owner (superuser: no RLS, every privilege) meets, rolled back. */
+const asOwner = (statement: string, parameters: (string | null)[] = []) =>
+  rolledBack((tx) => constraintMet(tx.unsafe(statement, parameters)));
+
 const targetOf = (table: Table, operation: 'update' | 'delete') =>
   `select count(*)::int as count from public.${table} where ${writes[table][operation].where}`;
 
@@ -153,6 +191,130 @@ describe('RLS matrix: role × table × operation, as the Data API runs it', () =
   );
 });
 
+describe('the Data API is read-only for users: every write PostgREST would run is refused', () => {
+  it.each(dataApiCells.map((cell) => [`${cell.role} × ${cell.name} → denied`, cell] as const))(
+    '%s',
+    async (_, cell) => {
+      expect(await dataApi(cell.role, dataApiRequest(cell.table, cell.method, cell.variant))).toBe('denied');
+    },
+  );
+
+  // "denied" must mean no privilege, not a request PostgreSQL could not even parse.
+  it.each(dataApiCells.filter((cell) => cell.role === 'anon').map((cell) => [cell.name, cell] as const))(
+    "as the tables' owner, %s runs: it writes, or meets an integrity constraint",
+    async (_, cell) => {
+      const outcome = await dataApi('owner', dataApiRequest(cell.table, cell.method, cell.variant));
+      expect(outcome).toMatch(/^(allowed|error 23\d{3}: .*)$/);
+    },
+  );
+});
+
+describe('CHECK constraints: the database refuses what the API refuses, whoever writes', () => {
+  interface Values {
+    content_type: string;
+    original_filename: string;
+  }
+  const ordinary: Values = { content_type: 'audio/webm', original_filename: 'take.webm' };
+  const insertSubmission = (values: Values) =>
+    [
+      `insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
+        values ($1, $2, $3, 1000, $4)`,
+      [ids.taskA, ids.contributorA, values.content_type, values.original_filename],
+    ] as const;
+  const hostileRows: [string, Values, string][] = [
+    ['a 2 MB content type', { ...ordinary, content_type: hostile.contentType }, 'submissions_content_type_media_type'],
+    [
+      'a 9-million-character file name with a right-to-left override, a newline and <script>',
+      { ...ordinary, original_filename: hostile.filename },
+      'submissions_original_filename_text',
+    ],
+    ['image/svg+xml', { ...ordinary, content_type: hostile.activeType }, 'submissions_content_type_not_active'],
+  ];
+
+  it.each(hostileRows)("the issue's row with %s is refused as the tables' owner", async (_, values, constraint) => {
+    const [statement, parameters] = insertSubmission(values);
+    expect(await asOwner(statement, [...parameters])).toEqual({ code: '23514', constraint });
+  });
+
+  it.each(hostileRows)(
+    "the issue's row with %s is refused as service_role, given INSERT as a future path might be",
+    async (_, values, constraint) => {
+      const [statement, parameters] = insertSubmission(values);
+      const met = await rolledBack(async (tx) => {
+        await tx`grant insert on public.submissions to service_role`;
+        await tx`select set_config('request.jwt.claims', ${JSON.stringify(callers.service.claims)}, true)`;
+        await tx`set local role service_role`;
+        return constraintMet(tx.unsafe(statement, [...parameters]));
+      });
+      expect(met).toEqual({ code: '23514', constraint });
+    },
+  );
+
+  it.each(hostileRows)(
+    "the issue's row with %s is refused through gateway.open_submission, for the contributor the task is assigned to",
+    async (_, values, constraint) => {
+      // Task A admits audio/* and image/*: the task admits each of these, the constraint does not.
+      const met = await inRequest('contributor', async (tx, enter) => {
+        await enter();
+        return constraintMet(
+          tx`select * from gateway.open_submission(${ids.taskA}, ${values.content_type}, 1000, ${values.original_filename})`,
+        );
+      });
+      expect(met).toEqual({ code: '23514', constraint });
+    },
+  );
+
+  const assignment = (rule: ValueRule) =>
+    rule.array
+      ? `(select coalesce(array_agg(element order by position), '{}') from json_array_elements_text($1::text::json) with ordinality as e(element, position))`
+      : '$1';
+  const update = (rule: ValueRule) =>
+    `update public.${rule.table} set ${rule.column} = ${assignment(rule)} where ${rule.row}`;
+  const parameter = (rule: ValueRule, value: unknown) =>
+    rule.array ? JSON.stringify(value) : (value as string | null);
+  const shown = (value: unknown) => {
+    const text = JSON.stringify(value) ?? 'undefined';
+    return text.length > 60 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+  };
+
+  it.each(
+    valueRules.flatMap((rule) => rule.refused.map((value) => [rule.constraint, shown(value), rule, value] as const)),
+  )('%s refuses %s, and so does the API', async (_, __, rule, value) => {
+    expect(await asOwner(update(rule), [parameter(rule, value)])).toEqual({
+      code: '23514',
+      constraint: rule.constraint,
+    });
+    if (rule.api) expect(rule.api(value)).toBe(false);
+  });
+
+  it.each(
+    valueRules.flatMap((rule) => rule.kept.map((value) => [rule.constraint, shown(value), rule, value] as const)),
+  )('%s keeps %s, which the API accepts', async (_, __, rule, value) => {
+    expect(await asOwner(update(rule), [parameter(rule, value)])).toBeNull();
+    if (rule.api) expect(rule.api(value)).toBe(true);
+  });
+
+  it('every constraint is validated: the rows already there keep it', async () => {
+    const constraints = await sql<{ conname: string; convalidated: boolean }[]>`
+      select conname, convalidated from pg_constraint where conname = any (${valueRules.map((rule) => rule.constraint)})`;
+    expect(constraints.map((c) => [c.conname, c.convalidated]).sort()).toEqual(
+      [...new Set(valueRules.map((rule) => rule.constraint))].sort().map((name) => [name, true]),
+    );
+  });
+
+  it('a sign-up whose metadata name has control characters and 300 characters gets a profile that keeps the rule', async () => {
+    const id = '00000000-0000-4000-8000-0a0000000999';
+    const profile = await rolledBack(async (tx) => {
+      await tx`set local role supabase_auth_admin`;
+      await tx`insert into auth.users (id, email, raw_user_meta_data, created_at)
+        values (${id}, 'signup@rls.test', ${JSON.stringify({ full_name: `\u0085Ada\u0007 ${'L'.repeat(300)}\n` })}::text::jsonb, now())`;
+      await tx`reset role`;
+      return (await tx`select display_name from public.profiles where id = ${id}`)[0];
+    });
+    expect(profile!.display_name).toBe(`Ada ${'L'.repeat(196)}`);
+  });
+});
+
 // What the matrix's four statements cannot show: the other privileges PostgreSQL has.
 describe('privileges of the API roles in schema public', () => {
   const apiRoles = ['anon', 'authenticated', 'service_role'];
@@ -174,6 +336,14 @@ describe('privileges of the API roles in schema public', () => {
     });
     expect(held).toHaveLength(33);
     expect(held.filter((row) => !row.held)).toEqual([]);
+  });
+
+  it('anon and authenticated hold no INSERT, UPDATE or DELETE on any table or column (the Data API is read-only for users)', async () => {
+    const held = await sql`
+      select c.relname, r, p from pg_class c, unnest(array['anon', 'authenticated']) r, unnest(array['INSERT', 'UPDATE', 'DELETE']) p
+      where c.relnamespace = 'public'::regnamespace and c.relkind in ('r', 'p', 'v', 'm', 'f')
+        and (has_table_privilege(r, c.oid, p) or (p <> 'DELETE' and has_any_column_privilege(r, c.oid, p)))`;
+    expect(held).toEqual([]);
   });
 
   it('hold no TRUNCATE, REFERENCES or TRIGGER on any table (TRUNCATE ignores RLS)', async () => {

@@ -14,10 +14,11 @@ import { tables, type Table } from './rls-statements';
 //          none    0 rows affected, though the statement's target rows exist
 //          allowed the statement succeeded and affected at least one row
 //
-// Writes use the canonical statements of rls-statements.ts. Users write only through the
-// gateway's security-definer functions, except the two things the Worker inserts under RLS
-// (a pending submission, a dataset grant) and the grant it deletes; service_role (which RLS
-// does not restrain) may touch only what the dataset build job touches.
+// Writes use the canonical statements of rls-statements.ts. Users write nothing in `public`
+// directly: every write they may make goes through the gateway's security-definer functions
+// (supabase/migrations/20261130021000_data_api_read_only.sql), so each of their write cells is
+// `denied` (no privilege), for admins too; service_role (which RLS does not restrain) may touch
+// only what the dataset build job touches.
 //
 // Administration (roles, companies, tasks, assignments) goes through the gateway's API and its
 // security-definer functions (supabase/migrations/20261129030000_accounts_and_administration.sql),
@@ -77,7 +78,8 @@ export const matrix: Record<Table, Record<Role, Row>> = {
   },
   submissions: {
     anon: nothing,
-    contributor: ['own', 'allowed', 'denied', 'denied'],
+    // Opening a submission is gateway.open_submission's (the probes below).
+    contributor: ['own', 'denied', 'denied', 'denied'],
     // Staff review through gateway.review_submission, never by updating the row.
     validator: ['all', 'denied', 'denied', 'denied'],
     admin: ['all', 'denied', 'denied', 'denied'],
@@ -140,14 +142,15 @@ export const matrix: Record<Table, Record<Role, Row>> = {
     deleted: ['none', 'denied', 'denied', 'denied'],
     service: ['all', 'denied', 'denied', 'denied'],
   },
+  // Granting and revoking are gateway.grant_dataset's and gateway.revoke_dataset_grant's.
   dataset_grants: {
     anon: nothing,
-    contributor: ['none', 'denied', 'denied', 'none'],
-    validator: ['none', 'denied', 'denied', 'none'],
-    admin: ['all', 'allowed', 'denied', 'allowed'],
-    company: ['own', 'denied', 'denied', 'none'],
-    noProfile: ['none', 'denied', 'denied', 'none'],
-    deleted: ['none', 'denied', 'denied', 'none'],
+    contributor: ['none', 'denied', 'denied', 'denied'],
+    validator: ['none', 'denied', 'denied', 'denied'],
+    admin: ['all', 'denied', 'denied', 'denied'],
+    company: ['own', 'denied', 'denied', 'denied'],
+    noProfile: ['none', 'denied', 'denied', 'denied'],
+    deleted: ['none', 'denied', 'denied', 'denied'],
     service: nothing,
   },
   dataset_build_parts: {
@@ -221,7 +224,7 @@ export const cells: Cell[] = tables.flatMap((table) =>
 
 /**
  * Statements beside the canonical ones, for rules a single statement per cell cannot show: the
- * columns a permitted insert may set, and the conditions of the insert policies.
+ * columns a role may read, and the conditions of the gateway functions that make users' writes.
  */
 export interface Probe {
   name: string;
@@ -233,6 +236,14 @@ export interface Probe {
 }
 
 const q = (id: string) => `'${id}'`;
+/** A row per submission opened: none when the function refuses. */
+const openSubmission = (task: string, type: string, bytes: number) =>
+  `select * from gateway.open_submission(${q(task)}, '${type}', ${bytes}, 'take.webm')`;
+/** A row only when the grant is new: 'forbidden', a missing dataset or company, or an existing grant give none. */
+const grantDataset = (dataset: string, company: string) =>
+  `select outcome from gateway.grant_dataset(${q(dataset)}, ${q(company)}) as outcome where outcome = 'created'`;
+const revokeGrant = (dataset: string, company: string) =>
+  `select * from gateway.revoke_dataset_grant(${q(dataset)}, ${q(company)})`;
 
 export const probes: Probe[] = [
   {
@@ -247,63 +258,81 @@ export const probes: Probe[] = [
     statement: `select upload_id, failed_attempts from public.datasets`,
     expected: 'denied',
   },
+  // The checks of the insert policy that opening a submission had, now gateway.open_submission's.
+  // Through the Data API the same insert is refused outright (the matrix's insert cells).
   {
-    name: 'contributor presets review fields on its own pending submission',
+    name: 'contributor opens a submission on its open, assigned task (gateway.open_submission)',
     role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, reviewed_by, review_note)
-      values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 10, ${q(ids.validator)}, 'sounds great')`,
-    expected: 'denied',
-  },
-  {
-    name: 'contributor presets the checksums and upload time the gateway records at complete',
-    role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, size, crc32, sha256, uploaded_at)
-      values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 10, 10, 1, '${'b'.repeat(64)}', now())`,
-    expected: 'denied',
-  },
-  {
-    name: 'contributor chooses its submission id and creation time',
-    role: 'contributor',
-    statement: `insert into public.submissions (id, created_at, task_id, contributor_id, content_type, declared_size)
-      values (gen_random_uuid(), now() - interval '1 year', ${q(ids.taskA)}, auth.uid(), 'audio/webm', 10)`,
-    expected: 'denied',
+    statement: openSubmission(ids.taskA, 'audio/webm', 10),
+    expected: 'allowed',
   },
   {
     name: 'contributor opens a submission on a task not assigned to it',
     role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskB)}, auth.uid(), 'audio/webm', 10)`,
-    expected: 'denied',
-  },
-  {
-    name: 'contributor opens a submission in the name of another contributor',
-    role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, ${q(ids.contributorB)}, 'audio/webm', 10)`,
-    expected: 'denied',
+    statement: openSubmission(ids.taskB, 'audio/webm', 10),
+    expected: 'none',
   },
   {
     name: 'contributor declares more bytes than the task allows',
     role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 1000001)`,
-    expected: 'denied',
+    statement: openSubmission(ids.taskA, 'audio/webm', 1000001),
+    expected: 'none',
   },
   {
     name: 'contributor declares a type the task does not allow',
     role: 'contributor',
-    statement: `insert into public.submissions (task_id, contributor_id, content_type, declared_size) values (${q(ids.taskA)}, auth.uid(), 'image/png', 10)`,
-    expected: 'denied',
-  },
-  {
-    name: 'admin grants in the name of someone else',
-    role: 'admin',
-    statement: `insert into public.dataset_grants (dataset_id, company_id, granted_by) values (${q(ids.datasetBuilding)}, ${q(ids.companyA)}, ${q(ids.validator)})`,
-    expected: 'denied',
-  },
-  {
-    name: "company revokes its own company's grant",
-    role: 'company',
-    statement: `delete from public.dataset_grants where company_id = ${q(ids.companyA)}`,
+    statement: openSubmission(ids.taskA, 'video/webm', 10),
     expected: 'none',
-    target: `select count(*)::int as count from public.dataset_grants where company_id = ${q(ids.companyA)}`,
+  },
+  {
+    name: 'validator, once a contributor and still assigned to task A, opens a submission there',
+    role: 'validator',
+    statement: openSubmission(ids.taskA, 'audio/webm', 10),
+    expected: 'none',
+  },
+  {
+    name: 'admin, once a contributor and still assigned to task A, opens a submission there',
+    role: 'admin',
+    statement: openSubmission(ids.taskA, 'audio/webm', 10),
+    expected: 'none',
+  },
+  {
+    name: 'deleted user opens a submission on the task it was assigned',
+    role: 'deleted',
+    statement: openSubmission(ids.taskA, 'audio/webm', 10),
+    expected: 'none',
+  },
+  // Grants, now gateway.grant_dataset's and gateway.revoke_dataset_grant's: admins only.
+  {
+    name: 'admin grants a dataset to a company (gateway.grant_dataset)',
+    role: 'admin',
+    statement: grantDataset(ids.datasetBuilding, ids.companyA),
+    expected: 'allowed',
+  },
+  {
+    name: 'company grants itself a dataset through gateway.grant_dataset',
+    role: 'company',
+    statement: grantDataset(ids.datasetBuilding, ids.companyA),
+    expected: 'none',
+  },
+  {
+    name: 'validator grants a dataset through gateway.grant_dataset',
+    role: 'validator',
+    statement: grantDataset(ids.datasetBuilding, ids.companyA),
+    expected: 'none',
+  },
+  {
+    name: 'admin revokes a grant (gateway.revoke_dataset_grant)',
+    role: 'admin',
+    statement: revokeGrant(ids.datasetOfB, ids.companyB),
+    expected: 'allowed',
+  },
+  {
+    name: "company revokes its own company's grant through gateway.revoke_dataset_grant",
+    role: 'company',
+    statement: revokeGrant(ids.datasetGranted, ids.companyA),
+    expected: 'none',
+    target: `select count(*)::int as count from public.dataset_grants where dataset_id = ${q(ids.datasetGranted)} and company_id = ${q(ids.companyA)}`,
   },
   {
     name: 'service role rewrites a dataset description',

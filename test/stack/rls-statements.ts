@@ -65,8 +65,8 @@ export const writes: Record<Table, Writes> = {
     delete: { where: `user_id = ${q(ids.contributorB)}` },
   },
   submissions: {
-    // What POST /v1/uploads inserts: a pending submission of the caller on task A (open,
-    // audio/*, assigned to contributor A).
+    // The row POST /v1/uploads opens (through gateway.open_submission): a pending submission of
+    // the caller on task A (open, audio/* and image/*, assigned to contributor A).
     insert: `insert into public.submissions (task_id, contributor_id, content_type, declared_size, original_filename)
       values (${q(ids.taskA)}, auth.uid(), 'audio/webm', 1000, 'take.webm')`,
     // Approving without the gateway (gateway.review_submission is the only way).
@@ -115,8 +115,8 @@ export const writes: Record<Table, Writes> = {
     delete: { where: `dataset_id = ${q(ids.datasetGranted)}` },
   },
   dataset_grants: {
-    // What POST /v1/datasets/{id}/grants inserts; from anyone but an admin, a company granting
-    // itself a dataset.
+    // The row POST /v1/datasets/{id}/grants adds (through gateway.grant_dataset); from anyone but
+    // an admin, a company granting itself a dataset.
     insert: `insert into public.dataset_grants (dataset_id, company_id) values (${q(ids.datasetBuilding)}, ${q(ids.companyA)})`,
     update: { set: `company_id = ${q(ids.companyA)}`, where: `dataset_id = ${q(ids.datasetOfB)}` },
     // Revoking another company's grant (DELETE /v1/datasets/{id}/grants/{companyId}).

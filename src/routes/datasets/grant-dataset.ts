@@ -39,6 +39,8 @@ export const grantDatasetHandler: RouteHandler<typeof grantDatasetRoute, AppEnv>
     rows: [granted],
   } = await asPrincipalInOneFlight(c, ['admin'], [grantDatasetStatement(id, companyId)]);
   const outcome = toGrantOutcome(granted);
+  // The role check that opened the transaction has made sure of the role; the function checks again.
+  if (outcome === 'forbidden') throw new ApiError('forbidden', 'not allowed for this account');
   if (outcome === 'dataset_not_found') throw new ApiError('not_found', 'dataset not found');
   if (outcome === 'company_not_found') throw new ApiError('not_found', 'company not found');
   return c.json({ datasetId: id, companyId }, outcome === 'created' ? 201 : 200);

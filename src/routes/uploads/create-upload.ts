@@ -34,12 +34,16 @@ const createUploadBody = z
       .min(0)
       .max(Number.MAX_SAFE_INTEGER)
       .openapi({ description: 'Exact size in bytes', example: 48213 }),
-    // Kept as metadata only; object keys are built from ids, so this never becomes a path.
+    // Kept as metadata only; object keys are built from ids, so this never becomes a path. It is
+    // shown to reviewers, so no bidirectional embedding, override or isolate either: they make a
+    // name display as another (`invoice\u202Egpj.exe` shows as `invoiceexe.jpg`; Unicode UAX #9).
+    // The constraint submissions_original_filename_text (supabase/migrations/) is these rules.
     filename: z
       .string()
       .min(1)
       .max(255)
       .regex(/^[^\u0000-\u001f\u007f-\u009f]*$/, 'must not contain control characters')
+      .regex(/^[^\u202a-\u202e\u2066-\u2069]*$/, 'must not contain bidirectional formatting characters')
       .refine(isWellFormed, wellFormedMessage)
       .optional(),
   })
