@@ -95,8 +95,8 @@ async function sendStreamPiece(
 /**
  * Bytes [start, end) of one member sent as one part: the ranged GET's body is the UploadPart's
  * body, with nothing in between. workerd then sends it with its Content-Length (the GET's, which
- * fetchObjectRange checked is the range's) and pumps it between the two connections itself, at
- * about half the CPU of piping it through a FixedLengthStream (bench:dataset's floor). A body that
+ * fetchObjectRange checked is the range's) and pumps it between the two connections itself, for
+ * about 40 % less CPU than piping it through a FixedLengthStream (bench:dataset's floor). A body that
  * breaks mid-way breaks the PUT before its last byte, so S3 stores no short part; that failure is
  * then the UploadPart's, and the attempt is retried like any other cut transfer. Only a GET that
  * fails before its first byte (retried by the source first) is reported as the member's.
