@@ -11,6 +11,11 @@
 // of the same objects, in the same run. Everything goes through test/support/s3-proxy.ts, whose
 // log counts the body bytes of every S3 request, so "through the Worker" is measured on the wire,
 // not inferred from the part plan.
+// The copy-free Worker runs bench/dataset-worker.ts (the production Worker plus a bench-only route),
+// and every round it also moves the large members the bare minimum way (the floor): a ranged GET
+// of each piped into an UploadPart, 4 at a time, once through a FixedLengthStream as the builder's
+// writer does ("piped") and once with the GET body as the UploadPart body ("direct"), so the
+// copy-free build's CPU per GB is printed next to what the runtime's HTTP I/O alone costs here.
 // The small members sit after every second large one: each is streamed by the Worker in a
 // composed part (the 5 MiB tail of the member before it copied, then its own bytes), so the build
 // exercises copy, stream and composed parts. BENCH_DATASET_SMALL=0 leaves them out.
@@ -54,6 +59,9 @@ for (const format of formats)
 // The two ways a Worker builds a dataset, by its S3_SERVER_SIDE_COPY (src/s3/server-side-copy.ts).
 const strategies = ['copy', 'copy-free'] as const;
 type Strategy = (typeof strategies)[number];
+// The floor's two ways (bench/dataset-worker.ts).
+const floorVariants = ['piped', 'direct'] as const;
+type FloorVariant = (typeof floorVariants)[number];
 const copyModes: Record<Strategy, 'always' | 'never'> = { copy: 'always', 'copy-free': 'never' };
 const withShards = process.env.BENCH_DATASET_SHARDS !== '0';
 const memberSize = 64 * MiB;
@@ -222,6 +230,7 @@ try {
     s3: running.s3,
     auth,
     extraBindings: { ...buildBindings, S3_SERVER_SIDE_COPY: copyModes['copy-free'] },
+    entrypoint: 'bench/dataset-worker.ts',
   });
   await copyFreeStart;
   const copyFreeApi = `http://127.0.0.1:${copyFreePort}`;
@@ -450,9 +459,51 @@ try {
     return elapsed;
   }
 
+  /**
+   * The floor on the copy-free Worker (bench/dataset-worker.ts): the large members, each a ranged
+   * GET piped into one UploadPart of a multipart upload in the processed bucket, `concurrency` at
+   * a time, then Complete; its Worker's CPU over the request, as for a build. The proxy log shows
+   * whether every UploadPart declared its Content-Length and sent exactly that many bytes.
+   */
+  async function floor(variant: FloorVariant, round: number | string, list = large) {
+    const key = `bench-floor/${round}-${variant}.bin`;
+    const worker = workers['copy-free'];
+    const from = logged.seen.length;
+    const cpuBefore = cpuTicks([worker.pid]).get(worker.pid)!;
+    const started = process.hrtime.bigint();
+    const response = await fetch(`${worker.api}/__bench/floor/${variant}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        key,
+        objects: list.map((member) => ({ key: member.objectKey, size: member.size })),
+        concurrency,
+      }),
+    });
+    const answer = await response.text();
+    if (!response.ok) throw new Error(`floor ${variant}: ${response.status} ${answer.slice(0, 300)}`);
+    const elapsed = seconds(started);
+    const cpuAfter = cpuTicks([worker.pid]).get(worker.pid)!;
+    const { bytes } = JSON.parse(answer) as { bytes: number };
+    const puts = logged.seen
+      .slice(from)
+      .filter((request) => request.method === 'PUT' && request.query.has('partNumber'));
+    const sized = puts.filter(
+      (request) => request.declaredBytes !== null && request.declaredBytes === request.requestBytes,
+    );
+    await s3Call(`${store.endpoint}/${processed}/${key}`, { method: 'DELETE' }, 'delete floor');
+    return {
+      seconds: elapsed,
+      bytes,
+      cpuSeconds: (cpuAfter.user + cpuAfter.system - cpuBefore.user - cpuBefore.system) / clockTicksPerSecond,
+      contentLength: `${sized.length} of ${puts.length}`,
+    };
+  }
+
   // Warm-up, unmeasured: each Worker's queue consumer's first start and the S3 connections.
   for (const strategy of strategies) await build(workers[strategy], `bench-warm-up-${strategy}`, members.slice(0, 2));
   await copy('warm-up', members.slice(0, 2));
+  for (const variant of floorVariants) await floor(variant, 'warm-up', large.slice(0, 2));
 
   // Alternating which goes first, so drift in the machine's load falls on both alike: the steps
   // run in reverse in even rounds, so within each format the copy-free build goes first there.
@@ -464,6 +515,8 @@ try {
   const builds = byFormat[formats[0]!].copy;
   const copies: number[] = [];
   const concatenations: number[] = [];
+  type Floor = Awaited<ReturnType<typeof floor>>;
+  const floors = { piped: [] as Floor[], direct: [] as Floor[] } satisfies Record<FloorVariant, Floor[]>;
   for (let round = 1; round <= rounds; round++) {
     const steps = [
       ...formats.flatMap((format) =>
@@ -475,6 +528,13 @@ try {
           );
         }),
       ),
+      ...floorVariants.map((variant) => async () => {
+        const f = await floor(variant, round);
+        floors[variant].push(f);
+        log(
+          `round ${round}: floor ${variant} ${f.seconds.toFixed(2)} s, CPU ${f.cpuSeconds.toFixed(2)} s for ${mib(f.bytes)} MiB, Content-Length on ${f.contentLength} UploadParts`,
+        );
+      }),
       async () => copies.push(await copy(round)),
       async () => concatenations.push(await concatenate(round)),
     ];
@@ -712,6 +772,43 @@ try {
         .join(
           ', ',
         )} (copy builds: ${summary.map(({ format, result }) => `${format} ${result.copy.cpuPerGB.toFixed(3)} s`).join(', ')}; copy-free minus copy, what streaming the large members adds: ${summary.map(({ format, result }) => `${format} ${(result['copy-free'].cpuPerGB - result.copy.cpuPerGB).toFixed(3)} s`).join(', ')})`,
+    );
+    printFloor(summary);
+  }
+
+  /** The floor's CPU per GB next to the copy-free builds' (same Worker, same rounds). */
+  function printFloor(summary: { format: Format; result: Record<Strategy, { cpuPerGB: number }> }[]) {
+    const largeBytes = large.reduce((sum, member) => sum + member.size, 0);
+    console.log(
+      `\nthe floor, on the copy-free Worker in the same rounds (bench/dataset-worker.ts): the ${large.length} large members (${mib(largeBytes)} MiB), each a ranged GET whole into one UploadPart, ${concurrency} at a time, then Complete; medians of ${rounds} round(s), CPU per GB moved`,
+    );
+    const headers = ['s', 'CPU s', 'CPU s/GB', 'Content-Length'];
+    console.log(`${'floor'.padEnd(21)}${headers.map((header) => header.padStart(15)).join('')}`);
+    const floorPerGB = Object.fromEntries(
+      floorVariants.map((variant) => {
+        const list = floors[variant];
+        const cpuPerGB = median(list.map((f) => perGB(f.cpuSeconds, f.bytes)));
+        const cells = [
+          median(list.map((f) => f.seconds)).toFixed(2),
+          median(list.map((f) => f.cpuSeconds)).toFixed(2),
+          cpuPerGB.toFixed(3),
+          list.map((f) => f.contentLength).join(', '),
+        ];
+        const label = variant === 'piped' ? 'piped (FixedLength)' : 'direct (GET body)';
+        console.log(`${label.padEnd(21)}${cells.map((cell) => cell.padStart(15)).join('')}`);
+        return [variant, cpuPerGB];
+      }),
+    ) as Record<FloorVariant, number>;
+    console.log(
+      `copy-free build CPU s/GB ÷ floor: ${summary
+        .map(
+          ({ format, result }) =>
+            `${format} ${result['copy-free'].cpuPerGB.toFixed(3)} s = ${floorVariants.map((variant) => `${(result['copy-free'].cpuPerGB / floorPerGB[variant]).toFixed(2)}× ${variant}`).join(', ')}`,
+        )
+        .join('; ')}`,
+    );
+    console.log(
+      `floor vs the ${targetCpuSecondsPerGB} s per GB target: ${floorVariants.map((variant) => `${variant} ${floorPerGB[variant].toFixed(3)} s ${floorPerGB[variant] <= targetCpuSecondsPerGB ? 'within' : 'ABOVE'}`).join(', ')}`,
     );
   }
 } finally {

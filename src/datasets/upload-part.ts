@@ -92,6 +92,49 @@ async function sendStreamPiece(
   }
 }
 
+/**
+ * Bytes [start, end) of one member sent as one part: the ranged GET's body is the UploadPart's
+ * body, with nothing in between. workerd then sends it with its Content-Length (the GET's, which
+ * fetchObjectRange checked is the range's) and pumps it between the two connections itself, for
+ * about 40 % less CPU than piping it through a FixedLengthStream (bench:dataset's floor). A body that
+ * breaks mid-way breaks the PUT before its last byte, so S3 stores no short part; that failure is
+ * then the UploadPart's, and the attempt is retried like any other cut transfer. Only a GET that
+ * fails before its first byte (retried by the source first) is reported as the member's.
+ */
+async function sendMemberRange(
+  target: ArchiveTarget,
+  key: string,
+  uploadId: string,
+  partNumber: number,
+  piece: Extract<PartPiece, { kind: 'copy' }>,
+): Promise<string> {
+  const source = bucketMemberSource(target.store, target.rawBucket, target.layout.objectKeys);
+  const reading = new AbortController();
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await source.open(piece.memberIndex, piece.start, piece.end - 1, reading.signal);
+  } catch (error) {
+    throw new MemberReadError('a member could not be read', { cause: error }, piece.memberIndex);
+  }
+  try {
+    return await uploadPart(
+      target.store,
+      target.processedBucket,
+      key,
+      uploadId,
+      partNumber,
+      body,
+      piece.end - piece.start,
+    );
+  } catch (error) {
+    // The GET's connection stays open unless ended here: its body is cancelled when the PUT
+    // never took it, and its fetch aborted when it did (a body the PUT locked cannot be cancelled).
+    reading.abort(error);
+    await body.cancel(error).catch(() => {});
+    throw error;
+  }
+}
+
 async function sendPiece(
   target: ArchiveTarget,
   key: string,
@@ -159,7 +202,11 @@ async function copyPlannedPart(target: ArchiveTarget, part: PlannedPart): Promis
  */
 export async function uploadPlannedPart(target: ArchiveTarget, part: PlannedPart): Promise<string> {
   const whole = { kind: 'stream' as const, start: part.archiveStart, end: part.archiveEnd };
-  const streamWhole = () => sendStreamPiece(target, target.objectKey, target.uploadId, part.partNumber, whole);
+  const [piece] = part.pieces;
+  const streamWhole =
+    part.kind === 'copy' && piece?.kind === 'copy'
+      ? () => sendMemberRange(target, target.objectKey, target.uploadId, part.partNumber, piece)
+      : () => sendStreamPiece(target, target.objectKey, target.uploadId, part.partNumber, whole);
   if (part.kind === 'stream') return streamWhole();
   return copyOrStream(target.store.copySupport, 'UploadPartCopy', () => copyPlannedPart(target, part), streamWhole);
 }
