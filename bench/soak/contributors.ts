@@ -85,7 +85,14 @@ async function uploadOnce(world: World, random: Random, token: string) {
     undefined,
     90_000,
   );
-  if (complete.status !== 200) return world.giveUp('POST /v1/uploads/{id}/complete', complete.status);
+  if (complete.status !== 200) {
+    const kind = multipart ? 'multipart' : 'single PUT';
+    return world.giveUp(
+      'POST /v1/uploads/{id}/complete',
+      complete.status,
+      `${kind} ${upload.submissionId} ${complete.error}`,
+    );
+  }
   const submission = complete.body?.submission;
   if (Number(submission?.size) !== size || submission?.sha256 !== sha256) {
     world.corrupt.push(

@@ -10,8 +10,8 @@ import type { World } from './world';
 export interface Check {
   name: string;
   value: string;
-  /** null: reported, not a condition of the run. */
-  ok: boolean | null;
+  /** null: reported, not a condition of the run; 'note': worth a look, not a condition either. */
+  ok: boolean | null | 'note';
   /** What broke, a few examples. */
   details?: string[];
 }

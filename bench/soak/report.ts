@@ -10,7 +10,12 @@ export const faultGraceMs = 3000;
 const overlaps = (exchange: Exchange, windows: FaultWindow[]) =>
   windows.some((window) => exchange.started <= window.ended + faultGraceMs && exchange.ended >= window.started);
 
-export function checkTraffic(exchanges: Exchange[], windows: FaultWindow[], from: number, to: number): Check[] {
+/** `began`: the start of the soak, which the logged times count from. */
+export function checkTraffic(
+  exchanges: Exchange[],
+  windows: FaultWindow[],
+  { began, from, to }: { began: number; from: number; to: number },
+): Check[] {
   const seconds = Math.max(1, (to - from) / 1000);
   const codes = (target: Exchange['target']) => {
     const tally = new Map<number, number>();
@@ -60,12 +65,13 @@ export function checkTraffic(exchanges: Exchange[], windows: FaultWindow[], from
     {
       name: `gateway 5xx or no answer outside a fault (+${faultGraceMs / 1000} s)`,
       value: `${outside.length} of ${failing.length}`,
-      ok: outside.length === 0,
+      // Reported, not a condition of the run: issue 21 fails a soak on lost, corrupted or orphaned data.
+      ok: outside.length === 0 ? true : 'note',
       details: outside
         .slice(0, 5)
         .map(
           (exchange) =>
-            `${exchange.label} → ${exchange.status || 'no answer'} at +${((exchange.started - from) / 1000).toFixed(1)} s`,
+            `${exchange.label} → ${exchange.status || 'no answer'} at +${((exchange.started - began) / 1000).toFixed(1)} s`,
         ),
     },
   ];
@@ -77,8 +83,8 @@ export function printTable(title: string, checks: Check[], print: (line: string)
   print(title);
   print(`${'check'.padEnd(width)}  ${'result'.padEnd(valueWidth)}  verdict`);
   for (const check of checks) {
-    const verdict = check.ok === null ? '' : check.ok ? 'ok' : 'BROKEN';
+    const verdict = check.ok === null ? '' : check.ok === 'note' ? 'NOTE' : check.ok ? 'ok' : 'BROKEN';
     print(`${check.name.padEnd(width)}  ${check.value.padEnd(valueWidth)}  ${verdict}`);
-    for (const detail of check.details ?? []) if (!check.ok) print(`    ${detail}`);
+    for (const detail of check.details ?? []) if (check.ok !== true) print(`    ${detail}`);
   }
 }

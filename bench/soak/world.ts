@@ -36,6 +36,8 @@ export function createWorld(api: string, traffic: Traffic) {
   const corrupt: string[] = [];
   /** Journeys a client gave up after its retries, by step and last status: reported, not a failure. */
   const gaveUp = new Map<string, number>();
+  /** A few of those journeys, with the subject and the last error message. */
+  const gaveUpExamples: string[] = [];
   const verified = { views: 0, shards: 0, bundles: 0, ranges: 0 };
 
   /** A gateway call with a bearer token (or none) and a JSON body; the answer's JSON parsed as T. */
@@ -60,7 +62,8 @@ export function createWorld(api: string, traffic: Traffic) {
     } catch {
       body = undefined;
     }
-    return { status: received.status, body };
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    return { status: received.status, body, error: error ? `${error.code}: ${error.message}` : undefined };
   }
 
   return {
@@ -74,6 +77,7 @@ export function createWorld(api: string, traffic: Traffic) {
     promised,
     corrupt,
     gaveUp,
+    gaveUpExamples,
     verified,
     get stopping() {
       return stopping;
@@ -88,9 +92,10 @@ export function createWorld(api: string, traffic: Traffic) {
       entry.rows += rows;
       promised.set(key, entry);
     },
-    giveUp(step: string, status: number) {
+    giveUp(step: string, status: number, detail?: string) {
       const key = `${step} (last ${status || 'no answer'})`;
       gaveUp.set(key, (gaveUp.get(key) ?? 0) + 1);
+      if (detail && gaveUpExamples.length < 8) gaveUpExamples.push(`${key}: ${detail}`);
     },
   };
 }
