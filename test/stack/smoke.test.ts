@@ -89,6 +89,8 @@ describe('npm run smoke', () => {
     } finally {
       harness.pg!.refuse(false);
     }
+    // A failed /readyz answer is reused for 2 s (src/health/readiness.ts); the next case needs a fresh one.
+    await new Promise((resolve) => setTimeout(resolve, 2100));
   });
 
   it('passes against a healthy gateway, rejects its submission afterwards, and accepts an asset already cached (HIT→HIT)', async () => {
