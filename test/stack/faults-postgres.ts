@@ -109,7 +109,7 @@ export function describePostgresFaults(harness: () => Harness) {
           token: contributor,
           json: { taskId: demoTaskId, contentType: 'audio/webm', size: 10 },
         });
-      const before = await cutAt('insert into public.submissions', open);
+      const before = await cutAt('gateway.open_submission(', open);
       const retried = await open();
       expect(retried.status, retried.text).toBe(201);
       expect((await rowCounts(harness(), ['submissions'])).submissions).toBe(before.submissions! + 1);
@@ -231,7 +231,7 @@ export function describePostgresFaults(harness: () => Harness) {
           token: admin,
           json: { companyId: demoCompanyId },
         });
-      const before = await cutAt('insert into public.dataset_grants', grant);
+      const before = await cutAt('gateway.grant_dataset(', grant);
       const retried = await grant();
       expect(retried.status, retried.text).toBe(201);
       expect((await rowCounts(harness(), ['dataset_grants'])).dataset_grants).toBe(before.dataset_grants! + 1);
@@ -248,7 +248,7 @@ export function describePostgresFaults(harness: () => Harness) {
           token: contributor,
           json: { taskId: demoTaskId, contentType: 'audio/webm', size: 12 },
         });
-      const before = await loseAnswerTo('insert into public.submissions', open, { submissions: 1 });
+      const before = await loseAnswerTo('gateway.open_submission(', open, { submissions: 1 });
       const [lost] = await harness().sql<{ status: string; declared_size: string; contributor_id: string }[]>`
         select status, declared_size, contributor_id from public.submissions order by created_at desc, id desc limit 1`;
       expect(lost).toEqual({ status: 'pending', declared_size: '12', contributor_id: demoUsers.contributor.userId });
