@@ -109,10 +109,10 @@ export async function checkPublicRead(run: ProbeRun, privateObject: { key: strin
       'the assets bucket is not public-read; run npm run buckets:apply',
     );
   } else {
-    run.skip(`GET ${run.buckets.assets} object, unsigned`, 'required', 'PutObject');
+    run.recordUnreached(`GET ${run.buckets.assets} object, unsigned`, 'required', 'PutObject');
   }
   if (!privateObject) {
-    run.skip(`GET ${run.buckets.raw} object, unsigned`, 'required', 'the presigned PUT');
+    run.recordUnreached(`GET ${run.buckets.raw} object, unsigned`, 'required', 'the presigned PUT');
     return;
   }
   await run.mustRefuse(

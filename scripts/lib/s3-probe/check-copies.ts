@@ -22,7 +22,7 @@ const partCopyRefused =
 export async function checkCopyObject(run: ProbeRun, uploaded: UploadedObject | undefined): Promise<void> {
   const bucket = run.buckets.raw;
   const label = `CopyObject inside ${bucket}`;
-  if (!uploaded) return run.skip(label, 'optional', 'the presigned PUT');
+  if (!uploaded) return run.recordUnreached(label, 'optional', 'the presigned PUT');
   const target = run.key(bucket, 'submission.txt');
   await run.optional(
     label,
@@ -63,8 +63,9 @@ export async function checkPartCopy(run: ProbeRun, source: MultipartObject | und
     'dataset builds cannot start',
   );
   if (!created) {
-    run.skip(copyLabel, 'optional', 'CreateMultipartUpload');
-    for (const label of [streamedLabel, lastLabel, completeLabel]) run.skip(label, 'required', 'CreateMultipartUpload');
+    run.recordUnreached(copyLabel, 'optional', 'CreateMultipartUpload');
+    for (const label of [streamedLabel, lastLabel, completeLabel])
+      run.recordUnreached(label, 'required', 'CreateMultipartUpload');
     return;
   }
   const parts: { partNumber: number; etag: string }[] = [];
@@ -87,7 +88,7 @@ export async function checkPartCopy(run: ProbeRun, source: MultipartObject | und
       partCopyRefused,
     );
   } else {
-    run.skip(copyLabel, 'optional', 'CompleteMultipartUpload in the raw bucket');
+    run.recordUnreached(copyLabel, 'optional', 'CompleteMultipartUpload in the raw bucket');
   }
   if (!copied) {
     await run.required(

@@ -52,7 +52,7 @@ export async function checkMultipartUpload(run: ProbeRun): Promise<MultipartObje
   const labels = parts.map((part, index) => `UploadPart presigned, part ${index + 1} (${part.byteLength} bytes)`);
   if (!created) {
     for (const label of [...labels, 'UploadPart presigned, another size', 'ListParts', 'CompleteMultipartUpload'])
-      run.skip(label, 'required', needs);
+      run.recordUnreached(label, 'required', needs);
     await checkAbort(run, bucket);
     return undefined;
   }

@@ -134,8 +134,11 @@ export class ProbeRun {
     }
   }
 
-  /** A call that could not be made because one it depends on failed. */
-  skip(label: string, need: ProbeRow['need'], needs: string): void {
+  /**
+   * A call that could not be made because one it depends on failed: a row answered "not run",
+   * which fails the probe when the call is required (it is not a skipped check).
+   */
+  recordUnreached(label: string, need: ProbeRow['need'], needs: string): void {
     this.rows.push({
       call: label,
       answer: 'not run',
